@@ -1,0 +1,44 @@
+# gntfuzz - fuzzing and adversarial-peer test harness for Xen grant sharing.
+# Each part has its own fragment (*/*.mk); this file only ties them together.
+# `make help` lists the targets.
+.DEFAULT_GOAL := help
+include mk/config.mk
+
+TESTS :=        # test targets run by `make test`, appended to by the fragments
+
+-include grants/grants.mk
+-include harness/xensim/xensim.mk
+-include harness/world.mk
+-include harness/workload/workload.mk
+-include harness/fuzz/fuzz.mk
+-include harness/multiproc.mk
+-include peer/peer.mk
+-include harness/pvh/pvh.mk
+-include harness/nested/nested.mk
+
+## help: list the targets (every "## target: what it does" line of the Makefile and its fragments)
+## deps: install the Debian packages the project needs (apt-get, as root or with sudo)
+## test: install what is needed, build, and run every test; closes with "N passed, N failed"
+## mutants: list the build-time mutants of grants/, one line each
+## clean: remove build/
+
+.PHONY: help deps test list-tests mutants clean
+help:
+	@grep -h '^## [a-z-]*:' $(MAKEFILE_LIST) | sed 's/^## \([^:]*\): */\1\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+deps: $(BUILD)/.deps-ok
+$(BUILD)/.deps-ok: scripts/ensure_deps.sh
+	@bash scripts/ensure_deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+test: deps
+	@$(PYTHON) scripts/testrun.py $(TESTS)
+
+list-tests:
+	@printf '%s\n' $(TESTS)
+
+mutants:
+	@sed -n 's/^MUTANT.\([0-9]*\), *\([a-z0-9_]*\), *"\(.*\)")/  \1  \2\t\3/p' grants/mutants.def | expand -t 22
+
+clean:
+	rm -rf $(BUILD)

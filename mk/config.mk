@@ -1,0 +1,17 @@
+# mk/config.mk - compilers, flags and shared variables for every fragment.
+BUILD      ?= build
+CC         ?= gcc
+CLANG      ?= clang
+PYTHON     ?= python3
+XEN_IFACE  := -D__XEN_INTERFACE_VERSION__=0x00040e00
+WARN       := -Wall -Wextra -Werror=implicit-function-declaration -Wno-unused-parameter
+# Hosted code (harness, peer, tests)
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(XEN_IFACE) -Igrants/include -Iharness
+# Freestanding code (grants/ archive, PVH guest): compiler headers only, Xen's public headers after.
+FREE_CFLAGS = -std=gnu11 -O2 -g $(WARN) $(XEN_IFACE) -ffreestanding -fno-builtin -nostdinc \
+              -isystem $(shell $(1) -print-file-name=include) -idirafter /usr/include -Igrants/include
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+GRANTS_SRCS := $(sort $(wildcard grants/src/*.c))
+# The mutant ids, from grants/mutants.def (one MUTANT(id, name, ...) per line).
+MUTANT_IDS   := $(shell sed -n 's/^MUTANT.\([0-9]*\), *\([a-z0-9_]*\),.*/\1/p' grants/mutants.def)
+MUTANT_NAMES := $(shell sed -n 's/^MUTANT.\([0-9]*\), *\([a-z0-9_]*\),.*/\2/p' grants/mutants.def)
