@@ -1,0 +1,84 @@
+/* scenario.h - a scenario in memory, and its text and binary forms (see SCENARIO.md).
+ *
+ * Parsing never allocates and never crashes: any input either parses or yields one error line
+ * "scenario:LINE: message". Every byte string decodes to a valid scenario, and a parsed scenario
+ * prints as canonical text that parses back to the same steps.
+ */
+#ifndef SCENARIO_H
+#define SCENARIO_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define SCN_MAX_STEPS 512
+#define SCN_MAX_ARGS 4
+#define SCN_MAX_LINE 256         /* longer text lines are an error, not silently cut */
+#define SCN_MAX_AT 127           /* `at K`: K in 0..SCN_MAX_AT */
+#define SCN_MAX_NUMBER 65535
+
+/* Ranges of the config keys (SCENARIO.md). */
+#define SCN_PAGES_MIN 1
+#define SCN_PAGES_MAX 64
+#define SCN_REFS_MIN 9
+#define SCN_REFS_MAX 256
+#define SCN_DEFERQ_MIN 1
+#define SCN_DEFERQ_MAX 64
+
+/* Row numbers of ops.def. */
+enum scn_op {
+#define OP(actor, verb, args, fn) SCN_OP_##actor##_##verb,
+#include "world/ops.def"
+#undef OP
+	SCN_NR_OPS
+};
+
+struct scn_op_info {
+	const char *actor;       /* "target", "peer", ... */
+	const char *verb;        /* as written in text: "unmap-all" */
+	const char *args;        /* argument kinds, see ops.def (without the leading '*') */
+	uint8_t interleave;      /* 1: `at K` runs it inside the target step ('*' in ops.def) */
+};
+extern const struct scn_op_info scn_ops[SCN_NR_OPS];
+
+enum scn_mode { SCN_RW = 0, SCN_RO = 1 };
+enum scn_dir { SCN_TO = 0, SCN_FROM = 1 }; /* copy to / from the granted page */
+
+struct scn_step {
+	uint16_t op;             /* enum scn_op */
+	uint8_t queued;          /* 1: `at K` prefix */
+	uint8_t at;              /* K when queued */
+	uint32_t line;           /* source line (0 when decoded from binary) */
+	uint32_t arg[SCN_MAX_ARGS];
+};
+
+struct scn_config {
+	uint8_t version;         /* 1 or 2 */
+	uint8_t pages;
+	uint16_t refs;
+	uint8_t deferq;
+};
+
+struct scenario {
+	struct scn_config cfg;
+	uint32_t nsteps;
+	struct scn_step steps[SCN_MAX_STEPS];
+};
+
+void scn_config_default(struct scn_config *cfg);
+
+/* Text: 0 on success; on error -1 and `err` holds "scenario:LINE: message" (no newline). */
+int scn_parse_text(struct scenario *scn, const char *text, size_t len, char *err, size_t errlen);
+/* Canonical text: the config line, then one step a line. */
+void scn_print(const struct scenario *scn, FILE *out);
+void scn_print_step(const struct scenario *scn, const struct scn_step *s, FILE *out);
+/* Same into a buffer; returns the length it needed (like snprintf). */
+size_t scn_format_step(const struct scn_step *s, char *buf, size_t len);
+
+/* Binary: decode never fails (values wrap into range, missing bytes read as 0, extra steps
+ * beyond SCN_MAX_STEPS are ignored). encode returns bytes written, or 0 if cap is too small. */
+void scn_decode(struct scenario *scn, const uint8_t *data, size_t size);
+size_t scn_encode(const struct scenario *scn, uint8_t *out, size_t cap);
+#define SCN_BIN_MAX (4 + SCN_MAX_STEPS * (2 + 2 * SCN_MAX_ARGS))
+
+#endif

@@ -1,0 +1,109 @@
+/* world.h - the in-process world: simulated Xen, the grant library under test as domain 1 (the
+ * target), a malicious domain 0 (the peer), the scheduler that lets the peer move at each of the
+ * library's grant-entry accesses, the target's page allocator, and the oracle watching it all.
+ *
+ * A run depends only on its input (a scenario): no clock, no randomness, no threads.
+ * Handlers of ops.def use the functions below rather than the library or xsim directly, so that
+ * the oracle sees every event (and engineer C's workload steps get the same checks).
+ */
+#ifndef WORLD_H
+#define WORLD_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "gnt.h"
+#include "xensim/xsim.h"
+#include "world/scenario.h"
+#include "oracle/oracle.h"
+#include "workload/workload.h"
+
+#define WORLD_TARGET_DOM 1
+#define WORLD_PEER_DOM 0
+#define WORLD_MAX_QUEUED 64           /* `at K` moves waiting for the next target step */
+#define WORLD_MAX_PEER_MAPS XSIM_MAX_MAPS
+
+/* One `at K` move waiting for its scheduling point. */
+struct world_queued {
+	uint32_t step;                    /* index into the scenario */
+	uint32_t point;                   /* K */
+};
+
+struct world_peer_map {
+	uint8_t in_use, readonly;
+	grant_ref_t ref;
+	grant_handle_t handle;
+	uint64_t frame;
+	uint32_t seq;                     /* larger = more recent ("most recent live map of ref") */
+	uint32_t tag_at_map;              /* the page's alloc tag when the peer mapped it */
+};
+
+struct world {
+	/* --- the machine --- */
+	struct xsim sim;
+	struct gnt_lib lib;
+	struct gnt_platform_ops ops;      /* the sim platform: every entry access is a sched point */
+	/* --- the input --- */
+	struct scenario scn;
+	uint32_t step;                    /* index of the step running now */
+	/* --- scheduler --- */
+	struct world_queued queue[WORLD_MAX_QUEUED];
+	uint32_t nqueued;
+	uint32_t point;                   /* entry accesses so far in the current target step */
+	uint8_t in_target;                /* inside a library call: points are live */
+	uint8_t in_point;                 /* running a queued move: no nested points */
+	/* --- the target's page allocator (LIFO free list) --- */
+	uint8_t free_stack[SCN_PAGES_MAX];
+	uint32_t nfree;
+	uint8_t page_owner[SCN_PAGES_MAX];/* enum oracle_page_state, the world's own view */
+	uint32_t page_tag[SCN_PAGES_MAX]; /* tag written at the last alloc/write: step+1 */
+	/* --- the peer --- */
+	struct world_peer_map maps[WORLD_MAX_PEER_MAPS];
+	uint32_t map_seq;
+	uint32_t reuse_reads;             /* peer reads/writes of memory the target had reused */
+	/* --- verdict and output --- */
+	struct oracle oracle;
+	uint8_t stopped;                  /* a violation ends the run */
+	uint8_t abort_on_violation;       /* fuzz builds: abort() right after saving the finding */
+	FILE *trace;                      /* --trace: one line per step and per library event */
+	const char *findings_dir;         /* --findings / $GNTWORLD_FINDINGS: report + .scn saved */
+	/* --- engineer C's frontend/backend --- */
+	struct workload wl;
+};
+
+/* Set up once (options: trace, findings dir, abort); then run inputs, each from a clean world. */
+void world_init(struct world *w);
+/* 0 clean, 1 violation (first one in w->oracle.first). */
+int world_run(struct world *w, const struct scenario *scn);
+/* Fuzzer entry: decode the bytes (always valid) and run them. */
+int world_run_bytes(struct world *w, const uint8_t *data, size_t size);
+/* The human report: invariant, frame, ref, history, detecting step, the replaying scenario. */
+void world_report(const struct world *w, FILE *out);
+void world_report_json(const struct world *w, FILE *out);
+
+/* --- for step handlers (world and workload) --- */
+uint64_t world_page_frame(unsigned page);
+int world_frame_page(uint64_t frame);                   /* -1 if not a target page */
+int world_alloc_page(struct world *w);                  /* LIFO pop + fresh tag; -1 if none */
+int world_take_page(struct world *w, unsigned page);    /* allocate this page if free; 0 ok */
+int world_free_page(struct world *w, unsigned page);    /* back to the allocator; 0 ok */
+void world_write_page(struct world *w, unsigned page);  /* fresh tag into an owned page */
+/* Library calls with the oracle told: share/unshare move page ownership, grant/end do not. */
+int world_share(struct world *w, unsigned page, int readonly, gnt_ref_t *ref);
+int world_unshare(struct world *w, gnt_ref_t ref);
+int world_grant_access(struct world *w, uint64_t frame, int readonly, gnt_ref_t *ref);
+int world_end_access(struct world *w, gnt_ref_t ref);
+unsigned world_tick(struct world *w);
+/* Peer (domain 0) side: returns the map slot, or -1 (with the GNTST code in *st if given). */
+int world_peer_map(struct world *w, grant_ref_t ref, int readonly, int16_t *st);
+int world_peer_unmap(struct world *w, grant_ref_t ref);        /* most recent live map of ref */
+struct world_peer_map *world_peer_find(struct world *w, grant_ref_t ref);
+uint8_t *world_peer_mem(struct world *w, grant_ref_t ref);     /* NULL if no live map */
+/* Trace line (only with --trace). */
+void world_log(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Step handlers, one per ops.def row. */
+#define OP(actor, verb, args, fn) void fn(struct world *w, const struct scn_step *s);
+#include "world/ops.def"
+#undef OP
+
+#endif
