@@ -1,0 +1,426 @@
+/* frontend.c - the PV-style frontend: ring, event channel, xenbus handshake, hostile responses.
+ * Freestanding: see frontend.h. */
+#include "frontend.h"
+
+/* ring.h leaves the barriers to its user (interface version >= 0x00030208). */
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+
+static void fe_log(struct frontend *fe, const char *msg, uint64_t a, uint64_t b)
+{
+	if (fe->ops->log)
+		fe->ops->log(fe->ops->ctx, msg, a, b);
+}
+
+unsigned fe_utoa(uint64_t v, char *buf, unsigned size)
+{
+	char tmp[20];
+	unsigned n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (n + 1 > size)
+		return 0;
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = 0;
+	return n;
+}
+
+int fe_atou(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* dst = a "/" b, bounded; -1 if it does not fit. */
+static int path_join(char *dst, unsigned size, const char *a, const char *b)
+{
+	unsigned n = 0;
+
+	for (; *a; a++) {
+		if (n + 1 >= size)
+			return -1;
+		dst[n++] = *a;
+	}
+	if (n + 1 >= size)
+		return -1;
+	dst[n++] = '/';
+	for (; *b; b++) {
+		if (n + 1 >= size)
+			return -1;
+		dst[n++] = *b;
+	}
+	dst[n] = 0;
+	return 0;
+}
+
+static int copy_str(char *dst, unsigned size, const char *src)
+{
+	unsigned n = 0;
+
+	for (; src[n]; n++)
+		if (n + 1 >= size)
+			return -1;
+	for (unsigned i = 0; i <= n; i++)
+		dst[i] = src[i];
+	return 0;
+}
+
+static int xs_write_num(struct frontend *fe, const char *key, uint64_t v)
+{
+	char path[2 * FE_PATH_MAX], val[24];
+
+	if (path_join(path, sizeof(path), fe->fe_path, key) || !fe_utoa(v, val, sizeof(val)))
+		return FE_ERR_INVAL;
+	return fe->ops->xs_write(fe->ops->ctx, path, val) ? FE_ERR_ENV : FE_OK;
+}
+
+static void set_state(struct frontend *fe, enum xenbus_state st)
+{
+	fe->state = (uint8_t)st;
+	if (xs_write_num(fe, WL_XS_STATE, st))
+		fe_log(fe, "frontend: cannot publish state", st, 0);
+}
+
+/* Zero a page without memset: volatile stores keep the compiler from emitting a libc call. */
+static void zero_page(void *p)
+{
+	volatile uint64_t *q = p;
+
+	for (unsigned i = 0; i < WL_PAGE_SIZE / sizeof(*q); i++)
+		q[i] = 0;
+}
+
+static void write_tag(struct frontend *fe, uint64_t frame, uint16_t kind, uint16_t req_id)
+{
+	volatile struct wl_tag *t = fe->ops->page_mem(fe->ops->ctx, frame);
+
+	if (!t)
+		return;
+	t->magic = WL_TAG_MAGIC;
+	t->kind = kind;
+	t->req_id = req_id;
+	t->seq = ++fe->tag_seq;
+}
+
+int fe_init(struct frontend *fe, const struct fe_ops *ops, struct gnt_lib *lib, domid_t backend_id,
+	    const char *fe_path, const char *be_path)
+{
+	volatile uint8_t *b = (volatile uint8_t *)fe;
+
+	for (unsigned i = 0; i < sizeof(*fe); i++)
+		b[i] = 0;
+	fe->ops = ops;
+	fe->lib = lib;
+	fe->backend_id = backend_id;
+	fe->ring_ref = GNT_INVALID_REF;
+	if (!ops || !lib || !fe_path || !be_path || copy_str(fe->fe_path, FE_PATH_MAX, fe_path) ||
+	    copy_str(fe->be_path, FE_PATH_MAX, be_path))
+		return FE_ERR_INVAL;
+	set_state(fe, XenbusStateInitialising);
+	return FE_OK;
+}
+
+int fe_connect(struct frontend *fe)
+{
+	wl_sring_t *sring;
+	uint64_t frame;
+	int rc;
+
+	if (fe->state != XenbusStateInitialising)
+		return FE_ERR_STATE;
+	if (fe->ops->page_alloc(fe->ops->ctx, &frame))
+		return FE_ERR_NOMEM;
+	sring = fe->ops->page_mem(fe->ops->ctx, frame);
+	if (!sring) {
+		fe->ops->page_free(fe->ops->ctx, frame);
+		return FE_ERR_NOMEM;
+	}
+	/* SHARED_RING_INIT would call memset; a zeroed page plus the two event indexes is the same. */
+	zero_page(sring);
+	sring->req_event = sring->rsp_event = 1;
+	FRONT_RING_INIT(&fe->ring, sring, WL_PAGE_SIZE);
+
+	rc = gnt_share(fe->lib, fe->backend_id, frame, 0, &fe->ring_ref);
+	if (rc != GNT_OK) {
+		fe->ops->page_free(fe->ops->ctx, frame); /* never granted: still ours */
+		fe->ring_ref = GNT_INVALID_REF;
+		return FE_ERR_GRANT;
+	}
+	fe->ring_frame = frame;
+	fe->have_ring = 1;
+	if (fe->ops->evtchn_alloc_unbound(fe->ops->ctx, fe->backend_id, &fe->port)) {
+		fe_teardown(fe);
+		return FE_ERR_ENV;
+	}
+	if (xs_write_num(fe, WL_XS_RING_REF, fe->ring_ref) || xs_write_num(fe, WL_XS_EVTCHN, fe->port)) {
+		fe_teardown(fe);
+		return FE_ERR_ENV;
+	}
+	set_state(fe, XenbusStateInitialised);
+	return FE_OK;
+}
+
+static int take_slot(struct frontend *fe)
+{
+	for (int i = 0; i < FE_MAX_INFLIGHT; i++)
+		if (fe->slots[i].state != FE_SLOT_INFLIGHT)
+			return i;
+	return -1;
+}
+
+int fe_send(struct frontend *fe, uint16_t *id_out)
+{
+	struct wl_request *req;
+	struct fe_slot *s;
+	uint64_t frame;
+	gnt_ref_t ref;
+	uint16_t id;
+	int notify, i;
+
+	if (fe->state != XenbusStateConnected || fe->broken) {
+		fe->c.send_refused++;
+		return FE_ERR_STATE;
+	}
+	i = take_slot(fe);
+	if (i < 0 || RING_FULL(&fe->ring)) {
+		fe->c.send_refused++;
+		return FE_ERR_FULL;
+	}
+	if (fe->nr_spare)
+		frame = fe->spare[--fe->nr_spare];
+	else if (fe->ops->page_alloc(fe->ops->ctx, &frame)) {
+		fe->c.send_refused++;
+		return FE_ERR_NOMEM;
+	}
+	s = &fe->slots[i];
+	/* Ids step by FE_MAX_INFLIGHT per slot reuse, so a late duplicate of an old request is
+	 * told apart from the slot's current one. */
+	id = s->state == FE_SLOT_NEVER ? (uint16_t)i : (uint16_t)(s->id + FE_MAX_INFLIGHT);
+	write_tag(fe, frame, WL_TAG_REQUEST, id);
+	if (gnt_share(fe->lib, fe->backend_id, frame, 0, &ref) != GNT_OK) {
+		fe->ops->page_free(fe->ops->ctx, frame); /* never granted: still ours */
+		fe->c.send_refused++;
+		return FE_ERR_GRANT;
+	}
+	s->state = FE_SLOT_INFLIGHT;
+	s->id = id;
+	s->gref = ref;
+	s->frame = frame;
+	fe->inflight++;
+
+	req = RING_GET_REQUEST(&fe->ring, fe->ring.req_prod_pvt);
+	req->id = id;
+	req->op = WL_OP_DATA;
+	req->gref = ref;
+	fe->ring.req_prod_pvt++;
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fe->ring, notify);
+	if (notify)
+		fe->ops->evtchn_notify(fe->ops->ctx, fe->port);
+	fe->c.sent++;
+	if (id_out)
+		*id_out = id;
+	return FE_OK;
+}
+
+/* The page of a completed request: unshare it; reuse it only if the library gave it back. */
+static void complete(struct frontend *fe, struct fe_slot *s)
+{
+	uint64_t frame;
+	int rc = gnt_unshare(fe->lib, s->gref);
+
+	switch (rc) {
+	case GNT_OK:
+		/* The library released the page to the allocator; a real driver takes a page again at
+		 * once (rx refill, next block): exactly when MSA02 hands out memory the peer maps. */
+		fe->c.returned++;
+		if (fe->ops->page_alloc(fe->ops->ctx, &frame) == 0) {
+			write_tag(fe, frame, WL_TAG_REUSED, s->id);
+			fe->c.reused++;
+			if (fe->nr_spare < FE_SPARE_MAX)
+				fe->spare[fe->nr_spare++] = frame;
+			else
+				fe->ops->page_free(fe->ops->ctx, frame);
+		}
+		break;
+	case GNT_BUSY:
+		fe->c.busy++;
+		break;
+	case GNT_LEAKED:
+		fe->c.leaked++;
+		break;
+	default:
+		fe->c.unshare_errors++;
+		fe_log(fe, "frontend: unshare failed", s->gref, (uint64_t)(int64_t)rc);
+		break;
+	}
+	/* Whatever the answer, the page is no longer ours to touch. */
+	s->state = FE_SLOT_DONE;
+	s->frame = 0;
+	s->gref = GNT_INVALID_REF;
+	fe->inflight--;
+}
+
+static void handle_response(struct frontend *fe, const struct wl_response *rsp)
+{
+	struct fe_slot *s = &fe->slots[rsp->id % FE_MAX_INFLIGHT];
+
+	if (s->state == FE_SLOT_NEVER || s->id != rsp->id) {
+		fe->c.unknown_ids++;
+		fe_log(fe, "frontend: response with unknown id", rsp->id, 0);
+		return;
+	}
+	if (s->state != FE_SLOT_INFLIGHT) {
+		fe->c.dup_ids++;
+		fe_log(fe, "frontend: duplicate response", rsp->id, 0);
+		return;
+	}
+	fe->c.completed++;
+	if (rsp->status != WL_RSP_OK)
+		fe->c.rsp_errors++;
+	complete(fe, s);
+}
+
+unsigned fe_poll(struct frontend *fe)
+{
+	struct wl_response rsp;
+	unsigned done = 0;
+	RING_IDX rp;
+	int more;
+
+	if (!fe->have_ring || fe->broken ||
+	    (fe->state != XenbusStateInitialised && fe->state != XenbusStateConnected))
+		return 0;
+	rp = *(volatile RING_IDX *)&fe->ring.sring->rsp_prod;
+	xen_rmb(); /* read the responses only after the producer index that covers them */
+	if (RING_RESPONSE_PROD_OVERFLOW(&fe->ring, rp)) {
+		/* More responses than requests ever pushed: the backend is lying about the ring. */
+		fe->c.ring_overflows++;
+		fe->broken = 1;
+		fe_log(fe, "frontend: backend overflowed the response ring", rp, fe->ring.rsp_cons);
+		return 0;
+	}
+	while (fe->ring.rsp_cons != rp && done < FE_POLL_BUDGET) {
+		RING_COPY_RESPONSE(&fe->ring, fe->ring.rsp_cons, &rsp);
+		fe->ring.rsp_cons++;
+		handle_response(fe, &rsp);
+		done++;
+	}
+	if (fe->ring.rsp_cons != rp)
+		fe->c.budget_hits++; /* the rest waits for the next poll: work per poll is bounded */
+	else
+		RING_FINAL_CHECK_FOR_RESPONSES(&fe->ring, more); /* re-arm rsp_event; no loop */
+	(void)more;
+	return done;
+}
+
+unsigned fe_event(struct frontend *fe)
+{
+	unsigned n;
+
+	fe->c.events++;
+	n = fe_poll(fe);
+	if (!n)
+		fe->c.spurious_events++;
+	return n;
+}
+
+unsigned fe_tick(struct frontend *fe)
+{
+	unsigned n = gnt_tick(fe->lib);
+
+	fe->c.reclaimed += n;
+	return n;
+}
+
+void fe_otherend_changed(struct frontend *fe)
+{
+	char path[2 * FE_PATH_MAX], val[24];
+	uint64_t st;
+
+	if (path_join(path, sizeof(path), fe->be_path, WL_XS_STATE) ||
+	    fe->ops->xs_read(fe->ops->ctx, path, val, sizeof(val)) ||
+	    fe_atou(val, XenbusStateReconfigured, &st)) {
+		fe->c.bad_backend_state++;
+		return;
+	}
+	switch (st) {
+	case XenbusStateConnected:
+		if (fe->state == XenbusStateInitialised)
+			set_state(fe, XenbusStateConnected);
+		break;
+	case XenbusStateClosing:
+	case XenbusStateClosed:
+		fe_teardown(fe);
+		break;
+	default:
+		break;
+	}
+}
+
+static void unshare_counted(struct frontend *fe, gnt_ref_t ref)
+{
+	switch (gnt_unshare(fe->lib, ref)) {
+	case GNT_OK:
+		fe->c.returned++;
+		break;
+	case GNT_BUSY:
+		fe->c.busy++;
+		break;
+	case GNT_LEAKED:
+		fe->c.leaked++;
+		break;
+	default:
+		fe->c.unshare_errors++;
+		break;
+	}
+}
+
+void fe_teardown(struct frontend *fe)
+{
+	if (fe->state == XenbusStateClosed)
+		return;
+	fe->c.teardowns++;
+	/* Every outstanding page goes back through the library: on GNT_OK the library releases it,
+	 * otherwise it keeps it. The frontend itself frees none of them. */
+	for (int i = 0; i < FE_MAX_INFLIGHT; i++) {
+		struct fe_slot *s = &fe->slots[i];
+
+		if (s->state != FE_SLOT_INFLIGHT)
+			continue;
+		unshare_counted(fe, s->gref);
+		s->state = FE_SLOT_DONE;
+		s->frame = 0;
+		s->gref = GNT_INVALID_REF;
+		fe->inflight--;
+	}
+	if (fe->have_ring) {
+		unshare_counted(fe, fe->ring_ref);
+		fe->have_ring = 0;
+		fe->ring_ref = GNT_INVALID_REF;
+		fe->ring_frame = 0;
+		fe->ring.sring = 0;
+		if (fe->ops->evtchn_close && fe->port)
+			fe->ops->evtchn_close(fe->ops->ctx, fe->port);
+		fe->port = 0;
+	}
+	/* Spares were never shared since they came back: they are plainly ours. */
+	while (fe->nr_spare)
+		fe->ops->page_free(fe->ops->ctx, fe->spare[--fe->nr_spare]);
+	set_state(fe, XenbusStateClosed);
+}
