@@ -110,7 +110,8 @@ int gnt_grant_access(struct gnt_lib *lib, domid_t domid, uint64_t frame, int rea
 int gnt_grant_subpage(struct gnt_lib *lib, domid_t domid, uint64_t frame, uint16_t off, uint16_t len,
 		      int readonly, gnt_ref_t *ref);
 /* Checked end: GNT_OK once the entry is revoked (flags atomically cleared while neither
- * GTF_reading nor GTF_writing is set), GNT_BUSY while the peer maps it. Frees nothing. */
+ * GTF_reading nor GTF_writing is set; the ref is then GNT_REF_CLAIMED again), GNT_BUSY while the
+ * peer maps it. Frees nothing. Only for refs granted with gnt_grant_*; shared refs use gnt_unshare. */
 int gnt_end_access(struct gnt_lib *lib, gnt_ref_t ref);
 /* Return an ended (or claimed, never granted) ref to the free list. GNT_ERR_STATE otherwise. */
 int gnt_release_ref(struct gnt_lib *lib, gnt_ref_t ref);
@@ -121,6 +122,7 @@ int gnt_share(struct gnt_lib *lib, domid_t domid, uint64_t frame, int readonly, 
 /* End and reclaim: GNT_OK (page released through ops->page_release, ref freed), GNT_BUSY
  * (deferred, retried by gnt_tick), or GNT_LEAKED (queue full; page never released). */
 int gnt_unshare(struct gnt_lib *lib, gnt_ref_t ref);
+/* Unshare of a ref that is not GNT_REF_SHARED (e.g. already deferred) answers GNT_ERR_STATE. */
 /* Retry every deferred reclaim once; returns how many pages were released. */
 unsigned gnt_tick(struct gnt_lib *lib);
 

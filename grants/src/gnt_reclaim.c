@@ -1,0 +1,89 @@
+/* gnt_reclaim.c - page ownership: share, unshare, and the bounded deferred-reclaim queue.
+ * A shared page goes back to the host (ops->page_release) only after a successful end, exactly
+ * once. Library state is updated before page_release is called, so a host that re-enters the
+ * library from that callback (to share the page again) sees a consistent queue and free list. */
+#include "gnt_internal.h"
+
+int gnt_share(struct gnt_lib *lib, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
+{
+	gnt_ref_t r;
+	int rc;
+
+	if (!lib || !ref || !gnt__frame_ok(lib, frame))
+		return GNT_ERR_INVAL;
+	rc = gnt__claim(lib, &r);
+	if (rc != GNT_OK)
+		return rc;
+	gnt__publish(lib, r, domid, frame, readonly, GNT_REF_SHARED);
+	*ref = r;
+	return GNT_OK;
+}
+
+/* Ended: the ref goes back to the free list, then the page to the host. */
+static void reclaim(struct gnt_lib *lib, gnt_ref_t ref, int release_page)
+{
+	uint64_t frame = lib->refs[ref].frame;
+
+	gnt__free_ref(lib, ref);
+	if (release_page)
+		lib->ops->page_release(lib->ctx, frame);
+}
+
+/* Busy: park the ref (and its page) in the queue, or leak both if the queue is full. */
+static int defer(struct gnt_lib *lib, gnt_ref_t ref)
+{
+	if (lib->defer_len >= lib->defer_cap) {
+		lib->refs[ref].state = GNT_REF_LEAKED;
+		lib->stats.leaked++;
+		gnt__log(lib, "gnt: reclaim queue full, page leaked (ref, frame)", ref, lib->refs[ref].frame);
+		return GNT_LEAKED;
+	}
+	lib->defer_q[lib->defer_len++] = ref;
+	lib->refs[ref].state = GNT_REF_DEFERRED;
+	lib->stats.deferred++;
+	if (GNT_IS(ref_double_free))
+		gnt__free_ref(lib, ref); /* bug: freed now, and again when reclaimed */
+	if (GNT_IS(cve23041))
+		lib->ops->page_release(lib->ctx, lib->refs[ref].frame); /* bug: page not tied to grant */
+	return GNT_BUSY;
+}
+
+int gnt_unshare(struct gnt_lib *lib, gnt_ref_t ref)
+{
+	if (!lib || !gnt__ref_valid(lib, ref))
+		return GNT_ERR_INVAL;
+	if (gnt__state(lib, ref) != GNT_REF_SHARED)
+		return GNT_ERR_STATE;
+	if (gnt__end_entry(lib, ref) == GNT_OK || GNT_IS(msa02)) {
+		/* msa02 mutant: a busy end is ignored and the mapped page handed back */
+		reclaim(lib, ref, 1);
+		return GNT_OK;
+	}
+	return defer(lib, ref);
+}
+
+/* Retry each entry that was queued when the tick started, once, in FIFO order. */
+unsigned gnt_tick(struct gnt_lib *lib)
+{
+	uint32_t i = 0, todo, j;
+	unsigned released = 0;
+	gnt_ref_t ref;
+
+	if (!lib)
+		return 0;
+	for (todo = lib->defer_len; todo > 0; todo--) {
+		ref = lib->defer_q[i];
+		if (gnt__end_entry(lib, ref) != GNT_OK) {
+			i++;
+			continue;
+		}
+		for (j = i; j + 1 < lib->defer_len; j++)
+			lib->defer_q[j] = lib->defer_q[j + 1];
+		lib->defer_len--;
+		lib->stats.reclaimed++;
+		released++;
+		/* cve23041 mutant: the page already went back when the unshare was busy */
+		reclaim(lib, ref, !GNT_IS(cve23041));
+	}
+	return released;
+}
