@@ -7,6 +7,18 @@
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 
+static int lib_share(struct frontend *fe, uint64_t frame, gnt_ref_t *ref)
+{
+	if (fe->ops->share)
+		return fe->ops->share(fe->ops->ctx, fe->backend_id, frame, 0, ref);
+	return gnt_share(fe->lib, fe->backend_id, frame, 0, ref);
+}
+
+static int lib_unshare(struct frontend *fe, gnt_ref_t ref)
+{
+	return fe->ops->unshare ? fe->ops->unshare(fe->ops->ctx, ref) : gnt_unshare(fe->lib, ref);
+}
+
 static void fe_log(struct frontend *fe, const char *msg, uint64_t a, uint64_t b)
 {
 	if (fe->ops->log)
@@ -156,7 +168,7 @@ int fe_connect(struct frontend *fe)
 	sring->req_event = sring->rsp_event = 1;
 	FRONT_RING_INIT(&fe->ring, sring, WL_PAGE_SIZE);
 
-	rc = gnt_share(fe->lib, fe->backend_id, frame, 0, &fe->ring_ref);
+	rc = lib_share(fe, frame, &fe->ring_ref);
 	if (rc != GNT_OK) {
 		fe->ops->page_free(fe->ops->ctx, frame); /* never granted: still ours */
 		fe->ring_ref = GNT_INVALID_REF;
@@ -213,7 +225,7 @@ int fe_send(struct frontend *fe, uint16_t *id_out)
 	 * told apart from the slot's current one. */
 	id = s->state == FE_SLOT_NEVER ? (uint16_t)i : (uint16_t)(s->id + FE_MAX_INFLIGHT);
 	write_tag(fe, frame, WL_TAG_REQUEST, id);
-	if (gnt_share(fe->lib, fe->backend_id, frame, 0, &ref) != GNT_OK) {
+	if (lib_share(fe, frame, &ref) != GNT_OK) {
 		fe->ops->page_free(fe->ops->ctx, frame); /* never granted: still ours */
 		fe->c.send_refused++;
 		return FE_ERR_GRANT;
@@ -242,7 +254,7 @@ int fe_send(struct frontend *fe, uint16_t *id_out)
 static void complete(struct frontend *fe, struct fe_slot *s)
 {
 	uint64_t frame;
-	int rc = gnt_unshare(fe->lib, s->gref);
+	int rc = lib_unshare(fe, s->gref);
 
 	switch (rc) {
 	case GNT_OK:
@@ -342,7 +354,7 @@ unsigned fe_event(struct frontend *fe)
 
 unsigned fe_tick(struct frontend *fe)
 {
-	unsigned n = gnt_tick(fe->lib);
+	unsigned n = fe->ops->tick ? fe->ops->tick(fe->ops->ctx) : gnt_tick(fe->lib);
 
 	fe->c.reclaimed += n;
 	return n;
@@ -375,7 +387,7 @@ void fe_otherend_changed(struct frontend *fe)
 
 static void unshare_counted(struct frontend *fe, gnt_ref_t ref)
 {
-	switch (gnt_unshare(fe->lib, ref)) {
+	switch (lib_unshare(fe, ref)) {
 	case GNT_OK:
 		fe->c.returned++;
 		break;

@@ -35,6 +35,11 @@ struct fe_ops {
 	int (*xs_write)(void *ctx, const char *path, const char *value);
 	int (*xs_read)(void *ctx, const char *path, char *buf, unsigned size);
 	void (*log)(void *ctx, const char *msg, uint64_t a, uint64_t b); /* may be NULL */
+	/* The grant-library calls. NULL: gnt_share/gnt_unshare/gnt_tick on fe->lib directly. A host
+	 * may wrap them to watch them (the in-process world does, so its oracle sees every event). */
+	int (*share)(void *ctx, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref);
+	int (*unshare)(void *ctx, gnt_ref_t ref);
+	unsigned (*tick)(void *ctx);
 };
 
 /* What the frontend saw; the tests and the peer's report read these. */

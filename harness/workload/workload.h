@@ -1,23 +1,55 @@
 /* workload.h - the PV-style frontend workload as part of the in-process world.
  *
- * struct workload is embedded in B2's struct world: it holds the frontend (harness/workload/
- * frontend.h, on the world's grant library and simulated Xen), a tiny in-process xenstore, and the
- * malicious backend's view (its map of the ring, the requests it has mapped). The world's
- * interpreter runs the `frontend ...` / `backend ...` steps listed in harness/workload/ops.def and
- * documented in harness/workload/README.md.
+ * struct workload is embedded in B2's struct world: the frontend (frontend.h) running on the
+ * world's grant library as the target domain, a tiny in-process xenstore, and the malicious
+ * backend's view (its map of the ring, the requests it has mapped). The world's interpreter runs
+ * the `frontend ...` / `backend ...` steps of harness/workload/ops.def, documented in
+ * harness/workload/README.md.
  */
 #ifndef WORKLOAD_H
 #define WORKLOAD_H
 
 #include <stdint.h>
+#include "frontend.h"
+#include "wl_xenstore.h"
 
 struct world;
 
-struct workload {
-	uint8_t active;          /* a frontend/backend step has run since the last reset */
+#define WL_FE_PATH "device/wl/0"
+#define WL_BE_PATH "backend/wl/1/0"
+#define WL_BE_MAX_REQS 64        /* requests the backend remembers having mapped */
+#define WL_BOGUS_ID 0xbeefu      /* `backend respond-bogus`: an id no frontend slot has issued */
+
+/* One request as the backend took it off the ring. */
+struct wl_be_req {
+	uint16_t id;
+	grant_ref_t gref;
+	uint8_t mapped;          /* the backend holds a map of gref right now */
+	uint8_t responded;       /* a response for it has been pushed */
 };
 
-/* Forget everything: called by the world on every reset (cheap; fuzzers reset per input). */
+struct wl_backend {
+	uint8_t connected;
+	grant_ref_t ring_gref;
+	evtchn_port_t port;              /* the backend's end of the channel */
+	struct wl_back_ring ring;        /* over the backend's map of the ring page */
+	struct wl_be_req reqs[WL_BE_MAX_REQS];
+	uint32_t nreqs;
+	int32_t last_responded;          /* index into reqs, -1 if none */
+	uint32_t pushed;                 /* responses pushed */
+	uint32_t refused;                /* steps that could not run (not connected, nothing to map ...) */
+};
+
+struct workload {
+	uint8_t active;                  /* the frontend was set up since the last reset */
+	struct fe_ops ops;               /* ctx = the world */
+	struct frontend fe;
+	struct wl_xenstore xs;
+	struct wl_backend be;
+};
+
+/* Forget everything: called by the world on every reset (O(1): the rest is set up lazily by the
+ * first workload step). */
 void workload_reset(struct world *w);
 
 #endif
