@@ -91,7 +91,8 @@ int oracle_release(struct oracle *o, uint64_t frame, unsigned maps);   /* librar
 void oracle_target_write(struct oracle *o, uint64_t frame, uint32_t tag);
 /* Grants: announce the frame/domid about to be granted, then report what the library did. */
 void oracle_grant_intent(struct oracle *o, uint16_t domid, uint64_t frame);
-void oracle_grant_done(struct oracle *o, int rc, uint32_t ref);       /* rc = GNT_* */
+/* rc = GNT_*; page_owned: it was gnt_share (the library owns the page now), not a low-level grant. */
+void oracle_grant_done(struct oracle *o, int rc, uint32_t ref, int page_owned);
 /* A library store into ref's entry; field_is_flags with the value stored; `pins` = live pins. */
 int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins);
 /* Ending: rc of gnt_end_access / gnt_unshare (GNT_OK, GNT_BUSY, GNT_LEAKED, <0). */

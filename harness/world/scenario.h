@@ -33,13 +33,15 @@ enum scn_op {
 	SCN_NR_OPS
 };
 
+/* One ops.def row as written there; text spells actor in lower case and '_' in verb as '-'. */
 struct scn_op_info {
-	const char *actor;       /* "target", "peer", ... */
-	const char *verb;        /* as written in text: "unmap-all" */
-	const char *args;        /* argument kinds, see ops.def (without the leading '*') */
-	uint8_t interleave;      /* 1: `at K` runs it inside the target step ('*' in ops.def) */
+	const char *actor;       /* "TARGET", "PEER", ... */
+	const char *verb;        /* "unmap_all" */
+	const char *args;        /* argument kinds, possibly with the leading '*' */
 };
 extern const struct scn_op_info scn_ops[SCN_NR_OPS];
+const char *scn_op_args(unsigned op);   /* argument kinds without the '*' */
+int scn_op_interleaves(unsigned op);    /* 1: `at K` runs it inside the target step */
 
 enum scn_mode { SCN_RW = 0, SCN_RO = 1 };
 enum scn_dir { SCN_TO = 0, SCN_FROM = 1 }; /* copy to / from the granted page */

@@ -1,0 +1,320 @@
+/* oracle.c - the invariants of DESIGN.md "harness/oracle", checked on every event the world
+ * reports, plus a bounded per-frame history so that a violation comes with its story. */
+#include <inttypes.h>
+#include <string.h>
+#include <xen/grant_table.h>
+#include "gnt.h"
+#include "oracle/oracle.h"
+
+const char *oracle_inv_sentence(int inv)
+{
+	switch (inv) {
+	case INV_FREE_WHILE_MAPPED:
+		return "no page is released to, or handed out by, the target's allocator while a foreign mapping of it exists";
+	case INV_REGRANT_WHILE_MAPPED:
+		return "no grant ref is re-granted while a mapping of its previous grant exists";
+	case INV_WRONG_FRAME:
+		return "the peer never gains access to a frame that was not granted to it at that moment";
+	case INV_SANITIZER:
+		return "no memory error or undefined behaviour in the target, no crash on any peer input";
+	case INV_LOST:
+		return "nothing lost: deferred pages are reclaimed once the peer lets go, every page is in exactly one state";
+	}
+	return "no violation";
+}
+
+const char *oracle_page_state_name(int st)
+{
+	static const char *const names[PG_NR_STATES] = { "free", "in use", "granted", "deferred", "leaked" };
+	return st >= 0 && st < PG_NR_STATES ? names[st] : "?";
+}
+
+static const char *ev_name(int kind)
+{
+	static const char *const names[] = {
+		[EV_ALLOC] = "alloc", [EV_FREE] = "free", [EV_WRITE] = "target write",
+		[EV_GRANT] = "grant", [EV_STORE] = "entry store", [EV_MAP] = "peer map",
+		[EV_UNMAP] = "peer unmap", [EV_COPY] = "peer copy", [EV_READ] = "peer read",
+		[EV_PEER_WRITE] = "peer write", [EV_DONE] = "peer done", [EV_END] = "end ok",
+		[EV_BUSY] = "end busy", [EV_DEFER] = "deferred", [EV_LEAK] = "leaked",
+		[EV_RELEASE] = "release",
+	};
+	return kind > 0 && kind < (int)(sizeof names / sizeof names[0]) && names[kind] ? names[kind] : "?";
+}
+
+void oracle_reset(struct oracle *o, uint64_t frame_base, uint32_t npages, uint32_t nrefs)
+{
+	o->frame_base = frame_base;
+	o->npages = npages < ORACLE_MAX_PAGES ? npages : ORACLE_MAX_PAGES;
+	o->nrefs = nrefs < ORACLE_MAX_REFS ? nrefs : ORACLE_MAX_REFS;
+	o->step = 0;
+	o->pending_valid = 0;
+	o->pending_ref = ORACLE_NO_REF;
+	o->nviolations = 0;
+	memset(&o->first, 0, sizeof o->first);
+	for (uint32_t i = 0; i < o->npages; i++) {
+		o->frames[i].state = PG_FREE;
+		o->frames[i].hist_len = 0;
+		o->frames[i].hist_head = 0;
+	}
+	for (uint32_t i = 0; i < o->nrefs; i++)
+		o->refs[i].intent_valid = 0;
+}
+
+static struct oracle_frame *frame_of(struct oracle *o, uint64_t frame)
+{
+	if (frame < o->frame_base || frame - o->frame_base >= o->npages)
+		return NULL;
+	return &o->frames[frame - o->frame_base];
+}
+
+static void note(struct oracle *o, uint64_t frame, int kind, uint32_t ref, uint32_t arg)
+{
+	struct oracle_frame *f = frame_of(o, frame);
+	if (!f)
+		return;
+	struct oracle_event *e = &f->hist[f->hist_head];
+	e->step = o->step;
+	e->kind = (uint8_t)kind;
+	e->ref = ref;
+	e->arg = arg;
+	f->hist_head = (uint8_t)((f->hist_head + 1) % ORACLE_HISTORY);
+	if (f->hist_len < ORACLE_HISTORY)
+		f->hist_len++;
+}
+
+int oracle_violate(struct oracle *o, int inv, uint64_t frame, uint32_t ref, const char *msg)
+{
+	if (o->nviolations++)
+		return inv; /* keep the first: it is the root cause, the rest follow from it */
+	o->first.inv = inv;
+	o->first.step = o->step;
+	o->first.frame = frame;
+	o->first.ref = ref;
+	snprintf(o->first.msg, sizeof o->first.msg, "%s", msg);
+	if (o->on_violation)
+		o->on_violation(o->ctx, &o->first);
+	return inv;
+}
+
+/* --- page ownership --- */
+
+int oracle_alloc(struct oracle *o, uint64_t frame, unsigned maps, uint32_t tag)
+{
+	struct oracle_frame *f = frame_of(o, frame);
+	note(o, frame, EV_ALLOC, ORACLE_NO_REF, tag);
+	if (maps)
+		return oracle_violate(o, INV_FREE_WHILE_MAPPED, frame, ORACLE_NO_REF,
+				      "the allocator handed out a page the peer still maps");
+	if (f && f->state != PG_FREE)
+		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, "the allocator handed out a page that was not free");
+	if (f)
+		f->state = PG_INUSE;
+	return 0;
+}
+
+int oracle_free(struct oracle *o, uint64_t frame, unsigned maps)
+{
+	struct oracle_frame *f = frame_of(o, frame);
+	note(o, frame, EV_FREE, ORACLE_NO_REF, 0);
+	if (maps)
+		return oracle_violate(o, INV_FREE_WHILE_MAPPED, frame, ORACLE_NO_REF,
+				      "the target freed a page the peer still maps");
+	if (f && f->state != PG_INUSE)
+		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, "the target freed a page it did not own");
+	if (f)
+		f->state = PG_FREE;
+	return 0;
+}
+
+int oracle_release(struct oracle *o, uint64_t frame, unsigned maps)
+{
+	struct oracle_frame *f = frame_of(o, frame);
+	note(o, frame, EV_RELEASE, ORACLE_NO_REF, maps);
+	if (maps)
+		return oracle_violate(o, INV_FREE_WHILE_MAPPED, frame, ORACLE_NO_REF,
+				      "the library released a page to the allocator while the peer still maps it");
+	if (!f)
+		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, "the library released a frame that is no target page");
+	if (f->state != PG_GRANTED && f->state != PG_DEFERRED) {
+		char msg[120];
+		snprintf(msg, sizeof msg, "the library released a page it did not own (page was %s)",
+			 oracle_page_state_name(f->state));
+		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, msg);
+	}
+	f->state = PG_FREE;
+	return 0;
+}
+
+void oracle_target_write(struct oracle *o, uint64_t frame, uint32_t tag)
+{
+	note(o, frame, EV_WRITE, ORACLE_NO_REF, tag);
+}
+
+/* --- grants --- */
+
+void oracle_grant_intent(struct oracle *o, uint16_t domid, uint64_t frame)
+{
+	o->pending_valid = 1;
+	o->pending_domid = domid;
+	o->pending_frame = frame;
+	o->pending_ref = ORACLE_NO_REF;
+}
+
+int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins)
+{
+	/* The first store of a grant in progress tells which ref carries the announced frame. */
+	if (o->pending_valid && o->pending_ref == ORACLE_NO_REF && ref < o->nrefs) {
+		o->pending_ref = ref;
+		o->refs[ref].intent_valid = 1;
+		o->refs[ref].domid = o->pending_domid;
+		o->refs[ref].frame = o->pending_frame;
+	}
+	uint64_t frame = ref < o->nrefs && o->refs[ref].intent_valid ? o->refs[ref].frame : ~0ull;
+	int regrant = !field_is_flags || (value & GTF_permit_access);
+	note(o, frame, EV_STORE, ref, value);
+	if (regrant && pins) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "the library wrote a new grant (%s = 0x%x) into ref %u while %u pin(s) of its previous grant are held",
+			 field_is_flags ? "flags" : "domid/frame", value, ref, pins);
+		return oracle_violate(o, INV_REGRANT_WHILE_MAPPED, frame, ref, msg);
+	}
+	return 0;
+}
+
+void oracle_grant_done(struct oracle *o, int rc, uint32_t ref, int page_owned)
+{
+	struct oracle_frame *f = o->pending_valid ? frame_of(o, o->pending_frame) : NULL;
+	if (f && rc == GNT_OK && page_owned && f->state == PG_INUSE)
+		f->state = PG_GRANTED; /* gnt_share: the library owns the page from now on */
+	if (o->pending_valid && rc == GNT_OK && ref < o->nrefs) {
+		/* Also bind when the library made no store we saw (defensive: intent follows the ref). */
+		o->refs[ref].intent_valid = 1;
+		o->refs[ref].domid = o->pending_domid;
+		o->refs[ref].frame = o->pending_frame;
+		note(o, o->pending_frame, EV_GRANT, ref, 0);
+	}
+	o->pending_valid = 0;
+}
+
+void oracle_end(struct oracle *o, uint32_t ref, uint64_t frame, int rc, int page_owned)
+{
+	struct oracle_frame *f = frame_of(o, frame);
+	note(o, frame, rc == GNT_OK ? EV_END : rc == GNT_LEAKED ? EV_LEAK : EV_BUSY, ref, (uint32_t)rc);
+	if (!page_owned || !f)
+		return;
+	/* Ownership moves of gnt_unshare; the release itself comes through oracle_release. */
+	if (rc == GNT_BUSY && f->state == PG_GRANTED) {
+		f->state = PG_DEFERRED;
+		note(o, frame, EV_DEFER, ref, 0);
+	} else if (rc == GNT_LEAKED && f->state == PG_GRANTED) {
+		f->state = PG_LEAKED;
+	}
+}
+
+/* --- peer --- */
+
+int oracle_map(struct oracle *o, uint16_t mapper, uint32_t ref, uint64_t frame, int readonly)
+{
+	note(o, frame, EV_MAP, ref, (uint32_t)readonly);
+	if (ref >= o->nrefs || !o->refs[ref].intent_valid)
+		return 0; /* a grant the world did not announce (low-level use): nothing to compare */
+	const struct oracle_ref *r = &o->refs[ref];
+	if (r->frame != frame || r->domid != mapper) {
+		char msg[180];
+		snprintf(msg, sizeof msg, "domain %u mapped frame 0x%" PRIx64 " through ref %u, which grants frame 0x%" PRIx64 " to domain %u",
+			 mapper, frame, ref, r->frame, r->domid);
+		note(o, r->frame, EV_MAP, ref, (uint32_t)readonly);
+		return oracle_violate(o, INV_WRONG_FRAME, frame, ref, msg);
+	}
+	return 0;
+}
+
+void oracle_unmap(struct oracle *o, uint32_t ref, uint64_t frame) { note(o, frame, EV_UNMAP, ref, 0); }
+void oracle_copy(struct oracle *o, uint32_t ref, uint64_t frame, int to_granter)
+{
+	note(o, frame, EV_COPY, ref, (uint32_t)to_granter);
+}
+void oracle_peer_access(struct oracle *o, uint32_t ref, uint64_t frame, int write, uint32_t reused_tag)
+{
+	note(o, frame, write ? EV_PEER_WRITE : EV_READ, ref, reused_tag);
+}
+void oracle_done(struct oracle *o, uint32_t ref, uint64_t frame) { note(o, frame, EV_DONE, ref, 0); }
+
+/* --- end of run --- */
+
+int oracle_final_check(struct oracle *o, const struct oracle_final *f)
+{
+	uint32_t count[PG_NR_STATES] = { 0 };
+	char msg[200];
+	for (uint32_t i = 0; i < o->npages; i++)
+		count[o->frames[i].state < PG_NR_STATES ? o->frames[i].state : 0]++;
+	if (f->peer_maps) {
+		snprintf(msg, sizeof msg, "%u peer maps still live after the world unmapped them all", f->peer_maps);
+		return oracle_violate(o, INV_LOST, ~0ull, ORACLE_NO_REF, msg);
+	}
+	if (f->deferred_now || count[PG_DEFERRED]) {
+		uint64_t frame = ~0ull;
+		for (uint32_t i = 0; i < o->npages; i++)
+			if (o->frames[i].state == PG_DEFERRED)
+				frame = o->frame_base + i;
+		snprintf(msg, sizeof msg, "deferred pages not reclaimed after the peer let go: library %u, oracle %u",
+			 f->deferred_now, count[PG_DEFERRED]);
+		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, msg);
+	}
+	if (count[PG_LEAKED] != f->leaked || count[PG_GRANTED] != f->lib_shared || count[PG_FREE] != f->alloc_free) {
+		snprintf(msg, sizeof msg,
+			 "page states disagree: leaked %u vs library %" PRIu64 ", granted %u vs library %u, free %u vs allocator %u",
+			 count[PG_LEAKED], f->leaked, count[PG_GRANTED], f->lib_shared, count[PG_FREE], f->alloc_free);
+		return oracle_violate(o, INV_LOST, ~0ull, ORACLE_NO_REF, msg);
+	}
+	return 0;
+}
+
+/* --- reports --- */
+
+void oracle_print_history(const struct oracle *o, uint64_t frame, FILE *out)
+{
+	if (frame < o->frame_base || frame - o->frame_base >= o->npages)
+		return;
+	const struct oracle_frame *f = &o->frames[frame - o->frame_base];
+	fprintf(out, "history of frame 0x%" PRIx64 " (page p%" PRIu64 ", now %s), oldest first:\n", frame,
+		frame - o->frame_base, oracle_page_state_name(f->state));
+	for (unsigned i = 0; i < f->hist_len; i++) {
+		const struct oracle_event *e = &f->hist[(f->hist_head + ORACLE_HISTORY - f->hist_len + i) % ORACLE_HISTORY];
+		fprintf(out, "  step %-4u %-12s", e->step + 1, ev_name(e->kind));
+		if (e->ref != ORACLE_NO_REF)
+			fprintf(out, " r%u", e->ref);
+		switch (e->kind) {
+		case EV_MAP: fprintf(out, " %s", e->arg ? "ro" : "rw"); break;
+		case EV_COPY: fprintf(out, " %s", e->arg ? "to" : "from"); break;
+		case EV_STORE: fprintf(out, " value 0x%x", e->arg); break;
+		case EV_ALLOC: case EV_WRITE: fprintf(out, " tag %u", e->arg); break;
+		case EV_RELEASE: if (e->arg) fprintf(out, " while mapped %u time(s)", e->arg); break;
+		case EV_READ: case EV_PEER_WRITE:
+			if (e->arg) fprintf(out, " of reused memory (target tag %u)", e->arg);
+			break;
+		}
+		fputc('\n', out);
+	}
+}
+
+void oracle_report(const struct oracle *o, FILE *out)
+{
+	const struct oracle_violation *v = &o->first;
+	if (!v->inv) {
+		fprintf(out, "no violation\n");
+		return;
+	}
+	fprintf(out, "VIOLATION of invariant %d: %s\n", v->inv, oracle_inv_sentence(v->inv));
+	fprintf(out, "what happened: %s\n", v->msg);
+	if (v->frame != ~0ull)
+		fprintf(out, "frame 0x%" PRIx64, v->frame);
+	else
+		fprintf(out, "frame -");
+	if (v->ref != ORACLE_NO_REF)
+		fprintf(out, ", ref r%u", v->ref);
+	fprintf(out, ", detected at step %u\n", v->step + 1);
+	if (v->frame != ~0ull)
+		oracle_print_history(o, v->frame, out);
+}

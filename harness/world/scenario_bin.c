@@ -1,0 +1,83 @@
+/* scenario_bin.c - the compact binary form of scenarios, for fuzzers.
+ *
+ * Layout (every byte string is valid; values wrap into their ranges, missing bytes read as 0):
+ *   header  4 bytes: version = 1 + b0 % 2, pages = 1 + b1 % 64, refs = 9 + b2 % 248,
+ *                    deferq = 1 + b3 % 64
+ *   step    op byte (row of ops.def, modulo the number of rows)
+ *           at byte: bit 7 set = queued `at K` with K = low 7 bits
+ *           one byte per argument of kind P (mod pages), R (mod refs), M and D (bit 0),
+ *           two bytes little-endian for N
+ * Steps follow until the bytes run out (at most SCN_MAX_STEPS). Encoding is the exact inverse
+ * for in-range values, so text -> binary -> text is the identity on canonical text.
+ */
+#include <string.h>
+#include "world/scenario.h"
+
+struct reader {
+	const uint8_t *p;
+	size_t left;
+};
+
+static unsigned byte(struct reader *r)
+{
+	if (!r->left)
+		return 0;
+	r->left--;
+	return *r->p++;
+}
+
+void scn_decode(struct scenario *scn, const uint8_t *data, size_t size)
+{
+	struct reader r = { data, size };
+	struct scn_config *c = &scn->cfg;
+	c->version = (uint8_t)(1 + byte(&r) % 2);
+	c->pages = (uint8_t)(SCN_PAGES_MIN + byte(&r) % (SCN_PAGES_MAX - SCN_PAGES_MIN + 1));
+	c->refs = (uint16_t)(SCN_REFS_MIN + byte(&r) % (SCN_REFS_MAX - SCN_REFS_MIN + 1));
+	c->deferq = (uint8_t)(SCN_DEFERQ_MIN + byte(&r) % (SCN_DEFERQ_MAX - SCN_DEFERQ_MIN + 1));
+	scn->nsteps = 0;
+	while (r.left && scn->nsteps < SCN_MAX_STEPS) {
+		struct scn_step *s = &scn->steps[scn->nsteps++];
+		unsigned at;
+		memset(s, 0, sizeof *s);
+		s->op = (uint16_t)(byte(&r) % SCN_NR_OPS);
+		at = byte(&r);
+		s->queued = (uint8_t)(at >> 7);
+		s->at = s->queued ? (uint8_t)(at & 0x7f) : 0;
+		const char *k = scn_op_args(s->op);
+		for (int i = 0; k[i] && i < SCN_MAX_ARGS; i++) {
+			switch (k[i]) {
+			case 'P': s->arg[i] = byte(&r) % c->pages; break;
+			case 'R': s->arg[i] = byte(&r) % c->refs; break;
+			case 'M': case 'D': s->arg[i] = byte(&r) & 1; break;
+			default: s->arg[i] = byte(&r); s->arg[i] |= byte(&r) << 8; break;
+			}
+		}
+	}
+}
+
+size_t scn_encode(const struct scenario *scn, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	const struct scn_config *c = &scn->cfg;
+#define PUT(v) do { if (n >= cap) return 0; out[n++] = (uint8_t)(v); } while (0)
+	PUT(c->version - 1);
+	PUT(c->pages - SCN_PAGES_MIN);
+	PUT(c->refs - SCN_REFS_MIN);
+	PUT(c->deferq - SCN_DEFERQ_MIN);
+	for (uint32_t i = 0; i < scn->nsteps; i++) {
+		const struct scn_step *s = &scn->steps[i];
+		PUT(s->op);
+		PUT(s->queued ? 0x80 | (s->at & 0x7f) : 0);
+		const char *k = scn_op_args(s->op);
+		for (int a = 0; k[a] && a < SCN_MAX_ARGS; a++) {
+			if (k[a] == 'N') {
+				PUT(s->arg[a] & 0xff);
+				PUT(s->arg[a] >> 8);
+			} else {
+				PUT(s->arg[a]);
+			}
+		}
+	}
+#undef PUT
+	return n;
+}
