@@ -26,3 +26,53 @@ grants: $(GRANTS_LIBS)
 	@echo "grants: $(words $(GRANTS_LIBS)) archives, no outside symbols"
 
 .PHONY: grants
+
+# --- unit tests (cmocka, a plain-memory fake Xen) ---
+GRANTS_TEST_SRCS := $(sort $(wildcard grants/tests/*.c))
+GRANTS_TEST_DEPS := $(GRANTS_SRCS) $(GRANTS_TEST_SRCS) $(wildcard grants/tests/*.h) $(GRANTS_DEPS)
+GRANTS_TOUT      := $(GRANTS_OUT)/tests
+
+# unit-m<N>: gcc build against variant N; unit-asan: clang with ASan+UBSan, real library.
+$(GRANTS_TOUT)/unit-m%: $(GRANTS_TEST_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Igrants/tests -DGNT_MUTANT=$* -o $@ $(GRANTS_SRCS) $(GRANTS_TEST_SRCS) -lcmocka
+$(GRANTS_TOUT)/unit-asan: $(GRANTS_TEST_DEPS)
+	@mkdir -p $(@D)
+	$(CLANG) $(HOST_CFLAGS) $(SAN_FLAGS) -Igrants/tests -DGNT_MUTANT=0 -o $@ $(GRANTS_SRCS) $(GRANTS_TEST_SRCS) -lcmocka
+
+# clang-m<N>/libgnt.a: the same freestanding archives built by clang (the PVH guest may use it).
+GRANTS_CLANG_FREE_CFLAGS = $(call FREE_CFLAGS,$(CLANG))
+define GRANTS_CLANG_VARIANT
+$(GRANTS_OUT)/clang-m$(1)/libgnt.a: $(GRANTS_SRCS) $(GRANTS_DEPS)
+	@mkdir -p $$(@D)
+	cd $$(@D) && $$(CLANG) $$(patsubst -I%,-I$$(CURDIR)/%,$$(GRANTS_CLANG_FREE_CFLAGS)) -DGNT_MUTANT=$(1) -c $$(addprefix $$(CURDIR)/,$$(GRANTS_SRCS))
+	$$(CLANG) -r -nostdlib -o $$(@D)/gnt.o $$(patsubst grants/src/%.c,$$(@D)/%.o,$$(GRANTS_SRCS))
+	rm -f $$@ && $$(AR) rcs $$@ $$(@D)/gnt.o
+endef
+$(foreach n,$(GRANTS_VARIANTS),$(eval $(call GRANTS_CLANG_VARIANT,$(n))))
+GRANTS_CLANG_LIBS := $(foreach n,$(GRANTS_VARIANTS),$(GRANTS_OUT)/clang-m$(n)/libgnt.a)
+
+## test-grants-unit: unit tests of grants/ (cmocka, gcc, real library)
+test-grants-unit: $(GRANTS_TOUT)/unit-m0
+	@$<
+
+## test-grants-asan: unit tests of grants/ under clang ASan+UBSan
+test-grants-asan: $(GRANTS_TOUT)/unit-asan
+	@$<
+
+$(GRANTS_TOUT)/probe/libprobe.a: grants/tests/probe/uses_libc.c
+	@mkdir -p $(@D)
+	$(CC) $(GRANTS_FREE_CFLAGS) -c $< -o $(@D)/uses_libc.o
+	rm -f $@ && $(AR) rcs $@ $(@D)/uses_libc.o
+
+## test-grants-freestanding: every grants/ archive (gcc and clang, all mutants) references no outside symbol and has no writable globals
+test-grants-freestanding: $(GRANTS_TOUT)/probe/libprobe.a $(GRANTS_LIBS) $(GRANTS_CLANG_LIBS)
+	@sh grants/tests/check_freestanding.sh --expect-fail $(GRANTS_TOUT)/probe/libprobe.a; p=$$?; \
+	 sh grants/tests/check_freestanding.sh $(GRANTS_LIBS) $(GRANTS_CLANG_LIBS) && exit $$p
+
+## test-grants-mutants-killed: the unit tests pass on the real library and fail on every mutant
+test-grants-mutants-killed: $(foreach n,$(GRANTS_VARIANTS),$(GRANTS_TOUT)/unit-m$(n))
+	@sh grants/tests/mutants_killed.sh $(GRANTS_TOUT) $(MUTANT_IDS)
+
+TESTS += test-grants-unit test-grants-asan test-grants-freestanding test-grants-mutants-killed
+.PHONY: test-grants-unit test-grants-asan test-grants-freestanding test-grants-mutants-killed
