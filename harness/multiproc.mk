@@ -1,0 +1,67 @@
+# harness/multiproc.mk - the multi-process simulated Xen (broker daemon, drop-in Xen libraries,
+# xensim CLI, target process), the malicious peer (peer/), their tests and benchmark.
+MP_DIR   := harness/multiproc
+MP_OUT   := $(BUILD)/multiproc
+MP_LIBD  := $(MP_OUT)/lib
+MP_CFLAGS := $(HOST_CFLAGS) -I$(MP_DIR)
+
+MP_BROKER_SRCS := $(MP_DIR)/broker_core.c $(MP_DIR)/broker_gnttab.c $(MP_DIR)/broker_evtchn.c
+MP_BROKER_HDRS := $(MP_DIR)/broker.h $(MP_DIR)/proto.h
+MP_BROKER_LIB  := $(MP_OUT)/libmpbroker.a
+MP_BROKERD     := $(MP_OUT)/gntfuzz-broker
+MP_DROPINS     := $(MP_LIBD)/libxengnttab.so.1 $(MP_LIBD)/libxenevtchn.so.1 $(MP_LIBD)/libxenctrl.so.4.17
+MP_XENSIM      := $(MP_OUT)/xensim
+MP_LIB_DEPS    := $(MP_DIR)/lib/client.c $(MP_DIR)/lib/client.h $(MP_DIR)/proto.h
+
+## multiproc: build the broker daemon, the drop-in libxengnttab/libxenevtchn/libxenctrl and the xensim CLI
+.PHONY: multiproc test-dropin bench-sim
+multiproc: $(MP_BROKERD) $(MP_DROPINS) $(MP_XENSIM) $(MP_BROKER_LIB)
+
+# The pure handler as an archive, for fuzz targets (engineer F): mp_broker_init(..., live=0) + mp_handle.
+$(MP_BROKER_LIB): $(MP_BROKER_SRCS) $(MP_BROKER_HDRS)
+	@mkdir -p $(MP_OUT)/obj
+	$(CC) $(MP_CFLAGS) -c $(MP_DIR)/broker_core.c -o $(MP_OUT)/obj/broker_core.o
+	$(CC) $(MP_CFLAGS) -c $(MP_DIR)/broker_gnttab.c -o $(MP_OUT)/obj/broker_gnttab.o
+	$(CC) $(MP_CFLAGS) -c $(MP_DIR)/broker_evtchn.c -o $(MP_OUT)/obj/broker_evtchn.o
+	ar rcs $@ $(MP_OUT)/obj/broker_core.o $(MP_OUT)/obj/broker_gnttab.o $(MP_OUT)/obj/broker_evtchn.o
+
+$(MP_BROKERD): $(MP_DIR)/brokerd.c $(MP_BROKER_LIB)
+	$(CC) $(MP_CFLAGS) $< $(MP_BROKER_LIB) -o $@
+
+# Drop-ins: Debian's sonames and symbol versions (version scripts), built against Debian's headers.
+$(MP_LIBD)/libxengnttab.so.1: $(MP_DIR)/lib/gnttab.c $(MP_DIR)/lib/libxengnttab.map $(MP_LIB_DEPS)
+	@mkdir -p $(MP_LIBD)
+	$(CC) $(MP_CFLAGS) -fPIC -shared -Wl,-soname,libxengnttab.so.1 \
+	  -Wl,--version-script=$(MP_DIR)/lib/libxengnttab.map $< $(MP_DIR)/lib/client.c -lpthread -o $@
+$(MP_LIBD)/libxenevtchn.so.1: $(MP_DIR)/lib/evtchn.c $(MP_DIR)/lib/libxenevtchn.map $(MP_LIB_DEPS)
+	@mkdir -p $(MP_LIBD)
+	$(CC) $(MP_CFLAGS) -fPIC -shared -Wl,-soname,libxenevtchn.so.1 \
+	  -Wl,--version-script=$(MP_DIR)/lib/libxenevtchn.map $< $(MP_DIR)/lib/client.c -lpthread -o $@
+$(MP_LIBD)/libxenctrl.so.4.17: $(MP_DIR)/lib/xenctrl.c $(MP_DIR)/lib/libxenctrl.map $(MP_LIB_DEPS)
+	@mkdir -p $(MP_LIBD)
+	$(CC) $(MP_CFLAGS) -fPIC -shared -Wl,-soname,libxenctrl.so.4.17 \
+	  -Wl,--version-script=$(MP_DIR)/lib/libxenctrl.map $< $(MP_DIR)/lib/client.c -lpthread -o $@
+
+$(MP_XENSIM): $(MP_DIR)/xensim.py
+	@mkdir -p $(MP_OUT)
+	cp $< $@ && chmod +x $@
+
+# Tests of the drop-ins: linked against Debian's libraries, run with ours through xensim run.
+MP_TEST_DROPIN := $(MP_OUT)/test_dropin
+$(MP_TEST_DROPIN): $(MP_DIR)/tests/test_dropin.c $(MP_DIR)/proto.h
+	@mkdir -p $(MP_OUT)
+	$(CC) $(MP_CFLAGS) $< -lxengnttab -lxenevtchn -lxenctrl -o $@
+
+## test-dropin: drop-in libraries against a live broker: map/unmap/notify, r/o SIGSEGV, hostile messages, kill mid-operation
+test-dropin: multiproc $(MP_TEST_DROPIN)
+	@$(PYTHON) $(MP_DIR)/tests/run_dropin.py $(MP_OUT)
+TESTS += test-dropin
+
+MP_BENCH := $(MP_OUT)/bench_sim
+$(MP_BENCH): $(MP_DIR)/bench_sim.c $(MP_DIR)/proto.h
+	@mkdir -p $(MP_OUT)
+	$(CC) $(MP_CFLAGS) $< -lxengnttab -lxenevtchn -o $@
+
+## bench-sim: grant map+unmap/s through the drop-in vs raw memfd mmap+munmap (ratio), event notify round trips/s
+bench-sim: multiproc $(MP_BENCH)
+	@$(PYTHON) $(MP_DIR)/xensim.py bench --out $(MP_OUT) -- $(MP_BENCH)
