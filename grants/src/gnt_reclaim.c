@@ -71,7 +71,8 @@ unsigned gnt_tick(struct gnt_lib *lib)
 
 	if (!lib)
 		return 0;
-	for (todo = lib->defer_len; todo > 0; todo--) {
+	for (todo = lib->defer_len; todo > 0 && i < lib->defer_len; todo--) {
+		/* i < defer_len: a tick re-entered from page_release may have emptied the queue */
 		ref = lib->defer_q[i];
 		if (gnt__end_entry(lib, ref) != GNT_OK) {
 			i++;

@@ -83,10 +83,18 @@ static void fx_page_release(void *ctx, uint64_t frame)
 		x->on_release(x, frame);
 }
 
+static void fx_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
+{
+	struct fake_xen *x = ctx;
+
+	x->nlogs++;
+	x->last_log_a = a;
+}
+
 const struct gnt_platform_ops fx_ops = {
 	.load16 = fx_load16, .store16 = fx_store16, .store32 = fx_store32, .store64 = fx_store64,
 	.cmpxchg16 = fx_cmpxchg16, .wmb = fx_wmb, .mb = fx_mb, .page_release = fx_page_release,
-	.log = NULL,
+	.log = fx_log,
 };
 
 void fx_setup(struct fake_xen *x, struct gnt_lib *lib, unsigned version, uint32_t defer_cap)

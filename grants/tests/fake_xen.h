@@ -36,6 +36,8 @@ struct fake_xen {
 	/* Called from page_release after recording, to test re-entry; may be NULL. */
 	void (*on_release)(struct fake_xen *x, uint64_t frame);
 	struct gnt_lib *lib;
+	unsigned nlogs;             /* ops->log calls, and the first number of the last one */
+	uint64_t last_log_a;
 };
 
 extern const struct gnt_platform_ops fx_ops;

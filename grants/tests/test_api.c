@@ -36,6 +36,26 @@ static void init_rejects_bad_config(void **state)
 	assert_int_equal(gnt_init(&fx.lib, &fx_ops, &fx.x, &c), GNT_OK);
 }
 
+/* log is optional: a host without one still gets the leak policy. */
+static void leak_without_log_op(void **state)
+{
+	struct gnt_platform_ops quiet = fx_ops;
+	struct gnt_config cfg = { .version = 1, .table = fx.x.v1, .nr_refs = FX_REFS, .defer_cap = 1 };
+	gnt_ref_t a, b;
+
+	fx_setup(&fx.x, &fx.lib, 1, 0);
+	quiet.log = NULL;
+	assert_int_equal(gnt_init(&fx.lib, &quiet, &fx.x, &cfg), GNT_OK);
+	assert_int_equal(gnt_share(&fx.lib, FX_PEER, FRAME(1), 0, &a), GNT_OK);
+	assert_int_equal(gnt_share(&fx.lib, FX_PEER, FRAME(2), 0, &b), GNT_OK);
+	assert_true(xen_map(&fx.x, a, 1));
+	assert_true(xen_map(&fx.x, b, 1));
+	assert_int_equal(gnt_unshare(&fx.lib, a), GNT_BUSY);
+	assert_int_equal(gnt_unshare(&fx.lib, b), GNT_LEAKED);
+	assert_int_equal(fx.x.nlogs, 0);
+	assert_int_equal(fx.x.nreleased, 0);
+}
+
 static void refs_out_of_range(void **state)
 {
 	gnt_ref_t bad[] = { 0, GNTTAB_NR_RESERVED_ENTRIES - 1, FX_REFS, GNT_INVALID_REF };
@@ -95,6 +115,7 @@ int run_api_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(init_rejects_bad_config),
+		cmocka_unit_test(leak_without_log_op),
 		cmocka_unit_test(refs_out_of_range),
 		cmocka_unit_test(null_and_range_args),
 		cmocka_unit_test(mutant_identity),

@@ -136,6 +136,8 @@ static void queue_full_leaks(void **state)
 	assert_int_equal(st.deferred, 2);
 	assert_int_equal(st.deferred_now, 2);
 	assert_int_equal(st.leaked, 1);
+	assert_int_equal(fx.x.nlogs, 1); /* a leak is worth a log line */
+	assert_int_equal(fx.x.last_log_a, r[2]);
 	for (i = 0; i < 3; i++)
 		xen_unmap(&fx.x, r[i]);
 	assert_int_equal(gnt_tick(&fx.lib), 2);
@@ -184,6 +186,39 @@ static void release_callback_reenters(void **state)
 	assert_int_equal(fx.x.v1[r[1]].frame, FRAME(102));
 }
 
+/* A host may even tick from inside page_release: every page still comes back exactly once. */
+static void tick_from_release(struct fake_xen *x, uint64_t frame)
+{
+	gnt_tick(x->lib);
+}
+
+static void release_callback_ticks(void **state)
+{
+	gnt_ref_t r[3];
+	struct gnt_stats st;
+	unsigned i;
+
+	fx_setup(&fx.x, &fx.lib, 1, 0);
+	fx.x.on_release = tick_from_release;
+	for (i = 0; i < 3; i++) {
+		r[i] = share(FRAME(i), 0);
+		assert_true(xen_map(&fx.x, r[i], 1));
+		assert_int_equal(gnt_unshare(&fx.lib, r[i]), GNT_BUSY);
+	}
+	for (i = 0; i < 3; i++)
+		xen_unmap(&fx.x, r[i]);
+	gnt_tick(&fx.lib);
+	assert_int_equal(fx.x.nreleased, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(fx_released_count(&fx.x, FRAME(i)), 1);
+		assert_int_equal(gnt_ref_state(&fx.lib, r[i]), GNT_REF_FREE);
+	}
+	gnt_get_stats(&fx.lib, &st);
+	assert_int_equal(st.deferred_now, 0);
+	assert_int_equal(st.reclaimed, 3);
+	assert_int_equal(st.free_refs, FX_REFS - GNTTAB_NR_RESERVED_ENTRIES);
+}
+
 /* Shared refs belong to the library: the low-level end refuses them, and vice versa. */
 static void ownership_apis_do_not_mix(void **state)
 {
@@ -212,6 +247,7 @@ int run_reclaim_tests(void)
 		cmocka_unit_test(tick_partial),
 		cmocka_unit_test(queue_full_leaks),
 		cmocka_unit_test(release_callback_reenters),
+		cmocka_unit_test(release_callback_ticks),
 		cmocka_unit_test(ownership_apis_do_not_mix),
 	};
 	return cmocka_run_group_tests_name("reclaim", tests, NULL, NULL);
