@@ -120,9 +120,10 @@ static void zero_page(void *p)
 
 static void write_tag(struct frontend *fe, uint64_t frame, uint16_t kind, uint16_t req_id)
 {
-	volatile struct wl_tag *t = fe->ops->page_mem(fe->ops->ctx, frame);
+	volatile uint8_t *mem = fe->ops->page_mem(fe->ops->ctx, frame);
+	volatile struct wl_tag *t = (volatile struct wl_tag *)(mem + WL_TAG_OFFSET);
 
-	if (!t)
+	if (!mem)
 		return;
 	t->magic = WL_TAG_MAGIC;
 	t->kind = kind;
@@ -188,11 +189,17 @@ int fe_connect(struct frontend *fe)
 	return FE_OK;
 }
 
+/* Slots are taken round-robin, so ids simply count up while no request is stuck in flight. */
 static int take_slot(struct frontend *fe)
 {
-	for (int i = 0; i < FE_MAX_INFLIGHT; i++)
-		if (fe->slots[i].state != FE_SLOT_INFLIGHT)
+	for (int n = 0; n < FE_MAX_INFLIGHT; n++) {
+		int i = (int)((fe->next_slot + n) % FE_MAX_INFLIGHT);
+
+		if (fe->slots[i].state != FE_SLOT_INFLIGHT) {
+			fe->next_slot = (uint32_t)(i + 1) % FE_MAX_INFLIGHT;
 			return i;
+		}
+	}
 	return -1;
 }
 

@@ -88,6 +88,7 @@ struct frontend {
 	struct wl_front_ring ring;
 	struct fe_slot slots[FE_MAX_INFLIGHT];
 	uint32_t inflight;
+	uint32_t next_slot;        /* round-robin cursor over slots */
 	uint64_t spare[FE_SPARE_MAX];
 	uint32_t nr_spare;
 	uint64_t tag_seq;

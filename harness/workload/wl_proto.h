@@ -35,7 +35,7 @@ DEFINE_RING_TYPES(wl, struct wl_request, struct wl_response);
 #define WL_PAGE_SIZE 4096u
 #define WL_RING_SIZE __CONST_RING_SIZE(wl, WL_PAGE_SIZE)
 
-/* The first bytes of every data page the frontend owns. A peer that reads WL_TAG_REUSED through a
+/* Written at WL_TAG_OFFSET of every data page the frontend owns. A peer that reads WL_TAG_REUSED through a
  * map it still holds is looking at memory the frontend took back: the MSA02 failure made visible. */
 struct wl_tag {
 	uint32_t magic;      /* WL_TAG_MAGIC */
@@ -44,6 +44,9 @@ struct wl_tag {
 	uint64_t seq;        /* the frontend's tag counter: every tag it writes is new */
 };
 #define WL_TAG_MAGIC 0x46544e47u  /* "GNTF" little-endian */
+/* Where the tag lives in the page: the first bytes are left to the host (the in-process world
+ * keeps its own allocation tag and the peer's write mark there). */
+#define WL_TAG_OFFSET 256u
 #define WL_TAG_REQUEST 1
 #define WL_TAG_REUSED 2
 

@@ -1,0 +1,300 @@
+/* test_workload.c - the frontend against a hostile backend, in the real in-process world (the
+ * grant library, the simulated Xen and the oracle; nothing mocked).
+ *
+ *   test_workload                 behaviour checks (needs the fixed library: GNT_MUTANT=0)
+ *   test_workload --scenarios F.. run each wl-*.scn and compare the verdict with its
+ *                                 "# catches:" header for the library this binary was built with
+ * Prints TAP-style "ok - ..." / "not ok - ..." lines; exits 1 if any check failed.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "world/world.h"
+
+static struct world W;
+
+static const volatile struct wl_tag *tag_of(uint64_t frame)
+{
+	const uint8_t *mem = W.wl.ops.page_mem(&W, frame);
+
+	return mem ? (const volatile struct wl_tag *)(mem + WL_TAG_OFFSET) : NULL;
+}
+static int failures;
+
+static void check(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - ", cond ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!cond)
+		failures++;
+}
+
+/* Run scenario text in a fresh world; returns the verdict (0 clean, 1 violation). */
+static int run(const char *text)
+{
+	static struct scenario scn;
+	char err[256];
+
+	if (scn_parse_text(&scn, text, strlen(text), err, sizeof(err))) {
+		printf("# scenario does not parse: %s\n", err);
+		return -1;
+	}
+	return world_run(&W, &scn);
+}
+
+#define PROLOGUE "config version 1 pages 32 refs 64 deferq 8\nfrontend connect\nbackend connect\n"
+
+static const char *xs(const char *path)
+{
+	static char buf[WL_XS_VALUE_MAX];
+
+	return wl_xs_read(&W.wl.xs, path, buf, sizeof(buf)) ? "(absent)" : buf;
+}
+
+static void test_numbers(void)
+{
+	char buf[24];
+	uint64_t v = 0;
+
+	check(fe_utoa(0, buf, sizeof(buf)) == 1 && !strcmp(buf, "0"), "fe_utoa 0");
+	check(fe_utoa(UINT64_MAX, buf, sizeof(buf)) == 20 && !strcmp(buf, "18446744073709551615"),
+	      "fe_utoa UINT64_MAX");
+	check(fe_utoa(12345, buf, 5) == 0, "fe_utoa refuses a buffer without room for the NUL");
+	check(fe_atou("4096", 65535, &v) == 0 && v == 4096, "fe_atou parses a decimal");
+	check(fe_atou("", 10, &v) < 0 && fe_atou("12x", 100, &v) < 0 && fe_atou("-1", 10, &v) < 0,
+	      "fe_atou rejects empty, trailing junk and signs");
+	check(fe_atou("7", 6, &v) < 0 && fe_atou("18446744073709551616", UINT64_MAX, &v) < 0,
+	      "fe_atou rejects values above max and 64-bit overflow");
+}
+
+static void test_handshake(void)
+{
+	char want[24];
+	int rc;
+
+	rc = run("config version 1\nbackend connect\nfrontend connect\n");
+	check(rc == 0 && !W.wl.be.connected && W.wl.be.refused == 1 &&
+	      W.wl.fe.state == XenbusStateInitialised && !strcmp(xs(WL_FE_PATH "/state"), "3"),
+	      "handshake: the backend cannot connect before the frontend published its keys; frontend Initialised");
+
+	rc = run(PROLOGUE);
+	snprintf(want, sizeof(want), "%u", W.wl.fe.ring_ref);
+	check(rc == 0 && !strcmp(xs(WL_FE_PATH "/" WL_XS_RING_REF), want),
+	      "handshake: ring-ref %s published under the device path", want);
+	snprintf(want, sizeof(want), "%u", W.wl.fe.port);
+	check(W.wl.fe.port != 0 && !strcmp(xs(WL_FE_PATH "/" WL_XS_EVTCHN), want),
+	      "handshake: event-channel %s published", want);
+	check(W.wl.be.connected && W.wl.be.ring_gref == W.wl.fe.ring_ref &&
+	      W.wl.fe.state == XenbusStateConnected && !strcmp(xs(WL_FE_PATH "/state"), "4") &&
+	      !strcmp(xs(WL_BE_PATH "/state"), "4"),
+	      "handshake: backend maps the ring and goes Connected, frontend follows to Connected");
+	check(gnt_ref_state(&W.lib, W.wl.fe.ring_ref) == GNT_REF_SHARED,
+	      "handshake: the ring page is shared through the library (gnt_share)");
+}
+
+static void test_send(void)
+{
+	const struct wl_request *req;
+	const volatile struct wl_tag *tag;
+	int rc;
+
+	rc = run("config version 1\nfrontend connect\nfrontend send\n");
+	check(rc == 0 && W.wl.fe.c.sent == 0 && W.wl.fe.c.send_refused == 1,
+	      "send: refused until the backend is Connected");
+
+	rc = run(PROLOGUE "frontend send\nfrontend send\n");
+	req = RING_GET_REQUEST(&W.wl.fe.ring, 1);
+	check(rc == 0 && W.wl.fe.c.sent == 2 && W.wl.fe.ring.sring->req_prod == 2 && req->id == 1 &&
+	      req->op == WL_OP_DATA && req->gref == W.wl.fe.slots[1].gref,
+	      "send: two requests pushed; the second is {id 1, gref %u}", req->gref);
+	tag = tag_of(W.wl.fe.slots[1].frame);
+	check(tag && tag->magic == WL_TAG_MAGIC && tag->kind == WL_TAG_REQUEST && tag->req_id == 1,
+	      "send: the data page carries a REQUEST tag with its id");
+	check(gnt_ref_state(&W.lib, req->gref) == GNT_REF_SHARED && W.wl.fe.inflight == 2,
+	      "send: the data page is shared and in flight");
+}
+
+static void test_round_trip(void)
+{
+	int rc = run(PROLOGUE "frontend send\nbackend map-req\nbackend write 0\nbackend unmap 0\n"
+			      "backend respond-next\nbackend notify\n");
+	const volatile struct wl_tag *tag = W.wl.fe.nr_spare ?
+		tag_of(W.wl.fe.spare[W.wl.fe.nr_spare - 1]) : NULL;
+
+	check(rc == 0 && W.wl.fe.c.completed == 1 && W.wl.fe.c.returned == 1 && W.wl.fe.c.reused == 1 &&
+	      W.wl.fe.inflight == 0, "round trip: honest done -> unshare OK -> page reused");
+	check(tag && tag->kind == WL_TAG_REUSED && tag->req_id == 0,
+	      "round trip: the reused page carries a new REUSED tag");
+}
+
+static void test_forged_done_fixed(void)
+{
+	int rc = run(PROLOGUE "frontend send\nbackend map-req\nbackend respond-next\nbackend notify\n"
+			      "frontend send\nbackend read 0\n");
+
+	check(rc == 0 && W.wl.fe.c.completed == 1 && W.wl.fe.c.busy == 1 && W.wl.fe.c.returned == 0 &&
+	      W.wl.fe.c.reused == 0, "forged done: unshare BUSY, the frontend forgets the page, no reuse");
+	check(W.wl.fe.slots[1].frame != W.wl.fe.slots[0].frame || W.wl.fe.slots[0].state != FE_SLOT_INFLIGHT,
+	      "forged done: the next request uses another page");
+}
+
+static void test_bad_ids(void)
+{
+	int rc = run(PROLOGUE "frontend send\nbackend map-req\nbackend unmap 0\nbackend respond-next\n"
+			      "backend notify\nfrontend send\nbackend map-req\nbackend respond-dup\n"
+			      "backend respond-bogus\nbackend respond 33\nbackend notify\n");
+
+	check(rc == 0 && W.wl.fe.c.dup_ids == 1, "bad ids: a duplicate of a completed id is counted");
+	check(W.wl.fe.c.unknown_ids == 2, "bad ids: bogus id 0xbeef and never-issued id 33 are counted as unknown");
+	check(W.wl.fe.c.completed == 1 && W.wl.fe.c.busy == 0 && W.wl.fe.inflight == 1 &&
+	      W.wl.fe.slots[1].state == FE_SLOT_INFLIGHT &&
+	      gnt_ref_state(&W.lib, W.wl.fe.slots[1].gref) == GNT_REF_SHARED,
+	      "bad ids: ignored: request 1 (same ref as request 0) is still shared and in flight");
+}
+
+static void test_flood(void)
+{
+	static char text[8192];
+	size_t n;
+	int rc;
+
+	rc = run(PROLOGUE "frontend send\nbackend map-req\nbackend unmap 0\nbackend respond-next\n"
+			  "backend flood 20000\n");
+	check(rc == 0 && W.wl.fe.c.events == 20000 && W.wl.fe.c.spurious_events == 19999 &&
+	      W.wl.fe.c.completed == 1, "flood: 20000 events -> 20000 bounded upcalls, 19999 counted spurious");
+
+	/* 20 answered requests, one poll: the budget stops it at FE_POLL_BUDGET. */
+	n = (size_t)snprintf(text, sizeof(text), PROLOGUE);
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "frontend send\nbackend map-req\nbackend unmap %d\n", i);
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "backend respond-next\n");
+	rc = run(strcat(text, "frontend poll\n"));
+	check(rc == 0 && W.wl.fe.c.completed == FE_POLL_BUDGET && W.wl.fe.c.budget_hits == 1,
+	      "flood: one poll handles at most %d responses and counts the cut", FE_POLL_BUDGET);
+	rc = run(strcat(text, "frontend poll\n"));
+	check(rc == 0 && W.wl.fe.c.completed == 20 && W.wl.fe.c.returned == 20,
+	      "flood: the next poll handles the rest");
+
+	/* More responses than requests: the producer index lies. */
+	n = (size_t)snprintf(text, sizeof(text), PROLOGUE "frontend send\n");
+	for (unsigned i = 0; i <= WL_RING_SIZE; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "backend respond-bogus\n");
+	rc = run(strcat(text, "frontend poll\nfrontend poll\n"));
+	check(rc == 0 && W.wl.fe.c.ring_overflows == 1 && W.wl.fe.broken && W.wl.fe.c.unknown_ids == 0,
+	      "flood: %u responses for 1 request -> ring marked broken, none processed", WL_RING_SIZE + 1);
+}
+
+static void test_closed(void)
+{
+	int rc;
+
+	rc = run(PROLOGUE "frontend send\nfrontend send\nbackend map-req\nbackend map-req\nbackend closed\n"
+			  "backend read 0\nbackend write 1\nbackend closed\n");
+	check(rc == 0 && W.wl.fe.state == XenbusStateClosed && !strcmp(xs(WL_FE_PATH "/state"), "6"),
+	      "closed: the frontend tears down and publishes Closed");
+	check(W.wl.fe.c.busy == 3 && W.wl.fe.c.returned == 0 && W.wl.fe.inflight == 0 && W.wl.fe.c.teardowns == 1,
+	      "closed with maps held: 2 data pages and the ring stay with the library (3 busy), teardown once");
+
+	rc = run("config version 1 pages 16 refs 64 deferq 1\nfrontend connect\nbackend connect\n"
+		 "frontend send\nfrontend send\nbackend map-req\nbackend map-req\nbackend closed\n");
+	check(rc == 0 && W.wl.fe.c.busy == 1 && W.wl.fe.c.leaked == 2,
+	      "closed with a 1-entry reclaim queue: 1 deferred, 2 leaked, none freed");
+
+	rc = run(PROLOGUE "frontend send\nbackend map-req\nbackend unmap 0\nbackend respond-next\n"
+			  "backend notify\nfrontend send\nbackend map-req\nbackend unmap-all\nbackend closed\n");
+	check(rc == 0 && W.wl.fe.c.returned == 3 && W.wl.fe.nr_spare == 0 && W.wl.fe.c.busy == 0,
+	      "closed with nothing mapped: data page and ring come back, spares freed");
+
+	/* A backend state the frontend cannot read is counted, not followed. */
+	wl_xs_write(&W.wl.xs, WL_BE_PATH "/state", "4x");
+	fe_otherend_changed(&W.wl.fe);
+	wl_xs_write(&W.wl.xs, WL_BE_PATH "/state", "99");
+	fe_otherend_changed(&W.wl.fe);
+	check(W.wl.fe.c.bad_backend_state == 2, "closed: malformed and out-of-range backend states are counted");
+}
+
+/* The "# catches:" header: 1 if this build's mutant is named (never for the fixed library). */
+static int expects_catch(const char *text, const char *mutant, int *has_header)
+{
+	const char *h = strstr(text, "# catches:");
+	char list[256];
+	size_t len;
+
+	*has_header = h != NULL;
+	if (!h || !strcmp(mutant, "none"))
+		return 0;
+	h += strlen("# catches:");
+	len = strcspn(h, "\n");
+	if (len >= sizeof(list))
+		len = sizeof(list) - 1;
+	memcpy(list, h, len);
+	list[len] = 0;
+	for (char *tok = strtok(list, " ,\t"); tok; tok = strtok(NULL, " ,\t"))
+		if (!strcmp(tok, mutant))
+			return 1;
+	return 0;
+}
+
+static void run_scenario_file(const char *path)
+{
+	static char text[65536];
+	static struct scenario scn;
+	const char *mutant = gnt_mutant_name();
+	char err[256];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int want, has_header, rc;
+
+	if (!f) {
+		check(0, "%s: cannot open", path);
+		return;
+	}
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	want = expects_catch(text, mutant, &has_header);
+	if (!has_header || scn_parse_text(&scn, text, n, err, sizeof(err))) {
+		check(0, "%s: %s", path, has_header ? err : "no \"# catches:\" header");
+		return;
+	}
+	rc = world_run(&W, &scn);
+	if (rc == 1)
+		printf("# %s on %s: invariant %d at step %u: %s\n", path, mutant, W.oracle.first.inv,
+		       W.oracle.first.step + 1, W.oracle.first.msg);
+	check(rc == want, "%s on %s: %s (expected %s)", path, mutant, rc == 1 ? "caught" : rc == 0 ? "clean" : "error",
+	      want ? "caught" : "clean");
+}
+
+int main(int argc, char **argv)
+{
+	unsetenv("GNTWORLD_FINDINGS"); /* checks must not litter findings */
+	world_init(&W);
+	W.findings_dir = NULL;
+	W.trace = NULL;
+	if (argc > 1 && !strcmp(argv[1], "--scenarios")) {
+		for (int i = 2; i < argc; i++)
+			run_scenario_file(argv[i]);
+	} else if (gnt_mutant_id() != 0) {
+		fprintf(stderr, "test_workload: the behaviour checks need the fixed library (this is %s)\n",
+			gnt_mutant_name());
+		return 2;
+	} else {
+		test_numbers();
+		test_handshake();
+		test_send();
+		test_round_trip();
+		test_forged_done_fixed();
+		test_bad_ids();
+		test_flood();
+		test_closed();
+	}
+	return failures ? 1 : 0;
+}
