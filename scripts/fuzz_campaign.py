@@ -44,6 +44,7 @@ class Campaign:
         self.lf_stats = {}
         self.lock = threading.Lock()
         self.stopping = False
+        self.window = []
 
     # --- persistent state: everything lands on disk the moment it is known ---
     def save_state(self):
@@ -119,22 +120,28 @@ class Campaign:
             if m:
                 with self.lock:
                     self.lf_stats = {"execs": int(m.group(1)), "cov": int(m.group(2)),
-                                     "ft": int(m.group(3)), "corpus": int(m.group(4)),
-                                     "rate": int(m.group(5))}
+                                     "ft": int(m.group(3)), "corpus": int(m.group(4))}
 
     # --- polling ---
     def poll_stats(self):
         if self.cfg["engine"] == "libfuzzer":
             with self.lock:
                 return dict(self.lf_stats)
-        execs = rate = cov = corpus = 0
+        execs = cov = corpus = 0
         for st in (self.dir / "afl").glob("*/fuzzer_stats"):
             kv = parse_afl_stats(st)
-            execs += int(kv.get("execs_done", 0))
-            rate += float(kv.get("execs_per_sec", 0))
-            cov = max(cov, int(kv.get("edges_found", 0)))
-            corpus = max(corpus, int(kv.get("corpus_count", 0)))
-        return {"execs": execs, "rate": int(rate), "cov": cov, "corpus": corpus} if execs else {}
+            execs += to_int(kv.get("execs_done"))
+            cov = max(cov, to_int(kv.get("edges_found")))
+            corpus = max(corpus, to_int(kv.get("corpus_count")))
+        return {"execs": execs, "cov": cov, "corpus": corpus} if execs else {}
+
+    def rate(self, st, now):
+        """execs/s over the last few seconds (the engines' own figures are since-start averages)."""
+        self.window.append((now, st.get("execs", 0)))
+        while len(self.window) > 2 and now - self.window[0][0] > 5:
+            self.window.pop(0)
+        (t0, e0), (t1, e1) = self.window[0], self.window[-1]
+        return int((e1 - e0) / (t1 - t0)) if t1 > t0 and e1 >= e0 else 0
 
     def crash_files(self):
         if self.cfg["engine"] == "libfuzzer":
@@ -170,6 +177,13 @@ class Campaign:
         for p in self.procs:
             fc.stop(p)
         self.procs = []
+
+
+def to_int(v):
+    try:
+        return int(float(v))
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def parse_afl_stats(path):
@@ -225,6 +239,8 @@ def run(c, total):
             now = time.monotonic()
             elapsed = elapsed0 + (now - start)
             st = c.poll_stats()
+            if st:
+                st["rate"] = c.rate(st, now)
             c.take_findings(elapsed)
             if now - last_sample >= 2 and st:
                 c.add_sample({"t": round(elapsed, 1), **st, "findings": len(c.findings)})
@@ -247,6 +263,7 @@ def run(c, total):
         st = c.poll_stats()
         c.take_findings(elapsed)
         if st:
+            st["rate"] = int(st.get("execs", 0) / c.cfg["elapsed"]) if c.cfg["elapsed"] else 0
             c.add_sample({"t": c.cfg["elapsed"], **st, "findings": len(c.findings)})
         c.save_state()
         if tty:

@@ -129,3 +129,8 @@ fuzz-list-targets:
 	@echo $(FUZZ_TARGETS)
 fuzz-list-sources:
 	@echo $(sort $(foreach t,$(FUZZ_TARGETS),$(FUZZ_SRCS_$(t))))
+
+# --- tools: text <-> binary scenarios (seeds, readable findings) ---
+$(FUZZ_OUT)/tools/scnconv: $(FUZZ_DIR)/tools/scnconv.c $(FUZZ_SCN_SRCS) $(FUZZ_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@
