@@ -127,12 +127,21 @@ int oracle_free(struct oracle *o, uint64_t frame, unsigned maps)
 	return 0;
 }
 
+/* The ref that grants `frame` (the library does not say which one it is releasing). */
+static uint32_t ref_of_frame(const struct oracle *o, uint64_t frame)
+{
+	for (uint32_t r = 0; r < o->nrefs; r++)
+		if (o->refs[r].intent_valid && o->refs[r].frame == frame)
+			return r;
+	return ORACLE_NO_REF;
+}
+
 int oracle_release(struct oracle *o, uint64_t frame, unsigned maps)
 {
 	struct oracle_frame *f = frame_of(o, frame);
 	note(o, frame, EV_RELEASE, ORACLE_NO_REF, maps);
 	if (maps)
-		return oracle_violate(o, INV_FREE_WHILE_MAPPED, frame, ORACLE_NO_REF,
+		return oracle_violate(o, INV_FREE_WHILE_MAPPED, frame, ref_of_frame(o, frame),
 				      "the library released a page to the allocator while the peer still maps it");
 	if (!f)
 		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, "the library released a frame that is no target page");

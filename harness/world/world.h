@@ -26,6 +26,7 @@
 struct world_queued {
 	uint32_t step;                    /* index into the scenario */
 	uint32_t point;                   /* K */
+	uint8_t done;                     /* already ran at its point */
 };
 
 struct world_peer_map {
@@ -56,6 +57,7 @@ struct world {
 	uint32_t nfree;
 	uint8_t page_owner[SCN_PAGES_MAX];/* enum oracle_page_state, the world's own view */
 	uint32_t page_tag[SCN_PAGES_MAX]; /* tag written at the last alloc/write: step+1 */
+	int16_t ref_page[SCN_REFS_MAX];   /* page a ref was last shared with, -1 if none */
 	/* --- the peer --- */
 	struct world_peer_map maps[WORLD_MAX_PEER_MAPS];
 	uint32_t map_seq;
@@ -96,6 +98,7 @@ unsigned world_tick(struct world *w);
 /* Peer (domain 0) side: returns the map slot, or -1 (with the GNTST code in *st if given). */
 int world_peer_map(struct world *w, grant_ref_t ref, int readonly, int16_t *st);
 int world_peer_unmap(struct world *w, grant_ref_t ref);        /* most recent live map of ref */
+void world_peer_unmap_all(struct world *w);                    /* most recent first */
 struct world_peer_map *world_peer_find(struct world *w, grant_ref_t ref);
 uint8_t *world_peer_mem(struct world *w, grant_ref_t ref);     /* NULL if no live map */
 /* Trace line (only with --trace). */

@@ -1,0 +1,313 @@
+/* world_run.c - one run of a scenario: reset, the step loop with its `at K` queue, the end-of-run
+ * check (invariant 5), and the reports. A finding is written to the findings directory the
+ * moment the oracle reports it, before anything else (a fuzz build aborts right after). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "world/world.h"
+#include "world/world_internal.h"
+
+static void (*const handlers[SCN_NR_OPS])(struct world *, const struct scn_step *) = {
+#define OP(actor, verb, args, fn) fn,
+#include "world/ops.def"
+#undef OP
+};
+
+void world_log(struct world *w, const char *fmt, ...)
+{
+	va_list ap;
+	if (!w->trace)
+		return;
+	va_start(ap, fmt);
+	vfprintf(w->trace, fmt, ap);
+	va_end(ap);
+	fputc('\n', w->trace);
+}
+
+/* --- xsim observer: every map, unmap and copy of the target's grants reaches the oracle --- */
+
+static void obs_map(void *ctx, domid_t mapper, domid_t granter, grant_ref_t ref, uint64_t frame,
+		    int readonly, grant_handle_t handle)
+{
+	struct world *w = ctx;
+	if (granter == WORLD_TARGET_DOM)
+		oracle_map(&w->oracle, mapper, ref, frame, readonly);
+}
+
+static void obs_unmap(void *ctx, domid_t mapper, domid_t granter, grant_ref_t ref, uint64_t frame,
+		      grant_handle_t handle)
+{
+	struct world *w = ctx;
+	if (granter == WORLD_TARGET_DOM)
+		oracle_unmap(&w->oracle, ref, frame);
+}
+
+static void obs_copy(void *ctx, domid_t mapper, domid_t granter, grant_ref_t ref, uint64_t frame, int to_granter)
+{
+	struct world *w = ctx;
+	if (granter == WORLD_TARGET_DOM)
+		oracle_copy(&w->oracle, ref, frame, to_granter);
+}
+
+/* --- findings --- */
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+static void save_finding(struct world *w)
+{
+	static uint8_t bin[SCN_BIN_MAX];
+	char path[4096];
+	size_t n = scn_encode(&w->scn, bin, sizeof bin);
+	uint64_t id = fnv1a(bin, n);
+	const char *dir = w->findings_dir;
+	if (!dir)
+		return;
+	mkdir(dir, 0777); /* may exist already */
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/inv%d-%s-%016" PRIx64 ".%s", dir, w->oracle.first.inv,
+			 gnt_mutant_name(), id, i ? "scn" : "txt");
+		FILE *f = fopen(path, "w");
+		if (!f) {
+			fprintf(stderr, "gntworld: cannot write finding %s: %s\n", path, strerror(errno));
+			continue;
+		}
+		if (i)
+			scn_print(&w->scn, f);
+		else
+			world_report(w, f);
+		fclose(f);
+	}
+}
+
+static void on_violation(void *ctx, const struct oracle_violation *v)
+{
+	struct world *w = ctx;
+	w->stopped = 1;
+	world_log(w, "  ORACLE: invariant %d violated: %s", v->inv, v->msg);
+	save_finding(w);
+	if (w->abort_on_violation)
+		abort();
+}
+
+/* --- the run --- */
+
+void world_init(struct world *w)
+{
+	memset(w, 0, sizeof *w); /* once: xsim's first reset needs zeroed storage */
+	world_platform_init(w);
+	w->sim.obs.ctx = w;
+	w->sim.obs.on_map = obs_map;
+	w->sim.obs.on_unmap = obs_unmap;
+	w->sim.obs.on_copy = obs_copy;
+	w->oracle.on_violation = on_violation;
+	w->oracle.ctx = w;
+	const char *env = getenv("GNTWORLD_FINDINGS");
+	if (env && *env)
+		w->findings_dir = env;
+}
+
+/* Everything a run touches is reset in time proportional to the configuration, not to the
+ * storage (the fuzzers reset per input). Returns 0, or -1 if the simulator refused the setup. */
+static int world_reset(struct world *w)
+{
+	const struct scn_config *c = &w->scn.cfg;
+	struct xsim_domain *t;
+	xsim_reset(&w->sim);
+	if (xsim_domain_create(&w->sim, WORLD_PEER_DOM, 1, 1, SCN_REFS_MIN) ||
+	    xsim_domain_create(&w->sim, WORLD_TARGET_DOM, c->pages, c->version, c->refs))
+		return -1;
+	t = xsim_domain(&w->sim, WORLD_TARGET_DOM);
+	struct gnt_config gc = {
+		.version = c->version,
+		.table = c->version == 2 ? (void *)t->shared.v2 : (void *)t->shared.v1,
+		.status = c->version == 2 ? t->status : NULL,
+		.nr_refs = c->refs,
+		.first_ref = 0,
+		.defer_cap = c->deferq,
+	};
+	if (gnt_init(&w->lib, &w->ops, w, &gc) != GNT_OK)
+		return -1;
+	w->nfree = 0;
+	for (unsigned p = c->pages; p-- > 0;) { /* p0 on top: the first alloc hands out p0 */
+		w->page_owner[p] = PG_FREE;
+		w->page_tag[p] = 0;
+		w->free_stack[w->nfree++] = (uint8_t)p;
+	}
+	for (unsigned r = 0; r < c->refs; r++)
+		w->ref_page[r] = -1;
+	for (unsigned i = 0; i < WORLD_MAX_PEER_MAPS; i++)
+		w->maps[i].in_use = 0;
+	w->map_seq = 0;
+	w->reuse_reads = 0;
+	w->nqueued = 0;
+	w->point = 0;
+	w->in_target = w->in_point = 0;
+	w->stopped = 0;
+	w->step = 0;
+	oracle_reset(&w->oracle, world_page_frame(0), c->pages, c->refs);
+	workload_reset(w);
+	return 0;
+}
+
+void world_exec(struct world *w, uint32_t i, const char *why)
+{
+	const struct scn_step *s = &w->scn.steps[i];
+	uint32_t outer = w->step;
+	if (w->trace) {
+		char buf[SCN_MAX_LINE];
+		scn_format_step(s, buf, sizeof buf);
+		world_log(w, "step %u%s%s%s: %s", i + 1, why ? " (" : "", why ? why : "", why ? ")" : "", buf);
+	}
+	w->step = i;
+	oracle_set_step(&w->oracle, i);
+	handlers[s->op](w, s);
+	w->step = outer;
+	oracle_set_step(&w->oracle, outer);
+}
+
+/* After a step: the moves whose point never came, and queued messages, in scenario order. */
+static void flush_queue(struct world *w)
+{
+	for (uint32_t i = 0; i < w->nqueued && !w->stopped; i++)
+		if (!w->queue[i].done) {
+			w->queue[i].done = 1;
+			world_exec(w, w->queue[i].step, "queued, after the step");
+		}
+	w->nqueued = 0;
+}
+
+/* Invariant 5: the peer lets go, the library gets its ticks, nothing may be left over. */
+static void final_check(struct world *w)
+{
+	struct oracle_final f = { 0 };
+	struct gnt_stats st;
+	w->step = w->scn.nsteps;
+	oracle_set_step(&w->oracle, w->step);
+	world_log(w, "end of run: peer unmaps everything, library ticks");
+	world_peer_unmap_all(w);
+	for (unsigned i = 0; i < w->scn.cfg.deferq + 2u && !w->stopped; i++) {
+		gnt_get_stats(&w->lib, &st);
+		if (!st.deferred_now)
+			break;
+		world_tick(w);
+	}
+	if (w->stopped)
+		return;
+	gnt_get_stats(&w->lib, &st);
+	f.deferred_now = st.deferred_now;
+	f.leaked = st.leaked;
+	for (unsigned r = 0; r < w->scn.cfg.refs; r++)
+		f.lib_shared += gnt_ref_state(&w->lib, r) == GNT_REF_SHARED;
+	f.alloc_free = w->nfree;
+	struct xsim_domain *peer = xsim_domain(&w->sim, WORLD_PEER_DOM);
+	for (unsigned i = 0; peer && i < XSIM_MAX_MAPS; i++)
+		f.peer_maps += peer->maps[i].in_use && peer->maps[i].granter == WORLD_TARGET_DOM;
+	oracle_final_check(&w->oracle, &f);
+}
+
+int world_run(struct world *w, const struct scenario *scn)
+{
+	if (scn != &w->scn) {
+		w->scn.cfg = scn->cfg;
+		w->scn.nsteps = scn->nsteps;
+		memcpy(w->scn.steps, scn->steps, scn->nsteps * sizeof scn->steps[0]);
+	}
+	if (world_reset(w)) {
+		fprintf(stderr, "gntworld: the simulator refused the configuration\n");
+		return 2;
+	}
+	for (uint32_t i = 0; i < w->scn.nsteps && !w->stopped; i++) {
+		const struct scn_step *s = &w->scn.steps[i];
+		if (s->queued) {
+			if (w->nqueued < WORLD_MAX_QUEUED) {
+				w->queue[w->nqueued++] = (struct world_queued){ i, s->at, 0 };
+				continue;
+			}
+			/* queue full: it runs now, as if its point had come */
+		}
+		w->point = 0;
+		world_exec(w, i, NULL);
+		flush_queue(w);
+	}
+	if (!w->stopped)
+		final_check(w);
+	return w->oracle.first.inv ? 1 : 0;
+}
+
+int world_run_bytes(struct world *w, const uint8_t *data, size_t size)
+{
+	scn_decode(&w->scn, data, size);
+	return world_run(w, &w->scn);
+}
+
+/* --- reports --- */
+
+void world_report(const struct world *w, FILE *out)
+{
+	const struct oracle_violation *v = &w->oracle.first;
+	char buf[SCN_MAX_LINE];
+	fprintf(out, "gntworld: library %s (mutant %d)\n", gnt_mutant_name(), gnt_mutant_id());
+	oracle_report(&w->oracle, out);
+	if (!v->inv)
+		return;
+	if (v->step < w->scn.nsteps) {
+		scn_format_step(&w->scn.steps[v->step], buf, sizeof buf);
+		fprintf(out, "detecting step: %u `%s`\n", v->step + 1, buf);
+	} else {
+		fprintf(out, "detecting step: end of run (peer unmapped everything, library ticked)\n");
+	}
+	if (w->reuse_reads)
+		fprintf(out, "the peer read or wrote reused target memory %u time(s)\n", w->reuse_reads);
+	fprintf(out, "replay (gntworld run FILE.scn):\n");
+	fprintf(out, "config version %u pages %u refs %u deferq %u\n", w->scn.cfg.version, w->scn.cfg.pages,
+		w->scn.cfg.refs, w->scn.cfg.deferq);
+	uint32_t last = v->step < w->scn.nsteps ? v->step + 1 : w->scn.nsteps;
+	for (uint32_t i = 0; i < last; i++) {
+		scn_format_step(&w->scn.steps[i], buf, sizeof buf);
+		fprintf(out, "%s%s\n", buf, i == v->step ? "    # <- detected here" : "");
+	}
+}
+
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", *s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+void world_report_json(const struct world *w, FILE *out)
+{
+	const struct oracle_violation *v = &w->oracle.first;
+	fprintf(out, "{\"library\": ");
+	json_str(out, gnt_mutant_name());
+	fprintf(out, ", \"mutant\": %d, \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u", gnt_mutant_id(),
+		v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads);
+	if (v->inv) {
+		fprintf(out, ", \"invariant\": %d, \"sentence\": ", v->inv);
+		json_str(out, oracle_inv_sentence(v->inv));
+		fprintf(out, ", \"step\": %u, \"at_end\": %s, \"message\": ", v->step + 1,
+			v->step >= w->scn.nsteps ? "true" : "false");
+		json_str(out, v->msg);
+		if (v->frame != ~0ull)
+			fprintf(out, ", \"frame\": %" PRIu64, v->frame);
+		if (v->ref != ORACLE_NO_REF)
+			fprintf(out, ", \"ref\": %u", v->ref);
+	}
+	fprintf(out, "}\n");
+}
