@@ -2,11 +2,6 @@
  * Freestanding: see frontend.h. */
 #include "frontend.h"
 
-/* ring.h leaves the barriers to its user (interface version >= 0x00030208). */
-#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-
 static int lib_share(struct frontend *fe, uint64_t frame, gnt_ref_t *ref)
 {
 	if (fe->ops->share)
@@ -51,9 +46,11 @@ int fe_atou(const char *s, uint64_t max, uint64_t *out)
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
 			return -1;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
+		uint64_t d = (uint64_t)(*s - '0');
+
+		if (v > max / 10 || (v == max / 10 && d > max % 10))
 			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return 0;

@@ -15,6 +15,13 @@
 #include <xen/io/ring.h>
 #include <xen/io/xenbus.h>
 
+/* ring.h leaves the barriers to its user (interface version >= 0x00030208). */
+#ifndef xen_mb
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+
 struct wl_request {
 	uint16_t id;         /* the frontend's request id; answered in wl_response.id */
 	uint16_t op;         /* WL_OP_DATA */
