@@ -12,6 +12,7 @@ TESTS :=        # test targets run by `make test`, appended to by the fragments
 -include harness/workload/workload.mk
 -include harness/fuzz/fuzz.mk
 -include harness/multiproc.mk
+-include harness/xenstored/xenstored.mk
 -include peer/peer.mk
 -include harness/pvh/pvh.mk
 -include harness/nested/nested.mk
