@@ -118,6 +118,7 @@ struct xsim_observer {
 	/* Also called for maps released by xsim_domain_destroy of the mapper. */
 	void (*on_unmap)(void *ctx, domid_t mapper, domid_t granter, grant_ref_t ref, uint64_t frame,
 			 grant_handle_t handle);
+	/* Called while the copy's transient pin is held (after the data moved). */
 	void (*on_copy)(void *ctx, domid_t mapper, domid_t granter, grant_ref_t ref, uint64_t frame, int to_granter);
 	void (*on_send)(void *ctx, domid_t from, evtchn_port_t port, domid_t to, evtchn_port_t remote_port);
 	/* Between the simulator's read of granter's entry `ref` and its update (see

@@ -363,9 +363,10 @@ int16_t xsim_copy(struct xsim *sim, domid_t mapper, domid_t granter, grant_ref_t
 		else
 			memcpy(buf, page + offset, len);
 	}
-	xsim_unpin(sim, rd, ref, readonly, mapper != granter);
+	/* reported while the transient pin is still held, as the copy happens under it */
 	if (rc == GNTST_okay && sim->obs.on_copy)
 		sim->obs.on_copy(sim->obs.ctx, mapper, granter, ref, frame, to_granter);
+	xsim_unpin(sim, rd, ref, readonly, mapper != granter);
 	return rc;
 }
 
