@@ -30,7 +30,8 @@ enum { TX_READ, TX_WRITE, TX_DEL };
 struct tx_entry {
 	char *path;
 	uint8_t kind;
-	uint8_t *value;
+	bool present;                    /* READ: the node existed when first read */
+	uint8_t *value;                  /* WRITE: new value; READ: value when first read */
 	uint32_t len;
 	struct xs_permissions *perms;
 	uint32_t nperms;
@@ -40,6 +41,7 @@ struct xs_txn {
 	uint64_t start_gen;              /* main store generation when it started */
 	bool conflict;                   /* something it depends on changed since: commit gives EAGAIN */
 	uint32_t created;                /* nodes it would create, for the node quota */
+	size_t bytes;                    /* values held in the overlay, bounded by max_tx_bytes */
 	struct tx_entry *ents;
 	uint32_t n, cap;
 	struct xs_txn *next;

@@ -18,6 +18,7 @@ void xs_limits_default(struct xs_limits *lim)
 	lim->max_txns = 10;
 	lim->max_txns_priv = 64;
 	lim->max_tx_entries = 1024;
+	lim->max_tx_bytes = 256u * 1024;
 	lim->max_perms = 64;
 	lim->max_output = 1u << 20;
 }

@@ -26,6 +26,7 @@ struct xs_limits {
 	unsigned max_txns;             /* open transactions per unprivileged connection */
 	unsigned max_txns_priv;        /* open transactions per privileged connection */
 	unsigned max_tx_entries;       /* paths one transaction may touch */
+	size_t max_tx_bytes;           /* value bytes one transaction may hold */
 	unsigned max_perms;            /* entries in one permission list */
 	size_t max_output;             /* pending output bytes per connection before it is dropped */
 };

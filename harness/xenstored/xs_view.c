@@ -20,8 +20,10 @@ static struct tx_entry *tx_find(struct xs_txn *t, const char *path)
 	return NULL;
 }
 
-static void entry_clear(struct tx_entry *e)
+static void entry_clear(struct xs_txn *t, struct tx_entry *e)
 {
+	if (t)
+		t->bytes -= e->len;
 	free(e->value);
 	free(e->perms);
 	e->value = NULL;
@@ -83,27 +85,52 @@ static int view_peek(struct xs_server *srv, struct xs_txn *t, const char *path,
 {
 	struct tx_entry *e;
 
+	struct xs_node *n;
+
 	if (!t) {
 		fill(v, xs_store_lookup(srv, path));
 		return 0;
 	}
 	e = tx_find(t, path);
-	if (e && e->kind != TX_READ) {
-		memset(v, 0, sizeof(*v));
-		if (e->kind == TX_WRITE) {
-			v->exists = true;
-			v->value = e->value;
-			v->len = e->len;
-			v->perms = e->perms;
-			v->nperms = e->nperms;
+	if (!e) {
+		n = xs_store_lookup(srv, path);
+		if (main_changed_since(srv, path, t->start_gen))
+			t->conflict = true;   /* too late for a snapshot: commit will say EAGAIN */
+		if (!record) {
+			fill(v, n);
+			return 0;
 		}
-		return 0;
+		/* Keep what we saw, so later reads in this transaction see the same node
+		 * even when others change it meanwhile (the "ta err" case of test-xenstore). */
+		if (!(e = tx_entry(srv, t, path)))
+			return ENOSPC;
+		if (n) {
+			if (t->bytes + n->len > srv->lim.max_tx_bytes ||
+			    !(e->value = malloc(n->len ? n->len : 1)) ||
+			    !(e->perms = xs_perms_dup(n->perms, n->nperms))) {
+				free(e->value);
+				e->value = NULL;
+				free(t->ents[--t->n].path);
+				return ENOSPC;
+			}
+			if (n->len)
+				memcpy(e->value, n->value, n->len);
+			e->len = n->len;
+			e->nperms = n->nperms;
+			e->present = true;
+			t->bytes += n->len;
+		}
 	}
-	if (!e && record && !tx_entry(srv, t, path))
-		return ENOSPC;
-	if (main_changed_since(srv, path, t->start_gen))
-		t->conflict = true;
-	fill(v, xs_store_lookup(srv, path));
+	memset(v, 0, sizeof(*v));
+	if (e->kind == TX_WRITE || (e->kind == TX_READ && e->present)) {
+		struct xs_node *mn = xs_store_lookup(srv, path);
+		v->exists = true;
+		v->value = e->value;
+		v->len = e->len;
+		v->perms = e->perms;
+		v->nperms = e->nperms;
+		v->gen = mn && e->kind == TX_READ ? mn->gen : 0;
+	}
 	return 0;
 }
 
@@ -209,7 +236,7 @@ static int tx_put(struct xs_server *srv, struct xs_txn *t, const char *path,
 	uint8_t *v;
 	struct xs_permissions *pc;
 
-	if (!e)
+	if (!e || t->bytes - e->len + len > srv->lim.max_tx_bytes)
 		return ENOSPC;
 	v = malloc(len ? len : 1);
 	pc = xs_perms_dup(p, np);
@@ -220,10 +247,11 @@ static int tx_put(struct xs_server *srv, struct xs_txn *t, const char *path,
 	}
 	if (len)
 		memcpy(v, value, len);
-	entry_clear(e);
+	entry_clear(t, e);
 	e->kind = TX_WRITE;
 	e->value = v;
 	e->len = len;
+	t->bytes += len;
 	e->perms = pc;
 	e->nperms = np;
 	return 0;
@@ -341,7 +369,7 @@ static int tx_rm(struct xs_server *srv, struct xs_txn *t, const char *path, unsi
 		return rc;
 	if (!(e = tx_entry(srv, t, path)))
 		return ENOSPC;
-	entry_clear(e);
+	entry_clear(t, e);
 	e->kind = TX_DEL;
 	return 0;
 }
@@ -387,7 +415,7 @@ void xs_txn_free(struct xs_txn *t)
 	if (!t)
 		return;
 	for (i = 0; i < t->n; i++) {
-		entry_clear(&t->ents[i]);
+		entry_clear(NULL, &t->ents[i]);
 		free(t->ents[i].path);
 	}
 	free(t->ents);
@@ -417,7 +445,8 @@ int xs_txn_commit(struct xs_server *srv, struct xs_txn *t)
 	if (srv->nnodes + creates > srv->lim.max_nodes)
 		return ENOSPC;
 	/* Parents sort before their children, so creation order and "topmost deletion" follow. */
-	qsort(t->ents, t->n, sizeof(*t->ents), by_path);
+	if (t->n)
+		qsort(t->ents, t->n, sizeof(*t->ents), by_path);
 	for (i = 0; i < t->n; i++) {
 		struct tx_entry *e = &t->ents[i];
 		struct xs_node *n = xs_store_lookup(srv, e->path);
