@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 			struct mp_client *c = &b.clients[i];
 			struct mp_domain *d = c->hello ? mp_dom(&b, c->dom) : NULL;
 			/* A paused domain's requests wait; hang-ups are still noticed. */
-			pfd[np] = (struct pollfd){ .fd = cfd[i], .events = (d && d->paused) ? 0 : POLLIN };
+			pfd[np] = (struct pollfd){ .fd = cfd[i], .events = (d && d->paused) ? POLLRDHUP : POLLIN | POLLRDHUP };
 			who[np++] = (int)i;
 		}
 		if (poll(pfd, np, 1000) < 0) {
@@ -181,7 +181,8 @@ int main(int argc, char **argv)
 				ssize_t len = recv_request(cfd[ci], buf, sizeof(buf), &trunc);
 				if (len == -2)
 					continue;
-				if (len <= 0) {
+				/* 0 is either the peer's close or an empty message (SOCK_SEQPACKET). */
+				if (len < 0 || (len == 0 && (pfd[k].revents & (POLLHUP | POLLRDHUP)))) {
 					dead = 1;
 				} else {
 					if (trunc || (size_t)len > MP_MAX_MSG) /* oversized: answer, do not parse */
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
 						mp_handle(&b, ci, buf, (size_t)len, &out);
 					dead = send_reply(cfd[ci], &out) < 0;
 				}
-			} else if (pfd[k].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			} else if (pfd[k].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) {
 				dead = 1;
 			}
 			if (dead) {

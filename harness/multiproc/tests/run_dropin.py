@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""test-dropin: check the drop-ins' ABI against Debian's, then run test_dropin in a fresh simulator."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import xensim  # noqa: E402
+
+DEBIAN = "/usr/lib/x86_64-linux-gnu"
+
+
+def defined_symbols(lib):
+    """{(symbol, version)} of the functions a shared library defines, and its soname."""
+    out = subprocess.run(["objdump", "-T", "-p", lib], capture_output=True, text=True, check=True).stdout
+    syms, soname = set(), None
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 7 and "DF" in f and ".text" in f:
+            syms.add((f[-1], f[-2]))
+        if line.strip().startswith("SONAME"):
+            soname = f[-1]
+    return syms, soname
+
+
+def main(out):
+    fails = 0
+    for ours, theirs, subset in (("libxengnttab.so.1", "libxengnttab.so.1", False),
+                                 ("libxenevtchn.so.1", "libxenevtchn.so.1", False),
+                                 ("libxenctrl.so.4.17", "libxenctrl.so.4.17", True)):
+        s_ours, n_ours = defined_symbols(os.path.join(out, "lib", ours))
+        s_deb, n_deb = defined_symbols(os.path.join(DEBIAN, theirs))
+        same = (s_ours <= s_deb and bool(s_ours)) if subset else s_ours == s_deb
+        ok = same and n_ours == n_deb
+        fails += not ok
+        what = "a subset of" if subset else "the same as"
+        print(f"{'ok' if ok else 'not ok'} - {ours}: soname {n_ours}, {len(s_ours)} versioned functions, {what} Debian's")
+        if not ok:
+            print(f"#   missing: {sorted(s_deb - s_ours)[:8]} extra: {sorted(s_ours - s_deb)[:8]}")
+    d = tempfile.mkdtemp(prefix="test-dropin-")
+    try:
+        xensim.start(d, "0,1,2", with_xenstored=False)
+        env = xensim.run_env(d, 0, out)
+        ldd = subprocess.run(["ldd", os.path.join(out, "test_dropin")], env=env, capture_output=True,
+                             text=True).stdout
+        ok = all(os.path.join(out, "lib", l) in ldd for l in
+                 ("libxengnttab.so.1", "libxenevtchn.so.1", "libxenctrl.so.4.17"))
+        fails += not ok
+        print(f"{'ok' if ok else 'not ok'} - the Debian-linked test binary loads our drop-ins under xensim run")
+        try:
+            rc = subprocess.call([os.path.join(out, "test_dropin")], env=env, timeout=120)
+        except subprocess.TimeoutExpired:
+            print("not ok - test_dropin timed out")
+            rc = 1
+        fails += rc != 0
+        alive = subprocess.run(["pgrep", "-F", os.path.join(d, "broker.pid")], capture_output=True).returncode == 0
+        fails += not alive
+        print(f"{'ok' if alive else 'not ok'} - the broker survived the whole test")
+    finally:
+        xensim.stop(d)
+        shutil.rmtree(d, ignore_errors=True)
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "build/multiproc"))
