@@ -99,12 +99,13 @@ void pvh_main(uint32_t start_info_paddr)
 	con_puts(" mutant=");
 	con_puts(gnt_mutant_name());
 	con_kv("ver", version);
-	con_kv("selfgrant_failures", selfgrant_fail);
+	con_kv("selfgrant_fail", selfgrant_fail);
 	con_kv("rounds", t.rounds);
+	con_puts("\ngntfuzz-pvh totals:"); /* two lines: Xen splits long guest console lines */
 	con_kv("busy", t.busy);
 	con_kv("leaked", t.leaked);
 	con_kv("deferred_left", t.deferred_left);
-	con_kv("secrets_corrupted", t.corrupted);
+	con_kv("corrupted", t.corrupted);
 	con_kv("timeouts", t.timeouts);
 	con_kv("bad_frees", ps.bad_frees);
 	con_puts("\n");

@@ -1,0 +1,83 @@
+#!/bin/bash
+# build-images.sh - the initramfs images for the nested-Xen run (after the shared recipe's
+# build.sh): a dom0 with Xen's tools, our dom0 programs and one xl config per target, and a
+# Linux domU image for linux-target. Also the uncompressed Xen that QEMU's multiboot wants.
+#
+# usage: build-images.sh <out-dir> <bin-dir> <pvh-dir>
+#   bin-dir: standin-peer outside-oracle linux-target [peer]   pvh-dir: gntfuzz-pvh-m<N>.elf
+# env: GNTFUZZ_TARGETS, GNTFUZZ_STRATEGIES (written into the dom0's plan), K (kernel version)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=$(mkdir -p "$1" && cd "$1" && pwd); BIN=$(cd "$2" && pwd); PVH=$(cd "$3" && pwd)
+export MUTANTS_DEF=${MUTANTS_DEF:-$HERE/../../grants/mutants.def}
+K=${K:-$(ls /lib/modules | sort -V | tail -1)}
+XB=/usr/lib/xen-4.17/bin
+TARGETS=${GNTFUZZ_TARGETS:-pvh-fixed pvh-msa02 linux}
+STRATEGIES=${GNTFUZZ_STRATEGIES:-honest forged-done forged-ro storm}
+for f in /boot/vmlinuz-$K /boot/xen-4.17-amd64.gz /bin/busybox $XB/xl; do
+	[ -e "$f" ] || { echo "build-images: missing $f (run 'make deps')" >&2; exit 1; }
+done
+
+add_prog() { # root program: the program and every library ldd lists
+	local r=$1 p=$2
+	install -D -m755 "$p" "$r/usr/bin/$(basename "$p")"
+	for l in $(ldd "$p" | grep -oE '/[^ ]+'); do
+		[ -e "$r$l" ] || install -D -m755 "$(readlink -f "$l")" "$r$l"
+	done
+}
+add_tool() { # root absolute-path-program (kept at its path)
+	local r=$1 p=$2
+	install -D -m755 "$p" "$r$p"
+	for l in $(ldd "$p" | grep -oE '/[^ ]+'); do
+		[ -e "$r$l" ] || install -D -m755 "$(readlink -f "$l")" "$r$l"
+	done
+}
+base_root() {
+	local r=$1
+	rm -rf "$r"; mkdir -p "$r"/{bin,sbin,proc,sys,dev,run,tmp,etc,root,lib/modules,var/log,var/lib,usr/bin,usr/sbin}
+	cp /bin/busybox "$r/bin/busybox"
+	for a in $(/bin/busybox --list); do [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"; done
+	ln -sf ../run "$r/var/run"
+}
+mods() {
+	local r=$1; shift
+	for m in "$@"; do cp "$(find /lib/modules/$K -name "$m.ko*" | head -1)" "$r/lib/modules/"; done
+	# busybox insmod wants plain .ko files
+	for z in "$r"/lib/modules/*.ko.xz; do [ -e "$z" ] && xz -d "$z"; done
+	return 0
+}
+cpio_of() { (cd "$1" && find . | cpio -o -H newc -R 0:0 2>/dev/null | gzip -1) > "$2"; }
+
+# ---------- Linux target domU ----------
+U=$OUT/rootfs-linux
+base_root "$U"
+mods "$U" xen-evtchn xen-gntdev xen-gntalloc
+add_prog "$U" "$BIN/linux-target"
+install -m755 "$HERE/init-linux-domU" "$U/init"
+cpio_of "$U" "$OUT/linux-domU.cpio.gz"
+
+# ---------- dom0 ----------
+D=$OUT/rootfs-dom0
+base_root "$D"
+for t in $XB/xl $XB/xenstored $XB/xenconsoled $XB/xen-init-dom0 $XB/libxl-save-helper \
+	 /usr/bin/xenstore-read /usr/bin/xenstore-write /usr/bin/xenstore-ls; do add_tool "$D" "$t"; done
+install -D -m644 /lib/x86_64-linux-gnu/libgcc_s.so.1 "$D/lib/x86_64-linux-gnu/libgcc_s.so.1" # xl dlopen()s it
+mods "$D" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
+for p in standin-peer outside-oracle; do add_prog "$D" "$BIN/$p"; done
+[ -x "$BIN/peer" ] && add_prog "$D" "$BIN/peer"
+install -m755 "$HERE/dom0-plan.sh" "$D/usr/bin/dom0-plan.sh"
+mkdir -p "$D/etc/xen" "$D/var/lib/xen" "$D/var/log/xen/console" "$D/guest" "$D/etc/gntfuzz"
+: > "$D/etc/xen/xl.conf"
+cp "$PVH"/gntfuzz-pvh-m*.elf "$D/guest/"
+cp /boot/vmlinuz-$K "$D/guest/vmlinuz"
+cp "$OUT/linux-domU.cpio.gz" "$D/guest/"
+for label in $TARGETS; do
+	"$HERE/target-cfg.sh" "$label" /guest > "$D/etc/gntfuzz/$label.cfg"
+done
+printf 'export GNTFUZZ_TARGETS="%s"\nexport GNTFUZZ_STRATEGIES="%s"\n' "$TARGETS" "$STRATEGIES" > "$D/etc/gntfuzz/plan.env"
+install -m755 "$HERE/init-dom0" "$D/init"
+cpio_of "$D" "$OUT/dom0.cpio.gz"
+
+cp /boot/vmlinuz-$K "$OUT/vmlinuz"
+zcat /boot/xen-4.17-amd64.gz > "$OUT/xen"
+echo "build-images: $OUT/{xen,vmlinuz,dom0.cpio.gz} targets: $TARGETS"

@@ -1,0 +1,69 @@
+#!/bin/sh
+# dom0-plan.sh - the dom0 side of a nested-Xen (or real-Xen) run: for each target, create its
+# domU paused, unpause it, wait for it to publish, run the peer with every strategy (the outside
+# oracle looks while the peer holds its maps), tell the target to quit, collect its log, destroy.
+# Prints "=== GNTFUZZ ..." marker lines that harness/nested/nested.py parses.
+#
+# env: GNTFUZZ_TARGETS   labels; each has $GNTFUZZ_CFG/<label>.cfg (domain name gntfuzz-<label>)
+#      GNTFUZZ_STRATEGIES  peer strategies, one round each
+#      GNTFUZZ_BIN       where standin-peer and outside-oracle live
+#      GNTFUZZ_PEER      the peer program (default: $GNTFUZZ_BIN/standin-peer)
+#      GNTFUZZ_DMESG=1   also print the target's Xen console lines (real hosts: no serial log)
+BIN=${GNTFUZZ_BIN:-/usr/bin}
+CFG=${GNTFUZZ_CFG:-/etc/gntfuzz}
+PEER=${GNTFUZZ_PEER:-$BIN/standin-peer}
+STRATEGIES=${GNTFUZZ_STRATEGIES:-honest forged-done forged-ro storm}
+TARGETS=${GNTFUZZ_TARGETS:-pvh-fixed pvh-msa02 linux}
+up() { cut -d' ' -f1 /proc/uptime; }
+mark() { echo "=== GNTFUZZ [$(up)] $*"; }
+key() { xenstore-read "/local/domain/$1/data/gntfuzz/$2" 2>/dev/null; }
+
+wait_key() { # domid key value seconds
+	i=0
+	while [ "$(key "$1" "$2")" != "$3" ]; do
+		i=$((i + 1)); [ $i -gt $(($4 * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+failed=0
+for label in $TARGETS; do
+	name=gntfuzz-$label
+	mark "target-start $label"
+	xl destroy "$name" >/dev/null 2>&1
+	if ! xl create -p "$CFG/$label.cfg" >/tmp/xl-create.log 2>&1; then
+		cat /tmp/xl-create.log; mark "target-error $label xl-create"; failed=1; continue
+	fi
+	domid=$(xl domid "$name")
+	mark "target-domid $label $domid"
+	xl unpause "$domid"
+	if ! wait_key "$domid" state idle 90; then
+		mark "target-error $label never-published"; failed=1
+	else
+		mark "target-ready $label"
+		round=1
+		for s in $STRATEGIES; do
+			mark "strategy-start $label $s"
+			GNTFUZZ_HOLD_HOOK="$BIN/outside-oracle $domid once" "$PEER" "$domid" "$s" "$round" "$label"
+			mark "strategy-end $label $s rc=$?"
+			round=$((round + 1))
+		done
+		"$PEER" "$domid" quit
+	fi
+	# wait for the guest to shut down (on_poweroff=preserve keeps it listed, state "s")
+	i=0
+	while [ $i -lt 300 ] && ! xl list "$domid" 2>/dev/null | awk 'NR==2 {exit !($5 ~ /s/)}'; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ "${GNTFUZZ_DMESG:-0}" = 1 ] && xl dmesg | grep "(d$domid)"
+	if [ -f "/var/log/xen/console/guest-$name.log" ]; then
+		echo "----- console of $name -----"
+		cat "/var/log/xen/console/guest-$name.log"
+		echo "----- end console of $name -----"
+	fi
+	xl destroy "$domid" 2>/dev/null
+	mark "target-end $label"
+done
+mark "plan-complete failed=$failed"
+[ $failed = 0 ]

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Run the advisory on Xen: boot Xen + dom0 under QEMU (or use this host's dom0), let dom0 run
+every peer strategy against every target, and judge the outcome from the serial log.
+
+  nested.py run    --images DIR --logs DIR [--timeout S] [--bench]   boot QEMU, judge, report
+  nested.py judge  LOG [--qemu-rc N] [--bench]                        judge a saved serial log
+  nested.py real-host --bin DIR --cfg DIR [--targets ...]            real Xen: run dom0-plan.sh here
+
+Verdicts never trust an exit code alone: QEMU must exit 33 (dom0 finished its plan and wrote
+0x10 to isa-debug-exit) AND the log must hold every expected line. A hang is a failure at the
+timeout. Expectations: a target built from the fixed library or Linux's own code must hold under
+every strategy (no peer LEAK, no oracle VIOLATION, its secrets intact); the MSA02 mutant must be
+caught under every forged-done strategy (peer LEAK and oracle VIOLATION) and stay clean under
+the honest one. Prints TAP lines and writes a readable report next to the log.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+MARK = re.compile(r"=== GNTFUZZ \[[\d.]+\] (\S+)(?: (.*))?$")
+STAMP = re.compile(r"^\[\s*([\d.]+)\] ")
+GUEST = re.compile(r"\(d(\d+)\) (.*)$")
+FORGED = ("forged-done", "forged-ro", "storm")
+# mutants expected to be caught by a forged "done" (others may or may not be, and are reported)
+CAUGHT_BY_FORGED = {"msa02"}
+
+
+def kv(text):
+    return dict(m.groups() for m in re.finditer(r"(\w+)=(\S+)", text))
+
+
+class Run:
+    def __init__(self):
+        self.targets = {}       # label -> dict
+        self.order = []
+        self.plan_complete = None
+        self.t_first = None     # host seconds of the first line
+        self.t_plan = None
+
+
+def parse(lines):
+    run = Run()
+    domids = {}
+    cur = None      # (label, strategy) between strategy-start and strategy-end
+    console_of = None
+    for raw in lines:
+        raw = raw.rstrip("\n")
+        m = STAMP.match(raw)
+        t = float(m.group(1)) if m else None
+        line = raw[m.end():] if m else raw
+        if t is not None and run.t_first is None:
+            run.t_first = t
+        mk = MARK.search(line)
+        if mk:
+            what, rest = mk.group(1), (mk.group(2) or "").split()
+            if what == "target-start":
+                tg = run.targets.setdefault(rest[0], {"strategies": {}, "guest": [], "errors": [],
+                                                      "t_start": t, "result": None, "totals": {}})
+                run.order.append(rest[0])
+            elif what == "target-domid":
+                domids[rest[1]] = rest[0]
+                run.targets[rest[0]]["domid"] = rest[1]
+            elif what == "target-error":
+                run.targets[rest[0]]["errors"].append(" ".join(rest[1:]))
+            elif what == "strategy-start":
+                cur = (rest[0], rest[1])
+                run.targets[rest[0]]["strategies"][rest[1]] = {"t0": t, "t1": None, "rc": None,
+                    "leaks": [], "violations": [], "verdict": None, "oracle": None}
+            elif what == "strategy-end" and cur:
+                st = run.targets[cur[0]]["strategies"][cur[1]]
+                st["t1"] = t
+                st["rc"] = int(rest[2].split("=")[1]) if len(rest) > 2 else None
+                cur = None
+            elif what == "target-end":
+                run.targets[rest[0]]["t_end"] = t
+            elif what == "plan-complete":
+                run.plan_complete = kv(" ".join(rest))
+                run.t_plan = t
+            continue
+        if line.startswith("----- console of gntfuzz-"):
+            console_of = line.split("gntfuzz-", 1)[1].split()[0]
+            continue
+        if line.startswith("----- end console"):
+            console_of = None
+            continue
+        g = GUEST.search(line)
+        if g and g.group(1) in domids:
+            label = domids[g.group(1)]
+            text = g.group(2)
+            tg = run.targets[label]
+            tg["guest"].append(text)
+            if text.startswith("gntfuzz-pvh RESULT:"):
+                tg["result"] = text
+            elif text.startswith("gntfuzz-pvh totals:"):
+                tg["totals"] = kv(text)
+            continue
+        if console_of and console_of in run.targets:
+            tg = run.targets[console_of]
+            tg["guest"].append(line)
+            if line.startswith("linux-target RESULT:"):
+                tg["result"] = line
+                tg["totals"] = kv(line)
+            continue
+        if cur:
+            st = run.targets[cur[0]]["strategies"][cur[1]]
+            if line.startswith("peer: LEAK"):
+                st["leaks"].append(line)
+            elif line.startswith("peer: verdict"):
+                st["verdict"] = kv(line)
+            elif line.startswith("oracle: VIOLATION"):
+                st["violations"].append(line)
+            elif line.startswith("oracle: summary"):
+                st["oracle"] = kv(line)
+    return run
+
+
+def mutant_of(label):
+    if label == "linux":
+        return "linux"
+    name = label[len("pvh-"):] if label.startswith("pvh-") else label
+    return name[:-3] if name.endswith("-v2") else name
+
+
+def judge(run, qemu_rc, strategies):
+    """Returns (checks, report lines); checks are (ok, name)."""
+    checks, report = [], []
+    if qemu_rc is not None:
+        checks.append((qemu_rc == 33, f"QEMU exit code 33 (dom0 finished its plan), got {qemu_rc}"))
+    checks.append((run.plan_complete is not None and run.plan_complete.get("failed") == "0",
+                   "dom0 plan complete with every target created"))
+    for label in run.order:
+        tg = run.targets[label]
+        mut = mutant_of(label)
+        must_hold = mut in ("fixed", "linux")
+        res = tg["result"] or ""
+        checks.append((res.split()[1:3] == ["RESULT:", "DONE"] if label == "linux" else "RESULT: DONE" in res,
+                       f"{label}: target finished cleanly ({res or 'no RESULT line'})"))
+        if label != "linux":
+            sg_ok = [x for x in tg["guest"] if x.startswith("pvh: ok - selfgrant")]
+            sg_bad = [x for x in tg["guest"] if x.startswith("pvh: not ok - selfgrant")]
+            checks.append((len(sg_ok) >= 10 and not sg_bad,
+                           f"{label}: self-grant check on real Xen ({len(sg_ok)} ok, {len(sg_bad)} not ok)"))
+        report.append(f"target {label} (domid {tg.get('domid', '?')}, code: {mut}): {res or 'no result line'}")
+        caught_any = False
+        for s in strategies:
+            st = tg["strategies"].get(s)
+            if st is None or st["verdict"] is None or st["oracle"] is None:
+                checks.append((False, f"{label}/{s}: strategy ran to its verdict (peer and oracle lines)"))
+                report.append(f"  {s:12s} DID NOT RUN TO A VERDICT")
+                continue
+            leaks, viol = len(st["leaks"]), len(st["violations"])
+            caught = leaks > 0 and viol > 0
+            caught_any |= caught
+            secs = (st["t1"] - st["t0"]) if st["t0"] is not None and st["t1"] is not None else None
+            word = "CAUGHT" if caught else ("HOLDS" if leaks == 0 and viol == 0 else "DISAGREE")
+            report.append(f"  {s:12s} {word:8s} peer leaks={leaks} oracle violations={viol} "
+                          f"busy entries seen={st['oracle'].get('busy_entries_seen')}"
+                          + (f" ({secs:.1f}s)" if secs is not None else ""))
+            for x in (st["leaks"] + st["violations"])[:2]:
+                report.append(f"      {x}")
+            if must_hold:
+                checks.append((leaks == 0 and viol == 0, f"{label}/{s}: holds (peer leaks={leaks}, oracle violations={viol})"))
+            elif mut in CAUGHT_BY_FORGED:
+                if s in FORGED:
+                    checks.append((caught, f"{label}/{s}: MSA02 caught (peer read reused memory: {leaks}, "
+                                           f"oracle violations: {viol})"))
+                else:
+                    checks.append((leaks == 0 and viol == 0, f"{label}/{s}: clean when the peer is honest"))
+        if must_hold:
+            corrupted = tg["totals"].get("corrupted", tg["totals"].get("secrets_corrupted"))
+            checks.append((corrupted == "0", f"{label}: target secrets intact after every round (corrupted={corrupted})"))
+            if mut == "fixed":
+                busy = int(tg["totals"].get("busy", "0"))
+                checks.append((busy > 0, f"{label}: the fix engaged (unshare answered BUSY {busy} times)"))
+        report.append(f"  => {label}: " + ("MSA02 REPRODUCED (caught)" if caught_any else "holds"))
+    return checks, report
+
+
+def bench(run):
+    out = []
+    if run.t_plan is not None and run.t_first is not None:
+        out.append(f"bench-nested: QEMU start to verdict {run.t_plan - run.t_first:.1f} s")
+    for label in run.order:
+        tg = run.targets[label]
+        if tg.get("t_start") is not None and tg.get("t_end") is not None:
+            out.append(f"bench-nested: target {label}: {tg['t_end'] - tg['t_start']:.1f} s (create to destroy)")
+        for s, st in tg["strategies"].items():
+            if st["t0"] is not None and st["t1"] is not None:
+                out.append(f"bench-nested: {label}/{s}: {st['t1'] - st['t0']:.2f} s")
+    return out
+
+
+def finish(lines, qemu_rc, strategies, report_path, want_bench):
+    run = parse(lines)
+    checks, report = judge(run, qemu_rc, strategies)
+    failed = 0
+    for ok, name in checks:
+        print(("ok - " if ok else "not ok - ") + "nested-xen: " + name)
+        failed += not ok
+    text = "\n".join(["gntfuzz on Xen: MSA02 (forged done, reuse while mapped)", ""] + report) + "\n"
+    if report_path:
+        with open(report_path, "w") as f:
+            f.write(text)
+    sys.stdout.write(text)
+    if want_bench:
+        print("\n".join(bench(run)))
+    return 1 if failed else 0
+
+
+def qemu_cmd(images):
+    xen_cmd = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 "
+               "loglvl=all guest_loglvl=all noreboot=false")
+    dom0_cmd = "console=hvc0 earlyprintk=xen rdinit=/init quiet"
+    return ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi",
+            "-cpu", "qemu64,+npt", "-smp", "2", "-m", "2048",
+            "-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-kernel", os.path.join(images, "xen"), "-append", xen_cmd,
+            "-initrd", f"{os.path.join(images, 'vmlinuz')} {dom0_cmd},{os.path.join(images, 'dom0.cpio.gz')}"]
+
+
+def cmd_run(a):
+    for f in ("xen", "vmlinuz", "dom0.cpio.gz"):
+        if not os.path.exists(os.path.join(a.images, f)):
+            print(f"nested: missing {a.images}/{f} (build the images first)", file=sys.stderr)
+            return 2
+    os.makedirs(a.logs, exist_ok=True)
+    log_path = os.path.join(a.logs, time.strftime("nested-%Y%m%d-%H%M%S.log"))
+    t0 = time.monotonic()
+    lines = []
+    proc = subprocess.Popen(qemu_cmd(a.images), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    timed_out = False
+    with open(log_path, "w") as log:
+        log.write("# " + " ".join(qemu_cmd(a.images)) + "\n")
+        os.set_blocking(proc.stdout.fileno(), True)
+        import selectors
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        buf = b""
+        while True:
+            left = a.timeout - (time.monotonic() - t0)
+            if left <= 0:
+                timed_out = True
+                break
+            if not sel.select(timeout=min(left, 1.0)):
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buf += chunk.replace(b"\r", b"")
+            *done, buf = buf.split(b"\n")
+            for d in done:
+                line = f"[{time.monotonic() - t0:7.2f}] {d.decode('utf-8', 'replace')}"
+                lines.append(line)
+                log.write(line + "\n")
+        if timed_out:
+            os.killpg(proc.pid, 9)
+        rc = proc.wait()
+        if buf:
+            lines.append(f"[{time.monotonic() - t0:7.2f}] {buf.decode('utf-8', 'replace')}")
+            log.write(lines[-1] + "\n")
+        log.write(f"# qemu exit {rc}{' (killed at timeout)' if timed_out else ''} after {time.monotonic() - t0:.1f}s\n")
+    latest = os.path.join(a.logs, "latest.log")
+    try:
+        os.remove(latest)
+    except FileNotFoundError:
+        pass
+    os.symlink(os.path.basename(log_path), latest)
+    print(f"nested: serial log {log_path} (QEMU exit {rc}{', TIMEOUT' if timed_out else ''}, "
+          f"{time.monotonic() - t0:.1f}s)")
+    if timed_out:
+        print(f"not ok - nested-xen: finished within {a.timeout}s (hung: killed)")
+    rc_judge = finish(lines, None if timed_out else rc, a.strategies.split(),
+                      os.path.join(a.logs, "report.txt"), a.bench)
+    return 1 if timed_out else rc_judge
+
+
+def cmd_judge(a):
+    try:
+        with open(a.log, errors="replace") as f:
+            lines = f.readlines()
+    except OSError as e:
+        print(f"nested: cannot read {a.log}: {e.strerror}", file=sys.stderr)
+        return 2
+    return finish(lines, a.qemu_rc, a.strategies.split(), None, a.bench)
+
+
+def cmd_real_host(a):
+    if os.geteuid() != 0 or not os.path.exists("/proc/xen/capabilities"):
+        print("nested: real-host mode needs root in a Xen dom0 (/proc/xen/capabilities)", file=sys.stderr)
+        return 2
+    env = dict(os.environ, GNTFUZZ_BIN=a.bin, GNTFUZZ_CFG=a.cfg, GNTFUZZ_DMESG="1",
+               GNTFUZZ_TARGETS=a.targets, GNTFUZZ_STRATEGIES=a.strategies)
+    t0 = time.monotonic()
+    proc = subprocess.Popen(["sh", os.path.join(os.path.dirname(os.path.abspath(__file__)), "dom0-plan.sh")],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+    lines = []
+    for line in proc.stdout:
+        line = f"[{time.monotonic() - t0:7.2f}] {line.rstrip()}"
+        print(line, flush=True)
+        lines.append(line)
+    proc.wait()
+    return finish(lines, None, a.strategies.split(), None, a.bench)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    strategies = "honest forged-done forged-ro storm"
+    r = sub.add_parser("run")
+    r.add_argument("--images", required=True)
+    r.add_argument("--logs", required=True)
+    r.add_argument("--timeout", type=int, default=600)
+    r.add_argument("--strategies", default=strategies)
+    r.add_argument("--bench", action="store_true")
+    j = sub.add_parser("judge")
+    j.add_argument("log")
+    j.add_argument("--qemu-rc", type=int)
+    j.add_argument("--strategies", default=strategies)
+    j.add_argument("--bench", action="store_true")
+    h = sub.add_parser("real-host")
+    h.add_argument("--bin", required=True)
+    h.add_argument("--cfg", required=True)
+    h.add_argument("--targets", default="pvh-fixed pvh-msa02 linux")
+    h.add_argument("--strategies", default=strategies)
+    h.add_argument("--bench", action="store_true")
+    a = ap.parse_args()
+    return {"run": cmd_run, "judge": cmd_judge, "real-host": cmd_real_host}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
