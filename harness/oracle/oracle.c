@@ -172,6 +172,8 @@ void oracle_grant_intent(struct oracle *o, uint16_t domid, uint64_t frame)
 
 int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins)
 {
+	/* The grant a pinned peer map still refers to: what a re-grant would overwrite. */
+	uint64_t prev = ref < o->nrefs && o->refs[ref].intent_valid ? o->refs[ref].frame : ~0ull;
 	/* The first store of a grant in progress tells which ref carries the announced frame. */
 	if (o->pending_valid && o->pending_ref == ORACLE_NO_REF && ref < o->nrefs) {
 		o->pending_ref = ref;
@@ -186,7 +188,9 @@ int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint3
 		char msg[160];
 		snprintf(msg, sizeof msg, "the library wrote a new grant (%s = 0x%x) into ref %u while %u pin(s) of its previous grant are held",
 			 field_is_flags ? "flags" : "domid/frame", value, ref, pins);
-		return oracle_violate(o, INV_REGRANT_WHILE_MAPPED, frame, ref, msg);
+		if (prev != frame)
+			note(o, prev, EV_STORE, ref, value); /* the mapped frame's story shows the overwrite */
+		return oracle_violate(o, INV_REGRANT_WHILE_MAPPED, prev != ~0ull ? prev : frame, ref, msg);
 	}
 	return 0;
 }

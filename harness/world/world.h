@@ -46,6 +46,8 @@ struct world {
 	/* --- the input --- */
 	struct scenario scn;
 	uint32_t step;                    /* index of the step running now */
+	uint32_t outer;                   /* index of the (not queued) step the run loop is in */
+	uint32_t replay_steps;            /* steps a finding's replay needs (through `outer`) */
 	/* --- scheduler --- */
 	struct world_queued queue[WORLD_MAX_QUEUED];
 	uint32_t nqueued;

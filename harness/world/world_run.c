@@ -92,6 +92,8 @@ static void on_violation(void *ctx, const struct oracle_violation *v)
 {
 	struct world *w = ctx;
 	w->stopped = 1;
+	/* A queued move detected inside a later step: the replay needs that step too. */
+	w->replay_steps = w->outer < w->scn.nsteps ? w->outer + 1 : w->scn.nsteps;
 	world_log(w, "  ORACLE: invariant %d violated: %s", v->inv, v->msg);
 	save_finding(w);
 	if (w->abort_on_violation)
@@ -152,7 +154,7 @@ static int world_reset(struct world *w)
 	w->point = 0;
 	w->in_target = w->in_point = 0;
 	w->stopped = 0;
-	w->step = 0;
+	w->step = w->outer = w->replay_steps = 0;
 	oracle_reset(&w->oracle, world_page_frame(0), c->pages, c->refs);
 	workload_reset(w);
 	return 0;
@@ -190,7 +192,7 @@ static void final_check(struct world *w)
 {
 	struct oracle_final f = { 0 };
 	struct gnt_stats st;
-	w->step = w->scn.nsteps;
+	w->step = w->outer = w->scn.nsteps;
 	oracle_set_step(&w->oracle, w->step);
 	world_log(w, "end of run: peer unmaps everything, library ticks");
 	world_peer_unmap_all(w);
@@ -235,6 +237,7 @@ int world_run(struct world *w, const struct scenario *scn)
 			/* queue full: it runs now, as if its point had come */
 		}
 		w->point = 0;
+		w->outer = i;
 		world_exec(w, i, NULL);
 		flush_queue(w);
 	}
@@ -270,8 +273,7 @@ void world_report(const struct world *w, FILE *out)
 	fprintf(out, "replay (gntworld run FILE.scn):\n");
 	fprintf(out, "config version %u pages %u refs %u deferq %u\n", w->scn.cfg.version, w->scn.cfg.pages,
 		w->scn.cfg.refs, w->scn.cfg.deferq);
-	uint32_t last = v->step < w->scn.nsteps ? v->step + 1 : w->scn.nsteps;
-	for (uint32_t i = 0; i < last; i++) {
+	for (uint32_t i = 0; i < w->replay_steps && i < w->scn.nsteps; i++) {
 		scn_format_step(&w->scn.steps[i], buf, sizeof buf);
 		fprintf(out, "%s%s\n", buf, i == v->step ? "    # <- detected here" : "");
 	}
