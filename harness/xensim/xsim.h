@@ -76,6 +76,7 @@ struct xsim_port {
 struct xsim_domain {
 	uint8_t exists, paused;
 	uint8_t dying;                         /* destroyed; a zombie while its grants are still mapped */
+	uint8_t xsm_deny;                      /* an XSM policy denies this domain's grant operations */
 	domid_t domid;
 	unsigned gnt_version;                  /* 1 or 2 */
 	uint32_t nr_pages, nr_grants;
@@ -122,7 +123,9 @@ struct xsim_observer {
 	void (*on_copy)(void *ctx, domid_t mapper, domid_t granter, grant_ref_t ref, uint64_t frame, int to_granter);
 	void (*on_send)(void *ctx, domid_t from, evtchn_port_t port, domid_t to, evtchn_port_t remote_port);
 	/* Between the simulator's read of granter's entry `ref` and its update (see
-	 * enum xsim_race_point): the callee may play the guest and rewrite the entry. */
+	 * enum xsim_race_point): the callee may play the guest and rewrite the entry (or its v2
+	 * status), but must not call xsim grant operations on the same ref (Xen holds the active
+	 * entry lock there, so no other map of that ref can interleave). */
 	void (*race_window)(void *ctx, domid_t granter, grant_ref_t ref, int point);
 };
 
@@ -141,6 +144,9 @@ int xsim_domain_create(struct xsim *sim, domid_t domid, uint32_t nr_pages, unsig
 		       uint32_t nr_grants);
 /* The domain, dying zombies included (check ->dying); NULL if absent. */
 struct xsim_domain *xsim_domain(struct xsim *sim, domid_t domid);
+/* Make an XSM-like policy deny (deny=1) or allow `dom`'s map, unmap and copy: they then fail
+ * with GNTST_permission_denied where Xen's XSM hooks sit. Returns 0, or -XEN_ESRCH. */
+int xsim_xsm_deny(struct xsim *sim, domid_t dom, int deny);
 /* Tear down a domain as Xen would when it dies: release its maps of others (in reverse handle
  * order, reporting on_unmap), close its ports (interdomain peers go back to unbound). */
 void xsim_domain_destroy(struct xsim *sim, domid_t domid);

@@ -58,7 +58,7 @@ static void slot_clear(struct xsim_domain *d)
 	}
 	memset(d->maps, 0, d->map_fresh * sizeof d->maps[0]);
 	memset(d->ports, 0, d->port_hw * sizeof d->ports[0]);
-	d->exists = d->paused = d->dying = 0;
+	d->exists = d->paused = d->dying = d->xsm_deny = 0;
 	d->domid = 0;
 	d->gnt_version = 0;
 	d->nr_pages = d->nr_grants = d->foreign_pins = 0;
@@ -96,6 +96,15 @@ int xsim_domain_create(struct xsim *sim, domid_t domid, uint32_t nr_pages, unsig
 		return 0;
 	}
 	return -XEN_ENOSPC;
+}
+
+int xsim_xsm_deny(struct xsim *sim, domid_t dom, int deny)
+{
+	struct xsim_domain *d = xsim_lookup_any(sim, dom);
+	if (!d)
+		return -XEN_ESRCH;
+	d->xsm_deny = !!deny;
+	return 0;
 }
 
 void xsim_domain_destroy(struct xsim *sim, domid_t domid)
@@ -180,7 +189,7 @@ int xsim_check_clean(const struct xsim *sim)
 {
 	for (unsigned i = 0; i < XSIM_MAX_DOMS; i++) {
 		const struct xsim_domain *d = &sim->doms[i];
-		if (d->exists || d->paused || d->dying || d->domid || d->gnt_version || d->nr_pages ||
+		if (d->exists || d->paused || d->dying || d->xsm_deny || d->domid || d->gnt_version || d->nr_pages ||
 		    d->nr_grants || d->foreign_pins || d->map_fresh || d->map_free_head ||
 		    d->map_free_len || d->port_hw || d->nr_touched_refs || d->nr_touched_pages)
 			return -1;

@@ -195,6 +195,8 @@ int16_t xsim_map(struct xsim *sim, domid_t mapper, domid_t granter, grant_ref_t 
 		return GNTST_general_error; /* not for a PVH/HVM mapper */
 	if (!(rd = xsim_lookup_live(sim, granter)))
 		return GNTST_bad_domain;
+	if (ld->xsm_deny)
+		return GNTST_permission_denied; /* xsm_grant_mapref */
 	int h = get_handle(ld);
 	if (h < 0)
 		return GNTST_no_space;
@@ -269,6 +271,8 @@ int16_t xsim_unmap(struct xsim *sim, domid_t mapper, grant_handle_t handle)
 		return GNTST_bad_domain;
 	if (handle >= XSIM_MAX_MAPS || !ld->maps[handle].in_use)
 		return GNTST_bad_handle;
+	if (ld->xsm_deny)
+		return GNTST_permission_denied; /* xsm_grant_unmapref: the map stays */
 	release_map(sim, ld, handle);
 	return GNTST_okay;
 }
@@ -346,6 +350,8 @@ int16_t xsim_copy(struct xsim *sim, domid_t mapper, domid_t granter, grant_ref_t
 	struct xsim_domain *ld = xsim_lookup_live(sim, mapper), *rd = xsim_lookup_live(sim, granter);
 	if (!ld || !rd)
 		return GNTST_bad_domain;
+	if (ld->xsm_deny)
+		return GNTST_permission_denied; /* xsm_grant_copy */
 	int readonly = !to_granter; /* the granted page is the source: a read pin */
 	uint16_t start, length;
 	int16_t rc = acquire_for_copy(sim, rd, ref, mapper, readonly, &start, &length);

@@ -67,8 +67,27 @@ static void maptrack(void)
 	CHECK(a == 5 && b == 2, "freed maptrack handles are reused oldest first");
 }
 
+static void xsm_denial(void)
+{
+	grant_handle_t h;
+	char buf[4] = { 0 };
+	setup(1);
+	grant(8, PEER, 0, 0);
+	map(PEER, 8, RW, &h);
+	xsim_xsm_deny(&sim, PEER, 1);
+	CHECK(map(PEER, 8, RO, NULL) == GNTST_permission_denied, "map denied by XSM policy is GNTST_permission_denied");
+	CHECK(xsim_copy(&sim, PEER, GUEST, 8, 0, 4, buf, 0) == GNTST_permission_denied,
+	      "copy denied by XSM policy is GNTST_permission_denied");
+	CHECK(xsim_unmap(&sim, PEER, h) == GNTST_permission_denied && xsim_ref_pins(&sim, GUEST, 8) == 1,
+	      "unmap denied by XSM policy is GNTST_permission_denied and the map stays");
+	xsim_xsm_deny(&sim, PEER, 0);
+	CHECK(xsim_unmap(&sim, PEER, h) == GNTST_okay, "the same unmap succeeds once the policy allows it");
+	CHECK(xsim_xsm_deny(&sim, 9, 1) != 0, "XSM policy for a missing domain is refused");
+}
+
 int main(void)
 {
+	xsm_denial();
 	map_errors();
 	unmap_errors();
 	maptrack();
