@@ -45,9 +45,11 @@ test-workload: $(WL_BUILD)/frontend-free.o $(foreach n,$(WL_VARIANTS),$(WL_BUILD
 	  rc=0; [ -z "$$u" ] || rc=1; \
 	  $(WL_BUILD)/m0/test_workload || rc=1; \
 	  for n in $(WL_VARIANTS); do $(WL_BUILD)/m$$n/test_workload --scenarios $(WL_SCENARIOS) || rc=1; done; \
+	  $(WL_BUILD)/m1/test_workload --random || rc=1; \
 	  exit $$rc
 
 test-workload-asan: $(WL_BUILD)/asan-m0/test_workload $(WL_BUILD)/asan-m1/test_workload
 	@rc=0; $(WL_BUILD)/asan-m0/test_workload || rc=1; \
 	  for n in 0 1; do $(WL_BUILD)/asan-m$$n/test_workload --scenarios $(WL_SCENARIOS) || rc=1; done; \
+	  $(WL_BUILD)/asan-m1/test_workload --random || rc=1; \
 	  exit $$rc

@@ -273,13 +273,71 @@ static void run_scenario_file(const char *path)
 	      want ? "caught" : "clean");
 }
 
+/* Random workload-only scenarios (a fixed seed, so every run is the same). With the fixed library
+ * this frontend must never be flagged, whatever order the hostile backend picks; with a mutant
+ * the same runs must find it (both directions, so "0 flagged" means something). */
+static void test_random(unsigned runs, uint32_t seed)
+{
+	/* Weighted: the ring steps often, the session-ending ones rarely. */
+	static const uint16_t ops[] = {
+		SCN_OP_FRONTEND_send, SCN_OP_FRONTEND_send, SCN_OP_FRONTEND_send, SCN_OP_FRONTEND_send,
+		SCN_OP_BACKEND_map_req, SCN_OP_BACKEND_map_req, SCN_OP_BACKEND_map_req,
+		SCN_OP_BACKEND_respond_next, SCN_OP_BACKEND_respond_next, SCN_OP_BACKEND_respond_next,
+		SCN_OP_BACKEND_unmap, SCN_OP_BACKEND_unmap, SCN_OP_BACKEND_unmap,
+		SCN_OP_BACKEND_notify, SCN_OP_BACKEND_notify, SCN_OP_FRONTEND_poll, SCN_OP_FRONTEND_tick,
+		SCN_OP_TARGET_tick, SCN_OP_BACKEND_respond_dup, SCN_OP_BACKEND_respond_bogus,
+		SCN_OP_BACKEND_respond, SCN_OP_BACKEND_flood, SCN_OP_BACKEND_read, SCN_OP_BACKEND_write,
+		SCN_OP_FRONTEND_connect, SCN_OP_BACKEND_connect, SCN_OP_BACKEND_closed, SCN_OP_BACKEND_unmap_all,
+	};
+	static struct scenario scn;
+	const unsigned nops = sizeof(ops) / sizeof(ops[0]);
+	const int fixed = gnt_mutant_id() == 0;
+	unsigned bad = 0;
+	uint64_t sent = 0, completed = 0, busy = 0, events = 0;
+
+	for (unsigned r = 0; r < runs; r++) {
+		memset(&scn, 0, sizeof(scn));
+		scn_config_default(&scn.cfg);
+		scn.cfg.deferq = (uint8_t)(1 + r % 8);
+		scn.nsteps = 2 + r % 120;
+		for (uint32_t i = 0; i < scn.nsteps; i++) {
+			struct scn_step *st = &scn.steps[i];
+
+			seed = seed * 1103515245u + 12345u;
+			/* Most runs start with the handshake so the ring steps have something to do. */
+			st->op = i == 0 && r % 8 ? SCN_OP_FRONTEND_connect :
+				 i == 1 && r % 8 ? SCN_OP_BACKEND_connect : ops[(seed >> 8) % nops];
+			st->arg[0] = st->op == SCN_OP_BACKEND_flood ? (seed >> 20) % 300 : (seed >> 20) % 24;
+		}
+		if (world_run(&W, &scn) != 0 && !bad++ && fixed) {
+			printf("# random run %u flagged the fixed library: %s\n", r, W.oracle.first.msg);
+			scn_print(&scn, stdout);
+		}
+		sent += W.wl.fe.c.sent;
+		completed += W.wl.fe.c.completed;
+		busy += W.wl.fe.c.busy;
+		events += W.wl.fe.c.events;
+	}
+	if (!fixed) {
+		check(bad > 0, "random: %u hostile workload scenarios on %s, %u caught", runs, gnt_mutant_name(), bad);
+		return;
+	}
+	/* The runs must really exercise the ring, or "0 flagged" would mean nothing. */
+	check(sent > runs && completed > runs / 5 && busy > runs / 5 && events > runs,
+	      "random: the runs exercised the ring (%" PRIu64 " sent, %" PRIu64 " completed, %" PRIu64 " busy, %" PRIu64 " events)",
+	      sent, completed, busy, events);
+	check(!bad, "random: %u hostile workload scenarios on the fixed library, %u flagged", runs, bad);
+}
+
 int main(int argc, char **argv)
 {
 	unsetenv("GNTWORLD_FINDINGS"); /* checks must not litter findings */
 	world_init(&W);
 	W.findings_dir = NULL;
 	W.trace = NULL;
-	if (argc > 1 && !strcmp(argv[1], "--scenarios")) {
+	if (argc > 1 && !strcmp(argv[1], "--random")) {
+		test_random(20000, 42);
+	} else if (argc > 1 && !strcmp(argv[1], "--scenarios")) {
 		for (int i = 2; i < argc; i++)
 			run_scenario_file(argv[i]);
 	} else if (gnt_mutant_id() != 0) {
@@ -295,6 +353,7 @@ int main(int argc, char **argv)
 		test_bad_ids();
 		test_flood();
 		test_closed();
+		test_random(20000, 42);
 	}
 	return failures ? 1 : 0;
 }
