@@ -467,7 +467,7 @@ static int op_reset_watches(struct req *r)
 /* Implementation-specific commands (docs/misc/xenstore.txt lists xenstored's). */
 static int op_control(struct req *r)
 {
-	static const char help[] = "check\nhelp\nprint|<string>\nquota\n";
+	static const char help[] = "check\nhelp\nprint|<string>\nquota\nstats\n";
 	const char *cmd = arg(r, 0, NULL);
 	char buf[256];
 
@@ -491,6 +491,13 @@ static int op_control(struct req *r)
 				 "nodes %u/%u nodes-per-domain %u value %u watches %u transactions %u\n",
 				 r->srv->nnodes, l->max_nodes, l->max_nodes_per_dom, l->max_value_unpriv,
 				 l->max_watches, l->max_txns);
+		reply(r, buf, (size_t)n + 1, NULL, 0);
+	} else if (strcmp(cmd, "stats") == 0) {   /* what tests check after a client dies */
+		struct xs_stats st;
+		int n;
+		xs_server_stats(r->srv, &st);
+		n = snprintf(buf, sizeof(buf), "conns %u nodes %u watches %u transactions %u\n",
+			     st.conns, st.nodes, st.watches, st.txns);
 		reply(r, buf, (size_t)n + 1, NULL, 0);
 	} else {
 		return EINVAL;
