@@ -65,3 +65,18 @@ $(MP_BENCH): $(MP_DIR)/bench_sim.c $(MP_DIR)/proto.h
 ## bench-sim: grant map+unmap/s through the drop-in vs raw memfd mmap+munmap (ratio), event notify round trips/s
 bench-sim: multiproc $(MP_BENCH)
 	@$(PYTHON) $(MP_DIR)/xensim.py bench --out $(MP_OUT) -- $(MP_BENCH)
+
+# The target process, for the fixed library (m0) and every mutant: frontend + grants/ (hosted
+# build of the same sources) + the memfd platform; Debian's -lxenevtchn -lxenstore at link time.
+MP_TARGET_SRCS := $(MP_DIR)/target/target_main.c $(MP_DIR)/target/target_platform.c $(MP_DIR)/lib/client.c
+MP_TARGET_DEPS := $(MP_TARGET_SRCS) $(MP_DIR)/target/target.h $(MP_DIR)/proto.h $(GRANTS_SRCS) \
+                  $(wildcard grants/include/*.h grants/src/*.h) $(WORKLOAD_FRONTEND_SRCS) harness/workload/frontend.h
+MP_TARGETS     := $(foreach n,0 $(MUTANT_IDS),$(MP_OUT)/gntfuzz-target-m$(n))
+$(MP_OUT)/gntfuzz-target-m%: $(MP_TARGET_DEPS)
+	@mkdir -p $(MP_OUT)
+	$(CC) $(MP_CFLAGS) -Iharness/workload -DGNT_MUTANT=$* $(MP_TARGET_SRCS) $(GRANTS_SRCS) \
+	  $(WORKLOAD_FRONTEND_SRCS) -lxenevtchn -lxenstore -lpthread -o $@
+
+## mp-targets: build the target process build/multiproc/gntfuzz-target-m<N> (0 = fixed library, N = mutant)
+.PHONY: mp-targets
+mp-targets: $(MP_TARGETS)

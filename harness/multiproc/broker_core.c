@@ -187,7 +187,7 @@ static int u32_args(uint16_t op)
 	case MP_EVT_BIND_VIRQ: case MP_EVT_UNBIND: case MP_EVT_NOTIFY: case MP_EVT_UNMASK:
 	case MP_DOMINFO: case MP_PAUSE: case MP_UNPAUSE:
 		return 1;
-	case MP_EVT_BIND_INTER: case MP_REF_PINS:
+	case MP_EVT_BIND_INTER: case MP_REF_PINS: case MP_FRAME_MAPS:
 		return 2;
 	default:
 		return -1;
@@ -349,6 +349,17 @@ static void handle_op(struct mp_broker *b, int ci, uint16_t op, const uint8_t *p
 			return reply(b, out, op, -EINVAL, NULL, 0);
 		uint32_t pins[2] = { d->active[a[1]].rd_pins, d->active[a[1]].wr_pins };
 		return reply(b, out, op, 0, pins, sizeof(pins));
+	}
+	case MP_FRAME_MAPS: {
+		/* The oracle's question (invariant 1): does any foreign map still reach this page? */
+		struct mp_domain *d = mp_dom(b, a[0]);
+		if (!d)
+			return reply(b, out, op, -EINVAL, NULL, 0);
+		uint32_t pins = 0;
+		for (uint32_t r = 0; r < MP_NR_GRANTS; r++)
+			if (mp_ref_pins(d, r) && d->active[r].frame == a[1])
+				pins += mp_ref_pins(d, r);
+		return reply(b, out, op, 0, &pins, sizeof(pins));
 	}
 	case MP_SHUTDOWN:
 		if (c->dom != 0)

@@ -1,0 +1,251 @@
+/* target_main.c - gntfuzz-target: the workload frontend as a process of a simulated domain.
+ *
+ *   xensim run --dir D --domain 1 -- gntfuzz-target-m<N> [--version 1|2] [--requests N]
+ *        [--inflight K] [--duration S] [--widen US] [--backend DOMID] [-v]
+ *
+ * Announces itself through xenstore as a PV frontend does (device/wl/0: ring-ref, event-channel,
+ * state), follows the backend's state at /local/domain/<backend>/backend/wl/<us>/0/state, keeps K
+ * requests in flight until N were sent, handles responses and events, ticks the library's
+ * deferred reclaims, and exits with one result line. Oracle lines ("target: VIOLATION ...") come
+ * from the broker's pin counts at the moments that matter: a page going back to the allocator, a
+ * ref being granted. Exit 0: no violation; 3: violations; 1: setup failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <xenevtchn.h>
+#include <xenstore.h>
+#include "frontend.h"
+#include "target.h"
+
+struct env {
+	struct target t;
+	struct gnt_lib lib;
+	struct frontend fe;
+	xenevtchn_handle *xce;
+	struct xs_handle *xsh;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --- fe_ops: the frontend's environment --- */
+
+static int o_page_alloc(void *ctx, uint64_t *frame) { return target_page_alloc(&((struct env *)ctx)->t, frame); }
+static void o_page_free(void *ctx, uint64_t frame) { target_page_free(&((struct env *)ctx)->t, frame); }
+static void *o_page_mem(void *ctx, uint64_t frame) { return ((struct env *)ctx)->t.mem + frame * MP_PAGE; }
+
+static int o_alloc_unbound(void *ctx, domid_t remote, evtchn_port_t *port)
+{
+	int p = xenevtchn_bind_unbound_port(((struct env *)ctx)->xce, remote);
+	if (p < 0)
+		return -1;
+	*port = (evtchn_port_t)p;
+	return 0;
+}
+
+static int o_notify(void *ctx, evtchn_port_t port) { return xenevtchn_notify(((struct env *)ctx)->xce, port); }
+static int o_close(void *ctx, evtchn_port_t port) { return xenevtchn_unbind(((struct env *)ctx)->xce, port); }
+
+static int o_xs_write(void *ctx, const char *path, const char *value)
+{
+	return xs_write(((struct env *)ctx)->xsh, XBT_NULL, path, value, (unsigned)strlen(value)) ? 0 : -1;
+}
+
+static int o_xs_read(void *ctx, const char *path, char *buf, unsigned size)
+{
+	unsigned len = 0;
+	char *v = xs_read(((struct env *)ctx)->xsh, XBT_NULL, path, &len);
+	if (!v)
+		return -1;
+	int ok = len < size;
+	if (ok) {
+		memcpy(buf, v, len);
+		buf[len] = 0;
+	}
+	free(v);
+	return ok ? 0 : -1;
+}
+
+static void o_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
+{
+	if (((struct env *)ctx)->t.verbose)
+		fprintf(stderr, "target: fe: %s %llu %llu\n", msg, (unsigned long long)a, (unsigned long long)b);
+}
+
+/* Oracle (invariant 2): a ref handed out must have no pins left from its previous grant. */
+static int o_share(void *ctx, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
+{
+	struct env *e = ctx;
+	int rc = gnt_share(&e->lib, domid, frame, readonly, ref);
+	if (rc == GNT_OK) {
+		uint32_t pins = target_ref_pins(&e->t, *ref);
+		if (pins) {
+			e->t.violations++;
+			printf("target: VIOLATION regranted-while-mapped ref=%u frame=%llu pins=%u\n", *ref,
+			       (unsigned long long)frame, pins);
+			fflush(stdout);
+		}
+	}
+	return rc;
+}
+
+static const struct fe_ops ops_template = {
+	.page_alloc = o_page_alloc, .page_free = o_page_free, .page_mem = o_page_mem,
+	.evtchn_alloc_unbound = o_alloc_unbound, .evtchn_notify = o_notify, .evtchn_close = o_close,
+	.xs_write = o_xs_write, .xs_read = o_xs_read, .log = o_log, .share = o_share,
+};
+
+static int setup_memory(struct target *t, unsigned version)
+{
+	struct mp_mem_reply mr;
+	size_t got = 0;
+	int fd = -1;
+	if (mp_connect(&t->broker, MP_KIND_MEM) < 0) {
+		fprintf(stderr, "gntfuzz-target: cannot reach the broker: %s (run under `xensim run`)\n", strerror(errno));
+		return -1;
+	}
+	t->domid = t->broker.dom;
+	if (mp_call(&t->broker, MP_GET_MEM, NULL, 0, &mr, sizeof(mr), &got, &fd) < 0 || fd < 0 || got != sizeof(mr)) {
+		fprintf(stderr, "gntfuzz-target: the broker did not give our memory\n");
+		return -1;
+	}
+	t->mem = mmap(NULL, mr.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (t->mem == MAP_FAILED) {
+		perror("gntfuzz-target: mmap");
+		return -1;
+	}
+	if (mp_call_u32(&t->broker, MP_SET_VERSION, 1, version, 0, NULL) < 0) {
+		fprintf(stderr, "gntfuzz-target: cannot switch to grant table v%u: %s\n", version, strerror(errno));
+		return -1;
+	}
+	target_pages_init(t);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct env e;
+	static struct fe_ops ops;
+	unsigned version = 1, requests = 24, inflight = 4, backend = 0;
+	double duration = 5.0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "-v"))
+			e.t.verbose = 1;
+		else if (v && !strcmp(a, "--version") && (version = (unsigned)atoi(v), i++, 1))
+			;
+		else if (v && !strcmp(a, "--requests") && (requests = (unsigned)atoi(v), i++, 1))
+			;
+		else if (v && !strcmp(a, "--inflight") && (inflight = (unsigned)atoi(v), i++, 1))
+			;
+		else if (v && !strcmp(a, "--duration") && (duration = atof(v), i++, 1))
+			;
+		else if (v && !strcmp(a, "--widen") && (e.t.widen_us = (unsigned)atoi(v), i++, 1))
+			;
+		else if (v && !strcmp(a, "--backend") && (backend = (unsigned)atoi(v), i++, 1))
+			;
+		else {
+			fprintf(stderr, "usage: gntfuzz-target [--version 1|2] [--requests N] [--inflight K] "
+					"[--duration S] [--widen US] [--backend DOMID] [-v]\n");
+			return 2;
+		}
+	}
+	if ((version != 1 && version != 2) || !inflight || inflight > FE_MAX_INFLIGHT || duration <= 0) {
+		fprintf(stderr, "gntfuzz-target: bad option value\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (setup_memory(&e.t, version) < 0)
+		return 1;
+	struct gnt_config cfg = {
+		.version = version, .table = e.t.mem + MP_GT_OFFSET,
+		.status = version == 2 ? (grant_status_t *)(e.t.mem + MP_STATUS_OFFSET) : NULL,
+		.nr_refs = MP_POOL_FIRST_REF, /* refs above belong to xengntshr */
+	};
+	if (gnt_init(&e.lib, &target_gnt_ops, &e.t, &cfg) != GNT_OK) {
+		fprintf(stderr, "gntfuzz-target: gnt_init failed\n");
+		return 1;
+	}
+	e.xce = xenevtchn_open(NULL, 0);
+	e.xsh = xs_open(0);
+	if (!e.xce || !e.xsh) {
+		fprintf(stderr, "gntfuzz-target: cannot open %s\n", e.xce ? "xenstore (XENSTORED_PATH?)" : "event channels");
+		return 1;
+	}
+	ops = ops_template;
+	ops.ctx = &e;
+	char be_path[FE_PATH_MAX], watch_path[FE_PATH_MAX + 8];
+	snprintf(be_path, sizeof(be_path), "/local/domain/%u/backend/wl/%u/0", backend, e.t.domid);
+	snprintf(watch_path, sizeof(watch_path), "%s/state", be_path);
+	if (fe_init(&e.fe, &ops, &e.lib, (domid_t)backend, "device/wl/0", be_path) != FE_OK ||
+	    fe_connect(&e.fe) != FE_OK) {
+		fprintf(stderr, "gntfuzz-target: the frontend could not connect (xenstore or event channel)\n");
+		return 1;
+	}
+	if (!xs_watch(e.xsh, watch_path, "be")) {
+		fprintf(stderr, "gntfuzz-target: cannot watch %s\n", watch_path);
+		return 1;
+	}
+	printf("target: up domid=%u mutant=%s version=%u ring-ref=%u port=%u\n", e.t.domid, gnt_mutant_name(),
+	       version, e.fe.ring_ref, e.fe.port);
+
+	double end = now() + duration, closed_at = 0;
+	struct pollfd pfd[2] = { { xenevtchn_fd(e.xce), POLLIN, 0 }, { xs_fileno(e.xsh), POLLIN, 0 } };
+	while (now() < end) {
+		if (poll(pfd, 2, 5) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN) {
+			unsigned n;
+			char **w = xs_read_watch(e.xsh, &n);
+			free(w);
+			fe_otherend_changed(&e.fe);
+		}
+		if (pfd[0].revents & POLLIN) {
+			int port = xenevtchn_pending(e.xce);
+			if (port >= 0) {
+				xenevtchn_unmask(e.xce, port);
+				fe_event(&e.fe);
+			}
+		}
+		fe_tick(&e.fe);
+		if (e.fe.state == XenbusStateConnected) {
+			while (e.fe.c.sent < requests && e.fe.inflight < inflight) {
+				uint16_t id;
+				if (fe_send(&e.fe, &id) != FE_OK)
+					break;
+			}
+		}
+		if (e.fe.state == XenbusStateClosed && !closed_at)
+			closed_at = now();
+		/* after the backend closed: a short grace for deferred reclaims, then stop */
+		if (closed_at && now() - closed_at > 0.3)
+			break;
+		if (e.fe.c.sent >= requests && !e.fe.inflight && e.lib.stats.deferred_now == 0 && !closed_at)
+			break;
+	}
+	struct gnt_stats s;
+	gnt_get_stats(&e.lib, &s);
+	printf("target: result mutant=%s version=%u sent=%llu completed=%llu returned=%llu reused=%llu busy=%llu "
+	       "leaked=%llu deferred=%llu reclaimed=%llu deferred_now=%u unknown_ids=%llu dup_ids=%llu events=%llu "
+	       "violations=%llu\n",
+	       gnt_mutant_name(), version, (unsigned long long)e.fe.c.sent, (unsigned long long)e.fe.c.completed,
+	       (unsigned long long)e.fe.c.returned, (unsigned long long)e.fe.c.reused, (unsigned long long)e.fe.c.busy,
+	       (unsigned long long)s.leaked, (unsigned long long)s.deferred, (unsigned long long)s.reclaimed,
+	       s.deferred_now, (unsigned long long)e.fe.c.unknown_ids, (unsigned long long)e.fe.c.dup_ids,
+	       (unsigned long long)e.fe.c.events, (unsigned long long)e.t.violations);
+	xs_close(e.xsh);
+	xenevtchn_close(e.xce);
+	return e.t.violations ? 3 : 0;
+}
