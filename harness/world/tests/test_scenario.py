@@ -123,6 +123,28 @@ def main():
             print("# random scenario %d did not run: rc %d %r" % (i, rcr, err[:300]))
             break
     check(stable, "60 random byte strings decode to valid scenarios that run and re-encode stably")
+    # 4. scripts/scenario.py (the Python converter) agrees with the C codec byte for byte
+    py = [sys.executable, os.path.join(ROOT, "scripts", "scenario.py")]
+    agree = True
+    for f in files:
+        src = os.path.join(corpus, f)
+        bc, bp = os.path.join(tmp, "c.bin"), os.path.join(tmp, "p.bin")
+        if run([plain, "encode", src, bc])[0] or run(py + ["encode", src, bp])[0] or \
+                open(bc, "rb").read() != open(bp, "rb").read() or \
+                run(py + ["decode", bc])[1] != run([plain, "decode", bc])[1]:
+            agree = False
+            print("# scenario.py and gntworld disagree on %s" % f)
+    for i in range(20):
+        b0 = os.path.join(tmp, "x.bin")
+        with open(b0, "wb") as fh:
+            fh.write(bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 120))))
+        if run(py + ["decode", b0])[1] != run([plain, "decode", b0])[1]:
+            agree = False
+            print("# scenario.py and gntworld decode random input %d differently" % i)
+    check(agree, "scripts/scenario.py and the C codec agree (corpus encode/decode, 20 random decodes)")
+    rc, _, err = run(py + ["encode", os.path.join(tmp, "bad.scn"), os.path.join(tmp, "y.bin")])
+    check(rc == 2 and len(err.splitlines()) == 1 and err.startswith(b"scenario:"),
+          "scripts/scenario.py: bad input -> one-line error, exit 2")
     return 1 if failed else 0
 
 

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Convert scenarios between text and the binary form, without building anything.
+
+  scenario.py encode IN.scn OUT.bin     text -> binary
+  scenario.py decode IN.bin             binary -> canonical text (stdout)
+  scenario.py fmt IN.scn                text -> canonical text (stdout)
+
+The step table is read from harness/world/ops.def and harness/workload/ops.def, the same rows the
+C parser is built from; the layout is the one described in harness/world/scenario_bin.c.
+Errors are one line, "scenario:LINE: message", exit 2. Standard library only.
+"""
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OP_RE = re.compile(r'^OP\(\s*(\w+)\s*,\s*(\w+)\s*,\s*"([^"]*)"\s*,\s*\w+\s*\)')
+RANGES = {"version": (1, 2), "pages": (1, 64), "refs": (9, 256), "deferq": (1, 64)}
+DEFAULTS = {"version": 1, "pages": 16, "refs": 32, "deferq": 8}
+MAX_STEPS, MAX_LINE, MAX_AT = 512, 256, 127
+
+
+class Bad(Exception):
+    pass
+
+
+def ops():
+    rows = []
+    for f in ("harness/world/ops.def", "harness/workload/ops.def"):
+        path = os.path.join(ROOT, f)
+        if os.path.exists(path):
+            for line in open(path):
+                m = OP_RE.match(line.strip())
+                if m:
+                    rows.append((m.group(1).lower(), m.group(2).replace("_", "-"), m.group(3).lstrip("*")))
+    return rows
+
+
+OPS = ops()
+
+
+def num(tok, hi):
+    if not tok.isdigit() or int(tok) > hi:
+        raise ValueError
+    return int(tok)
+
+
+def parse(text):
+    cfg, steps, have_cfg, nonempty = dict(DEFAULTS), [], False, False
+    if not text:
+        raise Bad("scenario:1: empty scenario")
+    for lineno, raw in enumerate(text.split(b"\n"), 1):
+        if b"\0" in raw:
+            raise Bad("scenario:%d: NUL byte in text" % lineno)
+        bad = [c for c in raw if (c < 0x20 and c not in (9, 13)) or c >= 0x7f]
+        if bad:
+            raise Bad("scenario:%d: invalid character 0x%02x" % (lineno, bad[0]))
+        if len(raw) > MAX_LINE:
+            raise Bad("scenario:%d: line longer than %d characters" % (lineno, MAX_LINE))
+        tok = raw.decode().split("#")[0].split()
+        if not tok:
+            continue
+        nonempty = True
+        err = lambda msg: Bad("scenario:%d: %s" % (lineno, msg))
+        if tok[0] == "config":
+            if have_cfg:
+                raise err("duplicate config line")
+            if steps:
+                raise err("config after steps")
+            have_cfg, seen = True, set()
+            for i in range(1, len(tok), 2):
+                k = tok[i]
+                if k not in RANGES or k in seen or i + 1 >= len(tok):
+                    raise err("bad config key '%s'" % k)
+                seen.add(k)
+                lo, hi = RANGES[k]
+                try:
+                    v = num(tok[i + 1], hi)
+                    assert v >= lo
+                except (ValueError, AssertionError):
+                    raise err("config %s must be %d..%d" % (k, lo, hi))
+                cfg[k] = v
+            continue
+        at = None
+        if tok[0] == "at":
+            try:
+                at = num(tok[1], MAX_AT)
+            except (ValueError, IndexError):
+                raise err("'at' needs a point 0..%d" % MAX_AT)
+            tok = tok[2:]
+        if len(tok) < 2:
+            raise err("a step needs an actor and a verb")
+        match = [i for i, (a, v, _) in enumerate(OPS) if a == tok[0] and v == tok[1]]
+        if not match:
+            raise err("unknown step '%s %s'" % (tok[0], tok[1]))
+        op = match[0]
+        kinds = OPS[op][2]
+        if len(tok) - 2 != len(kinds):
+            raise err("%s %s takes %d argument(s)" % (tok[0], tok[1], len(kinds)))
+        args = []
+        for k, t in zip(kinds, tok[2:]):
+            try:
+                if k in "PR":
+                    if t[0] != k.lower():
+                        raise ValueError
+                    v = num(t[1:], 0xffff)
+                    if v >= cfg["pages" if k == "P" else "refs"]:
+                        raise ValueError
+                elif k == "M":
+                    v = ["rw", "ro"].index(t)
+                elif k == "D":
+                    v = ["to", "from"].index(t)
+                else:
+                    v = num(t, 65535)
+            except (ValueError, IndexError):
+                raise err("bad argument '%s'" % t)
+            args.append(v)
+        if len(steps) >= MAX_STEPS:
+            raise err("too many steps")
+        steps.append((op, at, args))
+    if not nonempty:
+        raise Bad("scenario:1: empty scenario")
+    return cfg, steps
+
+
+def fmt(cfg, steps):
+    out = ["config version %(version)d pages %(pages)d refs %(refs)d deferq %(deferq)d" % cfg]
+    for op, at, args in steps:
+        actor, verb, kinds = OPS[op]
+        words = ([] if at is None else ["at", str(at)]) + [actor, verb]
+        for k, v in zip(kinds, args):
+            words.append({"P": "p%d" % v, "R": "r%d" % v, "M": ("rw", "ro")[v & 1],
+                          "D": ("to", "from")[v & 1]}.get(k, str(v)))
+        out.append(" ".join(words))
+    return "\n".join(out) + "\n"
+
+
+def encode(cfg, steps):
+    b = bytearray([cfg["version"] - 1, cfg["pages"] - 1, cfg["refs"] - 9, cfg["deferq"] - 1])
+    for op, at, args in steps:
+        b += bytes([op, 0 if at is None else 0x80 | at])
+        for k, v in zip(OPS[op][2], args):
+            b += bytes([v & 0xff, v >> 8]) if k == "N" else bytes([v])
+    return bytes(b)
+
+
+def decode(data):
+    it = iter(data)
+    nxt = lambda: next(it, 0)
+    cfg = {"version": 1 + nxt() % 2, "pages": 1 + nxt() % 64, "refs": 9 + nxt() % 248, "deferq": 1 + nxt() % 64}
+    steps, pos = [], 4
+    while pos < len(data) and len(steps) < MAX_STEPS:
+        it = iter(data[pos:])
+        op = nxt() % len(OPS)
+        a = nxt()
+        args, used = [], 2
+        for k in OPS[op][2]:
+            if k == "N":
+                args.append(nxt() | nxt() << 8)
+                used += 2
+            else:
+                v = nxt()
+                used += 1
+                args.append(v % cfg["pages"] if k == "P" else v % cfg["refs"] if k == "R" else v & 1)
+        steps.append((op, (a & 0x7f) if a & 0x80 else None, args))
+        pos += used
+    return cfg, steps
+
+
+def main(argv):
+    try:
+        if len(argv) == 3 and argv[0] == "encode":
+            data = encode(*parse(open(argv[1], "rb").read()))
+            open(argv[2], "wb").write(data)
+        elif len(argv) == 2 and argv[0] == "decode":
+            sys.stdout.write(fmt(*decode(open(argv[1], "rb").read())))
+        elif len(argv) == 2 and argv[0] == "fmt":
+            sys.stdout.write(fmt(*parse(open(argv[1], "rb").read())))
+        else:
+            print(__doc__.split("\n\n")[1], file=sys.stderr)
+            return 2
+    except Bad as e:
+        print(e, file=sys.stderr)
+        return 2
+    except OSError as e:
+        print("scenario.py: %s: %s" % (e.filename, e.strerror), file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
