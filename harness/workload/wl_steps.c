@@ -77,7 +77,7 @@ static int op_xs_read(void *ctx, const char *path, char *buf, unsigned size)
 
 static void op_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
 {
-	world_log(ctx, "%s (%llu, %llu)", msg, (unsigned long long)a, (unsigned long long)b);
+	world_log(ctx, "  %s (%llu, %llu)", msg, (unsigned long long)a, (unsigned long long)b);
 }
 
 static int op_share(void *ctx, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
@@ -138,7 +138,7 @@ static struct workload *wl_get(struct world *w)
 static void refuse(struct world *w, const char *why)
 {
 	w->wl.be.refused++;
-	world_log(w, "workload: step skipped: %s", why);
+	world_log(w, "  workload: step skipped: %s", why);
 }
 
 /* ---- frontend steps ---- */
@@ -147,7 +147,7 @@ void step_frontend_connect(struct world *w, const struct scn_step *s)
 {
 	int rc = fe_connect(&wl_get(w)->fe);
 
-	world_log(w, "frontend connect: rc %d ring-ref %u port %u", rc, w->wl.fe.ring_ref,
+	world_log(w, "  frontend connect: rc %d ring-ref %u port %u", rc, w->wl.fe.ring_ref,
 		  w->wl.fe.port);
 }
 
@@ -157,21 +157,21 @@ void step_frontend_send(struct world *w, const struct scn_step *s)
 	uint16_t id = 0;
 	int rc = fe_send(fe, &id);
 
-	world_log(w, "frontend send: rc %d id %u", rc, rc ? 0u : id);
+	world_log(w, "  frontend send: rc %d id %u", rc, rc ? 0u : id);
 }
 
 void step_frontend_poll(struct world *w, const struct scn_step *s)
 {
 	unsigned n = fe_poll(&wl_get(w)->fe);
 
-	world_log(w, "frontend poll: %u responses", n);
+	world_log(w, "  frontend poll: %u responses", n);
 }
 
 void step_frontend_tick(struct world *w, const struct scn_step *s)
 {
 	unsigned n = fe_tick(&wl_get(w)->fe);
 
-	world_log(w, "frontend tick: %u reclaimed", n);
+	world_log(w, "  frontend tick: %u reclaimed", n);
 }
 
 /* ---- backend steps: the peer (domain 0) as a malicious backend ---- */
@@ -212,7 +212,7 @@ void step_backend_connect(struct world *w, const struct scn_step *s)
 	    xs_read_num(wl, WL_XS_EVTCHN, UINT32_MAX, &port))
 		return refuse(w, "frontend has not published ring-ref and event-channel");
 	if (world_peer_map(w, (grant_ref_t)gref, 0, &st) < 0) {
-		world_log(w, "backend connect: ring map failed (GNTST %d)", st);
+		world_log(w, "  backend connect: ring map failed (GNTST %d)", st);
 		return refuse(w, "cannot map the ring");
 	}
 	mem = world_peer_mem(w, (grant_ref_t)gref);
@@ -226,7 +226,7 @@ void step_backend_connect(struct world *w, const struct scn_step *s)
 	be->port = local;
 	BACK_RING_INIT(&be->ring, (wl_sring_t *)mem, WL_PAGE_SIZE);
 	be->connected = 1;
-	world_log(w, "backend connect: ring r%u mapped, port %u bound", be->ring_gref, local);
+	world_log(w, "  backend connect: ring r%u mapped, port %u bound", be->ring_gref, local);
 	backend_state(w, XenbusStateConnected);
 }
 
@@ -252,7 +252,7 @@ void step_backend_map_req(struct world *w, const struct scn_step *s)
 	r->gref = req.gref;
 	r->responded = 0;
 	r->mapped = world_peer_map(w, req.gref, 0, &st) >= 0;
-	world_log(w, "backend map-req: id %u r%u %s (GNTST %d)", req.id, req.gref,
+	world_log(w, "  backend map-req: id %u r%u %s (GNTST %d)", req.id, req.gref,
 		  r->mapped ? "mapped" : "not mapped", st);
 }
 
@@ -276,7 +276,7 @@ static void respond_req(struct world *w, struct wl_be_req *r)
 
 	if (m)
 		oracle_done(&w->oracle, r->gref, m->frame);
-	world_log(w, "backend respond: id %u r%u%s", r->id, r->gref, r->mapped ? " (forged: still mapped)" : "");
+	world_log(w, "  backend respond: id %u r%u%s", r->id, r->gref, r->mapped ? " (forged: still mapped)" : "");
 	r->responded = 1;
 	w->wl.be.last_responded = (int32_t)(r - w->wl.be.reqs);
 	push_response(w, r->id);
@@ -300,7 +300,7 @@ void step_backend_respond_dup(struct world *w, const struct scn_step *s)
 
 	if (!be->connected || be->last_responded < 0)
 		return refuse(w, "nothing answered yet to answer again");
-	world_log(w, "backend respond-dup: id %u again", be->reqs[be->last_responded].id);
+	world_log(w, "  backend respond-dup: id %u again", be->reqs[be->last_responded].id);
 	push_response(w, be->reqs[be->last_responded].id);
 }
 
@@ -310,7 +310,7 @@ void step_backend_respond_bogus(struct world *w, const struct scn_step *s)
 
 	if (!be->connected)
 		return refuse(w, "backend not connected");
-	world_log(w, "backend respond-bogus: id %u", WL_BOGUS_ID);
+	world_log(w, "  backend respond-bogus: id %u", WL_BOGUS_ID);
 	push_response(w, WL_BOGUS_ID);
 }
 
@@ -324,7 +324,7 @@ void step_backend_respond(struct world *w, const struct scn_step *s)
 	for (uint32_t i = 0; i < be->nreqs; i++)
 		if (be->reqs[i].id == id && !be->reqs[i].responded)
 			return respond_req(w, &be->reqs[i]);
-	world_log(w, "backend respond: id %u (not a request the backend holds)", id);
+	world_log(w, "  backend respond: id %u (not a request the backend holds)", id);
 	push_response(w, id);
 }
 
@@ -344,7 +344,7 @@ void step_backend_unmap(struct world *w, const struct scn_step *s)
 		return refuse(w, "no held map for that request id");
 	world_peer_unmap(w, r->gref);
 	r->mapped = 0;
-	world_log(w, "backend unmap: id %u r%u", r->id, r->gref);
+	world_log(w, "  backend unmap: id %u r%u", r->id, r->gref);
 }
 
 void step_backend_unmap_all(struct world *w, const struct scn_step *s)
@@ -362,7 +362,7 @@ void step_backend_unmap_all(struct world *w, const struct scn_step *s)
 		xsim_evtchn_close(&w->sim, WORLD_PEER_DOM, be->port);
 		be->connected = 0;
 	}
-	world_log(w, "backend unmap-all");
+	world_log(w, "  backend unmap-all");
 }
 
 /* One notification, delivered at once as the frontend's upcall if its port is pending. */
@@ -391,14 +391,14 @@ void step_backend_flood(struct world *w, const struct scn_step *s)
 		return refuse(w, "backend not connected");
 	for (uint32_t i = 0; i < s->arg[0]; i++)
 		notify_once(w);
-	world_log(w, "backend flood: %u sent, %llu upcalls", s->arg[0],
+	world_log(w, "  backend flood: %u sent, %llu upcalls", s->arg[0],
 		  (unsigned long long)(wl->fe.c.events - before));
 }
 
 void step_backend_closed(struct world *w, const struct scn_step *s)
 {
 	wl_get(w);
-	world_log(w, "backend closed (maps kept)");
+	world_log(w, "  backend closed (maps kept)");
 	backend_state(w, XenbusStateClosed);
 }
 
