@@ -41,7 +41,23 @@ class Run:
         self.t_plan = None
 
 
+def unglue(lines):
+    """Dom0 and Xen share the serial line: a guest's "(dN) ..." text can land at the end of a
+    dom0 line that had no newline yet. Split those so both halves are seen (one may be a verdict)."""
+    for raw in lines:
+        raw = raw.rstrip("\n")
+        m = STAMP.match(raw)
+        stamp, line = (raw[:m.end()], raw[m.end():]) if m else ("", raw)
+        g = GUEST.search(line)
+        if g and g.start() > 0:
+            yield stamp + line[:g.start()]
+            yield stamp + line[g.start():]
+        else:
+            yield raw
+
+
 def parse(lines):
+    lines = unglue(lines)
     run = Run()
     domids = {}
     cur = None      # (label, strategy) between strategy-start and strategy-end
@@ -234,7 +250,7 @@ def cmd_run(a):
     proc = subprocess.Popen(qemu_cmd(a.images), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     timed_out = False
-    with open(log_path, "w") as log:
+    with open(log_path, "w", buffering=1) as log:
         log.write("# " + " ".join(qemu_cmd(a.images)) + "\n")
         os.set_blocking(proc.stdout.fileno(), True)
         import selectors

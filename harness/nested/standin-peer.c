@@ -171,18 +171,12 @@ int main(int argc, char **argv)
 	snprintf(want, sizeof(want), "reused %u", round);
 	if (wait_for("state", want))
 		return 1;
-	int leaks = 0, writes = 0;
+	int leaks = 0, writes = 0, leaked[MAX_REFS] = { 0 };
 	for (int i = 0; i < n; i++) {
-		if (!maps[i])
-			continue;
-		if (!strncmp(maps[i], "gntfuzz-secret", 14)) {
-			leaks++;
+		if (maps[i] && !strncmp(maps[i], "gntfuzz-secret", 14)) {
+			leaks++, leaked[i] = 1;
 			printf("peer: LEAK %s ref=%u: read target memory reused after the forged done: \"%.32s\"\n",
 			       label, refs[i], maps[i]);
-			if (!ro) {
-				memcpy(maps[i], "PEER-WROTE-HERE", 15);
-				writes++;
-			}
 		}
 	}
 	/* The worst moment for the target: reuse done, maps still held. Let an outside observer
@@ -193,6 +187,11 @@ int main(int argc, char **argv)
 		if (system(hook) != 0)
 			printf("peer: hold hook \"%s\" failed\n", hook);
 	}
+	for (int i = 0; i < n; i++)   /* then prove write access to the target's reused memory */
+		if (leaked[i] && !ro) {
+			memcpy(maps[i], "PEER-WROTE-HERE", 15);
+			writes++;
+		}
 	for (int i = 0; i < n; i++)
 		if (maps[i])
 			xengnttab_unmap(gt, maps[i], 1);

@@ -36,13 +36,16 @@ static __attribute__((noreturn)) void fail(const char *why)
 		;
 }
 
-static int use_table(unsigned version)
+static int lib_init(void)
 {
-	if (gnttab_setup(&gt, version, 1))
-		return -1;
 	struct gnt_config cfg = { .version = version, .table = gt.shared, .status = gt.status,
 				  .nr_refs = gt.nr_entries < GNT_MAX_REFS ? gt.nr_entries : GNT_MAX_REFS };
 	return gnt_init(&lib, &pvh_gnt_ops, 0, &cfg) == GNT_OK ? 0 : -1;
+}
+
+static int use_table(unsigned version)
+{
+	return gnttab_setup(&gt, version, 1) ? -1 : lib_init();
 }
 
 void pvh_main(uint32_t start_info_paddr)
@@ -91,6 +94,8 @@ void pvh_main(uint32_t start_info_paddr)
 
 	if (xs_init())
 		fail("no xenstore ring");
+	if (lib_init()) /* fresh counters for the peer rounds */
+		fail("grant library init");
 	struct target_totals t = { 0 };
 	int rc = target_run(&lib, backend, pages, &t);
 	struct pa_stats ps;
