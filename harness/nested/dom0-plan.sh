@@ -9,6 +9,8 @@
 #      GNTFUZZ_BIN       where standin-peer and outside-oracle live
 #      GNTFUZZ_PEER      the peer program (default: $GNTFUZZ_BIN/standin-peer)
 #      GNTFUZZ_DMESG=1   also print the target's Xen console lines (real hosts: no serial log)
+#      GNTFUZZ_PRESTART  targets created (running) before the plan starts, so that a slow boot
+#                        (a Linux domU takes ~90 s under TCG) overlaps the other targets' runs
 BIN=${GNTFUZZ_BIN:-/usr/bin}
 CFG=${GNTFUZZ_CFG:-/etc/gntfuzz}
 PEER=${GNTFUZZ_PEER:-$BIN/standin-peer}
@@ -28,16 +30,30 @@ wait_key() { # domid key value seconds
 }
 
 failed=0
+PRESTART=${GNTFUZZ_PRESTART-linux}
+early=""
+for label in $PRESTART; do
+	case " $TARGETS " in *" $label "*) ;; *) continue ;; esac
+	xl destroy "gntfuzz-$label" >/dev/null 2>&1
+	if xl create "$CFG/$label.cfg" >"/tmp/xl-create-$label.log" 2>&1; then
+		early="$early $label"; mark "target-prestart $label"
+	fi
+done
 for label in $TARGETS; do
 	name=gntfuzz-$label
 	mark "target-start $label"
-	xl destroy "$name" >/dev/null 2>&1
-	if ! xl create -p "$CFG/$label.cfg" >/tmp/xl-create.log 2>&1; then
-		cat /tmp/xl-create.log; mark "target-error $label xl-create"; failed=1; continue
-	fi
+	case " $early " in
+	*" $label "*) ;;   # already created and booting
+	*)
+		xl destroy "$name" >/dev/null 2>&1
+		if ! xl create -p "$CFG/$label.cfg" >/tmp/xl-create.log 2>&1; then
+			cat /tmp/xl-create.log; mark "target-error $label xl-create"; failed=1; continue
+		fi ;;
+	esac
 	domid=$(xl domid "$name")
+	[ -n "$domid" ] || { mark "target-error $label no-domain"; failed=1; continue; }
 	mark "target-domid $label $domid"
-	xl unpause "$domid"
+	xl unpause "$domid" 2>/dev/null
 	if ! wait_key "$domid" state idle 90; then
 		mark "target-error $label never-published"; failed=1
 	else

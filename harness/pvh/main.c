@@ -38,7 +38,7 @@ static __attribute__((noreturn)) void fail(const char *why)
 
 static int lib_init(void)
 {
-	struct gnt_config cfg = { .version = version, .table = gt.shared, .status = gt.status,
+	struct gnt_config cfg = { .version = gt.version, .table = gt.shared, .status = gt.status,
 				  .nr_refs = gt.nr_entries < GNT_MAX_REFS ? gt.nr_entries : GNT_MAX_REFS };
 	return gnt_init(&lib, &pvh_gnt_ops, 0, &cfg) == GNT_OK ? 0 : -1;
 }
