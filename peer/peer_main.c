@@ -1,0 +1,110 @@
+/* peer_main.c - gntfuzz-peer: the malicious backend domain program.
+ *
+ *   gntfuzz-peer --strategy NAME | --scenario FILE [--target DOMID] [--self DOMID]
+ *                [--duration S] [--connect-timeout S] [-v]
+ *
+ * Strategies: hold, forged-done, race-end, storm, copy-loop, flood, bad-ids, early-closed.
+ * Prints one "peer: REUSED-READ|REUSED-WRITE|REUSED-COPY|STALE-MAP ..." line per observation and
+ * one closing "peer: verdict ..." line. Exit 0: the target held; 3: memory the target reused was
+ * still reachable (caught); 1: setup failed; 2: usage or scenario error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "peer.h"
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: gntfuzz-peer (--strategy NAME | --scenario FILE) [--target DOMID] [--self DOMID]\n"
+			"                    [--duration S] [--connect-timeout S] [-v]\nstrategies:");
+	for (int i = 0; peer_strategies[i]; i++)
+		fprintf(stderr, " %s", peer_strategies[i]);
+	fputc('\n', stderr);
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return !*s || *end || errno || *out > max ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct peer p;
+	const char *scenario = NULL;
+	double connect_timeout = 10;
+	unsigned long v;
+	p.target = 1;
+	p.duration = 3;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "-v")) {
+			p.verbose = 1;
+			continue;
+		}
+		if (!val) {
+			usage();
+			return 2;
+		}
+		i++;
+		if (!strcmp(a, "--strategy"))
+			p.strategy = val;
+		else if (!strcmp(a, "--scenario"))
+			scenario = val;
+		else if (!strcmp(a, "--target") && parse_uint(val, DOMID_FIRST_RESERVED - 1, &v) == 0)
+			p.target = (uint32_t)v;
+		else if (!strcmp(a, "--self") && parse_uint(val, DOMID_FIRST_RESERVED - 1, &v) == 0)
+			p.self = (uint32_t)v;
+		else if (!strcmp(a, "--duration") && (p.duration = atof(val)) > 0)
+			;
+		else if (!strcmp(a, "--connect-timeout") && (connect_timeout = atof(val)) > 0)
+			;
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if (!!p.strategy == !!scenario || (p.strategy && !peer_strategy_known(p.strategy))) {
+		usage();
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	p.xgt = xengnttab_open(NULL, 0);
+	p.xce = xenevtchn_open(NULL, 0);
+	p.xsh = xs_open(0);
+	p.xc = xc_interface_open(NULL, NULL, 0); /* optional: only race-end pauses the target */
+	if (!p.xgt || !p.xce || !p.xsh) {
+		fprintf(stderr, "peer: cannot open %s: %s\n", !p.xgt ? "libxengnttab" : !p.xce ? "libxenevtchn" : "xenstore",
+			strerror(errno));
+		return 1;
+	}
+	p.start = peer_now();
+	if (peer_connect(&p, connect_timeout) < 0)
+		return 1;
+	p.start = peer_now();
+	int rc = scenario ? peer_run_scenario(&p, scenario) : peer_run_strategy(&p);
+	peer_check_maps(&p);
+	peer_unmap_all(&p);
+	printf("peer: verdict %s=%s target=%u observations=%llu maps=%llu map_failures=%llu responses=%llu "
+	       "events=%llu copies=%llu requests=%u result=%s\n",
+	       scenario ? "scenario" : "strategy", scenario ? scenario : p.strategy, p.target,
+	       (unsigned long long)p.observations, (unsigned long long)p.maps_ok, (unsigned long long)p.maps_failed,
+	       (unsigned long long)p.responses, (unsigned long long)p.events_sent, (unsigned long long)p.copies,
+	       p.nreqs, p.observations ? "caught" : "held");
+	if (p.ring_page)
+		xengnttab_unmap(p.xgt, p.ring_page, 1);
+	xengnttab_close(p.xgt);
+	xenevtchn_close(p.xce);
+	xs_close(p.xsh);
+	if (p.xc)
+		xc_interface_close(p.xc);
+	if (rc < 0)
+		return 2;
+	return p.observations ? 3 : 0;
+}
