@@ -348,10 +348,11 @@ int xs_view_set_perms(struct xs_server *srv, struct xs_txn *t, const char *path,
 	return 0;
 }
 
-/* Mark `path` and everything below it (as the transaction sees it) deleted. */
+/* Mark `path` and everything below it (as the transaction sees it) deleted. Recursion is as
+ * deep as the path (up to ~1500 levels), so the frame keeps its path buffer on the heap. */
 static int tx_rm(struct xs_server *srv, struct xs_txn *t, const char *path, unsigned depth)
 {
-	char *names, cp[XS_PATH_BUF];
+	char *names, *cp;
 	size_t len, off;
 	struct tx_entry *e;
 	int rc;
@@ -360,10 +361,15 @@ static int tx_rm(struct xs_server *srv, struct xs_txn *t, const char *path, unsi
 		return EINVAL;
 	if ((rc = xs_view_children(srv, t, path, &names, &len)))
 		return rc;
+	if (!(cp = malloc(XS_PATH_BUF))) {
+		free(names);
+		return ENOMEM;
+	}
 	for (off = 0; off < len && !rc; off += strlen(names + off) + 1) {
 		child_path(path, names + off, cp);
 		rc = cp[0] ? tx_rm(srv, t, cp, depth + 1) : EINVAL;
 	}
+	free(cp);
 	free(names);
 	if (rc)
 		return rc;

@@ -132,7 +132,11 @@ def start_daemon(binary, sock_dir, extra_env=None, log=None):
         if proc.poll() is not None:
             break
         time.sleep(0.05)
-    return proc if os.path.exists(pid_file) else (proc.kill() or proc.wait() and None)
+    if os.path.exists(pid_file):
+        return proc
+    proc.kill()
+    proc.wait()
+    return None
 
 
 def stop_daemon(proc):
