@@ -16,25 +16,31 @@ WORLD_SCNS      = $(sort $(wildcard corpora/scenarios/*.scn))
 # Objects shared by all variants, one tree per compiler flavour.
 $(WORLD_OUT)/plain/%.o: %.c $(WORLD_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(CC) $(HOST_CFLAGS) -c $< -o $@
 $(WORLD_OUT)/asan/%.o: %.c $(WORLD_HDRS)
 	@mkdir -p $(@D)
-	$(CLANG) $(HOST_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+	@echo "  CLANG   $@"
+	@$(CLANG) $(HOST_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 # Per variant: the grant library compiled with -DGNT_MUTANT=N, linked with the shared objects.
 define WORLD_VARIANT
 $(WORLD_OUT)/m$(1)/plain/%.o: %.c $(WORLD_HDRS)
 	@mkdir -p $$(@D)
-	$$(CC) $$(HOST_CFLAGS) -DGNT_MUTANT=$(1) -c $$< -o $$@
+	@echo "  CC      $$@"
+	@$$(CC) $$(HOST_CFLAGS) -DGNT_MUTANT=$(1) -c $$< -o $$@
 $(WORLD_OUT)/m$(1)/asan/%.o: %.c $(WORLD_HDRS)
 	@mkdir -p $$(@D)
-	$$(CLANG) $$(HOST_CFLAGS) $$(SAN_FLAGS) -DGNT_MUTANT=$(1) -c $$< -o $$@
+	@echo "  CLANG   $$@"
+	@$$(CLANG) $$(HOST_CFLAGS) $$(SAN_FLAGS) -DGNT_MUTANT=$(1) -c $$< -o $$@
 $(WORLD_OUT)/m$(1)/gntworld: $(patsubst %.c,$(WORLD_OUT)/plain/%.o,$(WORLD_COMMON)) \
                              $(patsubst %.c,$(WORLD_OUT)/m$(1)/plain/%.o,$(GRANTS_SRCS))
-	$$(CC) -o $$@ $$^
+	@echo "  LD      $$@"
+	@$$(CC) -o $$@ $$^
 $(WORLD_OUT)/m$(1)/gntworld-asan: $(patsubst %.c,$(WORLD_OUT)/asan/%.o,$(WORLD_COMMON)) \
                                   $(patsubst %.c,$(WORLD_OUT)/m$(1)/asan/%.o,$(GRANTS_SRCS))
-	$$(CLANG) $$(SAN_FLAGS) -o $$@ $$^
+	@echo "  LD      $$@"
+	@$$(CLANG) $$(SAN_FLAGS) -o $$@ $$^
 endef
 $(foreach n,$(WORLD_VARIANTS),$(eval $(call WORLD_VARIANT,$(n))))
 
@@ -42,15 +48,18 @@ $(WORLD_OUT)/test_oracle: harness/oracle/tests/test_oracle.c harness/oracle/orac
 	@mkdir -p $(@D)
 	$(CLANG) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ harness/oracle/tests/test_oracle.c harness/oracle/oracle.c
 
-TESTS += test-scenario test-oracle test-world-asan test-reproduce
+TESTS += test-scenario test-oracle test-world-asan test-world-random test-reproduce
+BENCHES += bench-world
 
 ## world: build build/world/m<N>/gntworld (gcc) and gntworld-asan (clang ASan+UBSan) for the fixed library (0) and every mutant
 ## test-scenario: scenario parser bad-input table (plain and ASan), text->binary->text round trip of the corpus, random bytes decode and re-encode stably
 ## test-oracle: one test per oracle invariant: fires on a crafted violation, silent on the legal twin
 ## test-world-asan: every corpus scenario on the fixed library and every mutant under ASan+UBSan: no sanitizer report
+## test-world-random: the fixed library is never flagged on 100000 pseudo-random inputs (gcc) and 10000 (ASan+UBSan)
+## bench-world: world runs/s on pseudo-random inputs for the fixed library and every mutant, and how many inputs each flags
 ## reproduce: run every corpus scenario on the fixed library and every mutant; table, reports of first catches (--json: REPRODUCE_ARGS=--json)
 ## test-reproduce: `make reproduce` must show every mutant caught, every `# catches:` claim true, the fixed library clean
-.PHONY: world test-scenario test-oracle test-world-asan reproduce test-reproduce
+.PHONY: world test-scenario test-oracle test-world-asan test-world-random bench-world reproduce test-reproduce
 world: $(WORLD_BINS) $(WORLD_ASAN_BINS)
 
 test-scenario: $(WORLD_OUT)/m0/gntworld $(WORLD_OUT)/m0/gntworld-asan
@@ -62,6 +71,16 @@ test-oracle: $(WORLD_OUT)/test_oracle $(WORLD_BINS)
 
 test-world-asan: $(WORLD_ASAN_BINS)
 	@$(PYTHON) harness/world/tests/test_world_asan.py $(WORLD_OUT) $(WORLD_SCNS)
+
+# The fixed library must never be flagged: a false alarm here is a bug in the world or oracle.
+test-world-random: $(WORLD_OUT)/m0/gntworld $(WORLD_OUT)/m0/gntworld-asan
+	@for b in "gntworld 100000" "gntworld-asan 10000"; do set -- $$b; \
+	  out=$$($(WORLD_OUT)/m0/$$1 random $$2 7 2>&1 | tail -1); \
+	  if echo "$$out" | grep -q " 0 with a violation"; then echo "ok - $$1: $$out"; \
+	  else echo "not ok - $$1: false alarm on the fixed library: $$out"; exit 1; fi; done
+
+bench-world: $(WORLD_BINS)
+	@for n in $(WORLD_VARIANTS); do $(WORLD_OUT)/m$$n/gntworld random 100000 1 | tail -1; done
 
 reproduce: $(WORLD_BINS)
 	@$(PYTHON) scripts/reproduce.py --build $(WORLD_OUT) $(REPRODUCE_ARGS)

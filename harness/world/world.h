@@ -60,6 +60,7 @@ struct world {
 	uint8_t page_owner[SCN_PAGES_MAX];/* enum oracle_page_state, the world's own view */
 	uint32_t page_tag[SCN_PAGES_MAX]; /* tag written at the last alloc/write: step+1 */
 	int16_t ref_page[SCN_REFS_MAX];   /* page a ref was last shared with, -1 if none */
+	uint8_t page_wl[SCN_PAGES_MAX];   /* handed to the workload: `target` steps leave it alone */
 	/* --- the peer --- */
 	struct world_peer_map maps[WORLD_MAX_PEER_MAPS];
 	uint32_t map_seq;

@@ -49,6 +49,7 @@ static void hand_out(struct world *w, uint32_t pos)
 	memmove(&w->free_stack[pos], &w->free_stack[pos + 1], w->nfree - pos - 1);
 	w->nfree--;
 	w->page_owner[page] = PG_INUSE;
+	w->page_wl[page] = 1; /* the workload's unless a target step claims it (world_target.c) */
 	oracle_alloc(&w->oracle, world_page_frame(page), maps_of(w, page), w->step + 1);
 	world_tag_page(w, page);
 	world_log(w, "  allocator hands out p%u (tag %u)", page, w->step + 1);

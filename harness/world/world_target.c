@@ -4,32 +4,55 @@
 #include "world/world.h"
 #include "world/world_internal.h"
 
+/* The target's plain steps own the pages they allocated; pages the workload's frontend holds
+ * are its own business (a real guest's drivers do not share pages either). */
 static int owned(struct world *w, unsigned page, const char *what)
 {
-	if (w->page_owner[page] == PG_INUSE)
+	if (w->page_owner[page] == PG_INUSE && !w->page_wl[page])
 		return 1;
-	world_log(w, "  skipped: cannot %s p%u, it is %s", what, page, oracle_page_state_name(w->page_owner[page]));
+	world_log(w, "  skipped: cannot %s p%u, it is %s", what, page,
+		  w->page_owner[page] == PG_INUSE ? "the workload's" : oracle_page_state_name(w->page_owner[page]));
 	return 0;
+}
+
+int world_target_alloc(struct world *w)
+{
+	int page = world_alloc_page(w);
+	if (page >= 0)
+		w->page_wl[page] = 0;
+	return page;
 }
 
 void step_target_share(struct world *w, const struct scn_step *s)
 {
 	unsigned page = s->arg[0];
 	gnt_ref_t ref;
-	if (w->page_owner[page] == PG_FREE)
-		world_take_page(w, page);
+	if (w->page_owner[page] == PG_FREE && world_take_page(w, page) == 0)
+		w->page_wl[page] = 0;
 	if (!w->stopped && owned(w, page, "share"))
 		world_share(w, page, s->arg[1] == SCN_RO, &ref);
 }
 
+/* A ref the workload's frontend shared is the frontend's to end, not the plain target's. */
+static int workload_ref(struct world *w, gnt_ref_t ref)
+{
+	int page = ref < SCN_REFS_MAX ? w->ref_page[ref] : -1;
+	if (page < 0 || !w->page_wl[page])
+		return 0;
+	world_log(w, "  skipped: r%u belongs to the workload's frontend", ref);
+	return 1;
+}
+
 void step_target_unshare(struct world *w, const struct scn_step *s)
 {
-	world_unshare(w, (gnt_ref_t)s->arg[0]);
+	if (!workload_ref(w, (gnt_ref_t)s->arg[0]))
+		world_unshare(w, (gnt_ref_t)s->arg[0]);
 }
 
 void step_target_end(struct world *w, const struct scn_step *s)
 {
-	world_end_access(w, (gnt_ref_t)s->arg[0]);
+	if (!workload_ref(w, (gnt_ref_t)s->arg[0]))
+		world_end_access(w, (gnt_ref_t)s->arg[0]);
 }
 
 void step_target_tick(struct world *w, const struct scn_step *s)
@@ -41,7 +64,7 @@ void step_target_tick(struct world *w, const struct scn_step *s)
 void step_target_alloc(struct world *w, const struct scn_step *s)
 {
 	(void)s;
-	if (world_alloc_page(w) < 0)
+	if (world_target_alloc(w) < 0)
 		world_log(w, "  allocator: no free page");
 }
 
