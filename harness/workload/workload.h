@@ -19,6 +19,7 @@ struct world;
 #define WL_BE_PATH "backend/wl/1/0"
 #define WL_BE_MAX_REQS 64        /* requests the backend remembers having mapped */
 #define WL_BOGUS_ID 0xbeefu      /* `backend respond-bogus`: an id no frontend slot has issued */
+#define WL_FLOOD_MAX 4096u       /* events per `backend flood` step: more adds time, not coverage */
 
 /* One request as the backend took it off the ring. */
 struct wl_be_req {
