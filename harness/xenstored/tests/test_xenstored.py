@@ -80,6 +80,7 @@ class Raw:
         self.s.connect(path)
         self.buf = b""
         self.req = 0
+        self.events = []   # watch event payloads that arrived while waiting for replies
 
     def send(self, mtype, payload=b"", tx=0, req=None, length=None):
         self.req += 1
@@ -107,7 +108,9 @@ class Raw:
         rid = self.send(mtype, payload, tx)
         while True:
             m = self.recv_msg()
-            if m is None or (m[1] == rid and m[0] != C["XS_WATCH_EVENT"]):
+            if m is not None and m[0] == C["XS_WATCH_EVENT"]:
+                self.events.append(m[3])
+            elif m is None or m[1] == rid:
                 return m
 
     def close(self):
@@ -340,6 +343,43 @@ def part_hostile(asan_daemon, sock_dir):
         check(observer_ok(sock_dir), "10000 watches: others served")
         s_mid = stats(sock_dir)
         c.close()
+
+        # XS_INTRODUCE from dom0 opens a socket for the new domain, XS_RELEASE closes it.
+        o = Raw(d0)
+        o.call(C["XS_WATCH"], b"@introduceDomain\0intro\0")
+        o.call(C["XS_WATCH"], b"@releaseDomain\0rel\0")
+        m = o.call(C["XS_INTRODUCE"], b"5\0" + b"1234\0" + b"3\0")
+        d5 = os.path.join(sock_dir, "dom5.sock")
+        check(m is not None and m[3] == b"OK\0" and os.path.exists(d5), "XS_INTRODUCE 5 opens dom5.sock")
+        c5 = Raw(d5)
+        denied = c5.call(C["XS_WRITE"], b"data/x\0v")
+        o.call(C["XS_MKDIR"], b"/local/domain/5\0")
+        o.call(C["XS_SET_PERMS"], b"/local/domain/5\0n5\0")
+        allowed = c5.call(C["XS_WRITE"], b"data/x\0v")
+        check(denied[3] == b"EACCES\0" and allowed[3] == b"OK\0",
+              "dom5 may write only once the toolstack (dom0) gave it /local/domain/5")
+        m = c5.call(C["XS_RELEASE"], b"5\0")
+        check(m[3] == b"EACCES\0", "XS_RELEASE from dom5 itself: EACCES")
+        m = o.call(C["XS_RELEASE"], b"5\0")
+        closed = c5.recv_msg() is None
+        c5.close()
+        o.s.settimeout(2)
+        evs = o.events
+        try:
+            while len(evs) < 4:
+                e = o.recv_msg()
+                if e is None:
+                    break
+                if e[0] == C["XS_WATCH_EVENT"]:
+                    evs.append(e[3])
+        except socket.timeout:
+            pass
+        o.close()
+        check(m[3] == b"OK\0" and closed and not os.path.exists(d5),
+              "XS_RELEASE 5 closes dom5's connection and socket")
+        # One event each at registration, one each for the introduce and the release.
+        check(evs.count(b"@introduceDomain\0intro\0") == 2, "@introduceDomain fired on introduce")
+        check(evs.count(b"@releaseDomain\0rel\0") == 2, "@releaseDomain fired on release")
 
         # A client dying mid-transaction loses its transaction and watches, nothing else.
         c = Raw(d1)

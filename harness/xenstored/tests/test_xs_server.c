@@ -195,6 +195,15 @@ static void test_basic(int d0, int d1, int d2)
 	check(is_ok(rq(d0, XS_RM, 0, NULL, 1, "/t/zzz"), XS_RM), "rm of a missing node with a parent: OK");
 	check(is_err(rq(d0, XS_RM, 0, NULL, 1, "/t/zzz/y"), "ENOENT"), "rm with the parent missing too: ENOENT");
 	check(is_err(rq(d0, XS_RM, 0, NULL, 1, "/"), "EINVAL"), "rm of the root: EINVAL");
+	WR(d1, 0, "priv/k", "mine");
+	check(is_err(RD(d2, 0, "/local/domain/1/priv/k"), "EACCES"), "dom2 cannot read dom1's node");
+	check(is_err(rq(d2, XS_SET_TARGET, 0, NULL, 2, "2", "1"), "EACCES"), "SET_TARGET from dom2: EACCES");
+	check(is_ok(rq(d0, XS_SET_TARGET, 0, NULL, 2, "2", "1"), XS_SET_TARGET) &&
+	      is_val(RD(d2, 0, "/local/domain/1/priv/k"), "mine") &&
+	      is_ok(WR(d2, 0, "/local/domain/1/priv/k", "dm"), XS_WRITE),
+	      "after SET_TARGET 2 1, dom2 has dom1's rights on dom1's nodes");
+	check(is_err(RD(d2, 0, "/t/a"), "EACCES"), "but still none on dom0's");
+	rq(d1, XS_RM, 0, NULL, 1, "priv");
 	m = rq(d0, XS_GET_DOMAIN_PATH, 0, NULL, 1, "5");
 	check(m->h.type == XS_GET_DOMAIN_PATH && strcmp(m->body, "/local/domain/5") == 0,
 	      "GET_DOMAIN_PATH");
