@@ -43,7 +43,8 @@ def claimed(path):
 
 
 def run(binary, scn, json_out):
-    args = [binary, "run", scn] + (["--json"] if json_out else [])
+    # the readable report runs on after the detection, so it shows what the peer then did
+    args = [binary, "run", scn] + (["--json"] if json_out else ["--keep-going"])
     try:
         p = subprocess.run(args, capture_output=True, text=True, timeout=RUN_TIMEOUT, errors="replace")
     except subprocess.TimeoutExpired:

@@ -102,28 +102,30 @@ int oracle_violate(struct oracle *o, int inv, uint64_t frame, uint32_t ref, cons
 int oracle_alloc(struct oracle *o, uint64_t frame, unsigned maps, uint32_t tag)
 {
 	struct oracle_frame *f = frame_of(o, frame);
+	int was = f ? f->state : PG_FREE;
 	note(o, frame, EV_ALLOC, ORACLE_NO_REF, tag);
+	if (f) /* the transition happens whatever we report: a run may go on (--keep-going) */
+		f->state = PG_INUSE;
 	if (maps)
 		return oracle_violate(o, INV_FREE_WHILE_MAPPED, frame, ORACLE_NO_REF,
 				      "the allocator handed out a page the peer still maps");
-	if (f && f->state != PG_FREE)
+	if (was != PG_FREE)
 		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, "the allocator handed out a page that was not free");
-	if (f)
-		f->state = PG_INUSE;
 	return 0;
 }
 
 int oracle_free(struct oracle *o, uint64_t frame, unsigned maps)
 {
 	struct oracle_frame *f = frame_of(o, frame);
+	int was = f ? f->state : PG_INUSE;
 	note(o, frame, EV_FREE, ORACLE_NO_REF, 0);
+	if (f && was == PG_INUSE)
+		f->state = PG_FREE;
 	if (maps)
 		return oracle_violate(o, INV_FREE_WHILE_MAPPED, frame, ORACLE_NO_REF,
 				      "the target freed a page the peer still maps");
-	if (f && f->state != PG_INUSE)
+	if (was != PG_INUSE)
 		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, "the target freed a page it did not own");
-	if (f)
-		f->state = PG_FREE;
 	return 0;
 }
 
@@ -140,18 +142,20 @@ int oracle_release(struct oracle *o, uint64_t frame, unsigned maps)
 {
 	struct oracle_frame *f = frame_of(o, frame);
 	note(o, frame, EV_RELEASE, ORACLE_NO_REF, maps);
+	if (!f)
+		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, "the library released a frame that is no target page");
+	int was = f->state;
+	if (was == PG_GRANTED || was == PG_DEFERRED)
+		f->state = PG_FREE;
 	if (maps)
 		return oracle_violate(o, INV_FREE_WHILE_MAPPED, frame, ref_of_frame(o, frame),
 				      "the library released a page to the allocator while the peer still maps it");
-	if (!f)
-		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, "the library released a frame that is no target page");
-	if (f->state != PG_GRANTED && f->state != PG_DEFERRED) {
+	if (was != PG_GRANTED && was != PG_DEFERRED) {
 		char msg[120];
 		snprintf(msg, sizeof msg, "the library released a page it did not own (page was %s)",
-			 oracle_page_state_name(f->state));
+			 oracle_page_state_name(was));
 		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, msg);
 	}
-	f->state = PG_FREE;
 	return 0;
 }
 

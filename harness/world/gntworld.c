@@ -1,5 +1,6 @@
 /* gntworld.c - run a scenario in the in-process world, or convert it between text and binary.
- *   gntworld run FILE.scn [--json] [--trace] [--findings DIR]   exit 0 clean, 1 violation, 2 bad input
+ *   gntworld run FILE.scn... [--json] [--trace] [--keep-going] [--findings DIR]
+ *                               exit 0 clean, 1 violation, 2 bad input
  *   gntworld encode IN.scn OUT.bin
  *   gntworld decode IN.bin                                        canonical text on stdout
  *   gntworld random N [SEED]    N pseudo-random inputs: violations found and runs per second
@@ -17,7 +18,7 @@ static char input[MAX_INPUT + 1];
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: gntworld run FILE.scn [--json] [--trace] [--findings DIR]\n"
+	fprintf(stderr, "usage: gntworld run FILE.scn... [--json] [--trace] [--keep-going] [--findings DIR]\n"
 			"       gntworld encode IN.scn OUT.bin\n"
 			"       gntworld decode IN.bin\n"
 			"       gntworld random N [SEED]\n");
@@ -59,40 +60,50 @@ static int parse_file(const char *path, struct scenario *scn)
 	return 0;
 }
 
+/* Several files run one after the other in the same world, as a fuzzer's inputs do: each must
+ * give the verdict it gives alone (the reset forgets everything). */
 static int cmd_run(int argc, char **argv)
 {
 	struct world *w = &the_world;
-	const char *file = NULL;
-	int json = 0, trace = 0;
+	int json = 0, trace = 0, nfiles = 0, worst = 0;
 	world_init(w);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else if (!strcmp(argv[i], "--trace"))
 			trace = 1;
+		else if (!strcmp(argv[i], "--keep-going"))
+			w->keep_going = 1;
 		else if (!strcmp(argv[i], "--findings") && i + 1 < argc)
 			w->findings_dir = argv[++i];
-		else if (argv[i][0] == '-' || file)
+		else if (argv[i][0] == '-')
 			return usage();
 		else
-			file = argv[i];
+			nfiles++;
 	}
-	if (!file)
+	if (!nfiles)
 		return usage();
-	if (parse_file(file, &w->scn))
-		return 2;
 	w->trace = trace ? stdout : NULL;
-	int rc = world_run(w, &w->scn);
-	if (rc == 2)
-		return 2;
-	if (json)
-		world_report_json(w, stdout);
-	else if (rc)
-		world_report(w, stdout);
-	else
-		printf("gntworld: library %s: clean (%u steps, all five invariants held)\n", gnt_mutant_name(),
-		       w->scn.nsteps);
-	return rc;
+	for (int i = 2; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			i += !strcmp(argv[i], "--findings");
+			continue;
+		}
+		if (parse_file(argv[i], &w->scn))
+			return 2;
+		int rc = world_run(w, &w->scn);
+		if (rc == 2)
+			return 2;
+		if (json)
+			world_report_json(w, stdout);
+		else if (rc)
+			world_report(w, stdout);
+		else
+			printf("gntworld: library %s: clean (%u steps, all five invariants held)\n", gnt_mutant_name(),
+			       w->scn.nsteps);
+		worst = rc > worst ? rc : worst;
+	}
+	return worst;
 }
 
 static int cmd_encode(const char *in, const char *out)

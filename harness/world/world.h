@@ -69,6 +69,8 @@ struct world {
 	struct oracle oracle;
 	uint8_t stopped;                  /* a violation ends the run */
 	uint8_t abort_on_violation;       /* fuzz builds: abort() right after saving the finding */
+	uint8_t keep_going;               /* --keep-going: run on after the first violation, so the
+					   * report shows what the peer then did with the memory */
 	FILE *trace;                      /* --trace: one line per step and per library event */
 	const char *findings_dir;         /* --findings / $GNTWORLD_FINDINGS: report + .scn saved */
 	/* --- engineer C's frontend/backend --- */

@@ -91,7 +91,7 @@ static void save_finding(struct world *w)
 static void on_violation(void *ctx, const struct oracle_violation *v)
 {
 	struct world *w = ctx;
-	w->stopped = 1;
+	w->stopped = !w->keep_going;
 	/* A queued move detected inside a later step: the replay needs that step too. */
 	w->replay_steps = w->outer < w->scn.nsteps ? w->outer + 1 : w->scn.nsteps;
 	world_log(w, "  ORACLE: invariant %d violated: %s", v->inv, v->msg);
@@ -268,8 +268,12 @@ void world_report(const struct world *w, FILE *out)
 	} else {
 		fprintf(out, "detecting step: end of run (peer unmapped everything, library ticked)\n");
 	}
+	if (w->keep_going)
+		fprintf(out, "after it the run went on (--keep-going): %u more violation(s), history above includes them\n",
+			w->oracle.nviolations - 1);
 	if (w->reuse_reads)
-		fprintf(out, "the peer read or wrote reused target memory %u time(s)\n", w->reuse_reads);
+		fprintf(out, "the peer read or wrote memory the target had reused %u time(s): the attack worked\n",
+			w->reuse_reads);
 	fprintf(out, "replay (gntworld run FILE.scn):\n");
 	fprintf(out, "config version %u pages %u refs %u deferq %u\n", w->scn.cfg.version, w->scn.cfg.pages,
 		w->scn.cfg.refs, w->scn.cfg.deferq);
@@ -298,8 +302,8 @@ void world_report_json(const struct world *w, FILE *out)
 	const struct oracle_violation *v = &w->oracle.first;
 	fprintf(out, "{\"library\": ");
 	json_str(out, gnt_mutant_name());
-	fprintf(out, ", \"mutant\": %d, \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u", gnt_mutant_id(),
-		v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads);
+	fprintf(out, ", \"mutant\": %d, \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u, \"violations\": %u",
+		gnt_mutant_id(), v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads, w->oracle.nviolations);
 	if (v->inv) {
 		fprintf(out, ", \"invariant\": %d, \"sentence\": ", v->inv);
 		json_str(out, oracle_inv_sentence(v->inv));
