@@ -22,7 +22,10 @@
 
 #define MAX_LISTENERS 64
 #define READ_CHUNK 4096
+#define READ_CHUNK_BUSY 512         /* with output pending: at most ~30 requests, ~120 KiB of replies */
 #define BACKPRESSURE (64u * 1024)   /* stop reading a client with this much unsent output */
+/* So a pipelining client that does read stays far below max_output (1 MiB): at most
+ * 64 KiB + 120 KiB, or ~1000 KiB from one 4 KiB chunk of minimal requests on an empty buffer. */
 
 struct listener { int fd; unsigned domid; char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; };
 struct client { int fd; int conn; };
@@ -145,7 +148,9 @@ static int flush_client(struct xs_server *srv, struct client *cl)
 static int serve_client(struct xs_server *srv, struct client *cl)
 {
 	uint8_t buf[READ_CHUNK];
-	ssize_t r = recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	const uint8_t *pending;
+	size_t want = xs_conn_output(srv, cl->conn, &pending) ? READ_CHUNK_BUSY : READ_CHUNK;
+	ssize_t r = recv(cl->fd, buf, want, MSG_DONTWAIT);
 
 	if (r == 0)
 		return -1;

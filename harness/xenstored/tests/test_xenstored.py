@@ -403,6 +403,27 @@ def part_hostile(asan_daemon, sock_dir):
               "its uncommitted write never reached the store")
         check(int(s_mid.get("watches", 0)) >= 128, "watch count was visible while held")
 
+        # A client that pipelines 2000 big reads and reads its replies slowly is not dropped.
+        c = Raw(d0, timeout=10)
+        c.call(C["XS_WRITE"], b"/big/v\0" + b"x" * 4000)
+        req = HDR.pack(C["XS_READ"], 1, 0, 7) + b"/big/v\0"
+        t = threading.Thread(target=lambda: c.s.sendall(req * 2000))
+        t.start()
+        got = 0
+        try:
+            while got < 2000:
+                m = c.recv_msg()
+                if m is None or m[3] != b"x" * 4000:
+                    break
+                got += 1
+                if got % 100 == 0:
+                    time.sleep(0.02)
+        except OSError:
+            pass
+        t.join()
+        c.close()
+        check(got == 2000, f"slow-reading pipelining client got {got}/2000 replies of 4000 bytes")
+
         # A client that floods requests and never reads: back-pressure, others served.
         c = Raw(d1)
         c.s.setblocking(False)
