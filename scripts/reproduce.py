@@ -112,7 +112,9 @@ def main():
                 else:
                     catches.add(name)
                     caught_by[name].append(scn)
-                    first_catch.setdefault(name, (mid, path))
+                    # the report shown is the scenario named after the mutant, if it catches it
+                    if name not in first_catch or scn == name.replace("_", "-") + ".scn":
+                        first_catch[name] = (mid, path)
         claim = claimed(path)
         if claim is None:
             problems.append("%s: no `# catches:` header" % scn)
@@ -145,7 +147,7 @@ def main():
             "clean" if not any(r["mutant"] == 0 and r["verdict"] != "clean" for r in rows) else "NOT clean", len(scns)))
         for name in caught_by:
             if name in reports:
-                print("\n===== first catch of mutant %s: %s =====" % (name, os.path.basename(first_catch[name][1])))
+                print("\n===== mutant %s caught by %s =====" % (name, os.path.basename(first_catch[name][1])))
                 print(reports[name].rstrip())
         for p in problems:
             print("PROBLEM: " + p)
