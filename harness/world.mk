@@ -87,3 +87,7 @@ reproduce: $(WORLD_BINS)
 
 test-reproduce: $(WORLD_BINS)
 	@$(PYTHON) scripts/reproduce.py --build $(WORLD_OUT) --tap
+	@t=$$(mktemp -d); sed 's/^# catches: .*/# catches: msa02/' corpora/scenarios/msa02.scn > $$t/msa02.scn; \
+	  if $(PYTHON) scripts/reproduce.py --no-build --build $(WORLD_OUT) --scenarios $$t >/dev/null 2>&1; \
+	  then echo "not ok - reproduce accepts a wrong # catches: claim and uncaught mutants"; rm -rf $$t; exit 1; \
+	  else echo "ok - reproduce fails on a wrong # catches: claim and on uncaught mutants"; fi; rm -rf $$t
