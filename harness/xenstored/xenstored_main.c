@@ -58,10 +58,19 @@ static int add_listener(unsigned domid)
 		fprintf(stderr, "gntfuzz-xenstored: socket path too long under %s\n", sock_dir);
 		return -1;
 	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		fprintf(stderr, "gntfuzz-xenstored: %s is in use by another server\n", sa.sun_path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	unlink(sa.sun_path);   /* a stale socket of a previous run */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	unlink(sa.sun_path);   /* a stale socket of a previous run */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
 		fprintf(stderr, "gntfuzz-xenstored: %s: %s\n", sa.sun_path, strerror(errno));
 		close(fd);
