@@ -188,6 +188,14 @@ def part_debian_tools(daemon, txn_client, sock_dir):
         rc, _, _ = run(["xenstore-rm", "/rt/a"], e0)
         check(rc == 0 and run(["xenstore-exists", "/rt/a"], e0)[0] != 0, "xenstore-rm removes the node")
 
+        # A directory too big for one reply: libxenstore falls back to XS_DIRECTORY_PART.
+        kids = [f"child-with-a-long-name-{i:04d}" for i in range(300)]
+        args = ["xenstore-write"] + [x for k in kids for x in (f"/big/{k}", "")]
+        rc, out, _ = run(args, e0, timeout=30)
+        rc2, out, _ = run(["xenstore-list", "/big"], e0)
+        check(rc == 0 and rc2 == 0 and out.split() == kids,
+              f"xenstore-list of a {sum(len(k) + 1 for k in kids)}-byte directory (DIRECTORY_PART)")
+
         # xenstore-watch: one event at registration, one for the write.
         w = subprocess.Popen(["xenstore-watch", "-n", "2", "/wt"], env=e0, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True)
