@@ -2,11 +2,11 @@
  * Freestanding: see frontend.h. */
 #include "frontend.h"
 
-static int lib_share(struct frontend *fe, uint64_t frame, gnt_ref_t *ref)
+static int lib_share(struct frontend *fe, uint64_t frame, int readonly, gnt_ref_t *ref)
 {
 	if (fe->ops->share)
-		return fe->ops->share(fe->ops->ctx, fe->backend_id, frame, 0, ref);
-	return gnt_share(fe->lib, fe->backend_id, frame, 0, ref);
+		return fe->ops->share(fe->ops->ctx, fe->backend_id, frame, readonly, ref);
+	return gnt_share(fe->lib, fe->backend_id, frame, readonly, ref);
 }
 
 static int lib_unshare(struct frontend *fe, gnt_ref_t ref)
@@ -166,7 +166,7 @@ int fe_connect(struct frontend *fe)
 	sring->req_event = sring->rsp_event = 1;
 	FRONT_RING_INIT(&fe->ring, sring, WL_PAGE_SIZE);
 
-	rc = lib_share(fe, frame, &fe->ring_ref);
+	rc = lib_share(fe, frame, 0, &fe->ring_ref);
 	if (rc != GNT_OK) {
 		fe->ops->page_free(fe->ops->ctx, frame); /* never granted: still ours */
 		fe->ring_ref = GNT_INVALID_REF;
@@ -202,6 +202,23 @@ static int take_slot(struct frontend *fe)
 
 int fe_send(struct frontend *fe, uint16_t *id_out)
 {
+	return fe_send_op(fe, WL_OP_DATA, id_out);
+}
+
+/* The oldest spare first: spares age evenly, and a recycled ref does not simply get back the page
+ * it granted last (so a stale-frame grant shows). */
+static uint64_t take_spare(struct frontend *fe)
+{
+	uint64_t frame = fe->spare[0];
+
+	for (uint32_t i = 1; i < fe->nr_spare; i++)
+		fe->spare[i - 1] = fe->spare[i];
+	fe->nr_spare--;
+	return frame;
+}
+
+int fe_send_op(struct frontend *fe, uint16_t op, uint16_t *id_out)
+{
 	struct wl_request *req;
 	struct fe_slot *s;
 	uint64_t frame;
@@ -209,6 +226,8 @@ int fe_send(struct frontend *fe, uint16_t *id_out)
 	uint16_t id;
 	int notify, i;
 
+	if (op != WL_OP_DATA && op != WL_OP_READ)
+		return FE_ERR_INVAL;
 	if (fe->state != XenbusStateConnected || fe->broken) {
 		fe->c.send_refused++;
 		return FE_ERR_STATE;
@@ -219,7 +238,7 @@ int fe_send(struct frontend *fe, uint16_t *id_out)
 		return FE_ERR_FULL;
 	}
 	if (fe->nr_spare)
-		frame = fe->spare[--fe->nr_spare];
+		frame = take_spare(fe);
 	else if (fe->ops->page_alloc(fe->ops->ctx, &frame)) {
 		fe->c.send_refused++;
 		return FE_ERR_NOMEM;
@@ -229,7 +248,7 @@ int fe_send(struct frontend *fe, uint16_t *id_out)
 	 * told apart from the slot's current one. */
 	id = s->state == FE_SLOT_NEVER ? (uint16_t)i : (uint16_t)(s->id + FE_MAX_INFLIGHT);
 	write_tag(fe, frame, WL_TAG_REQUEST, id);
-	if (lib_share(fe, frame, &ref) != GNT_OK) {
+	if (lib_share(fe, frame, op == WL_OP_READ, &ref) != GNT_OK) {
 		fe->ops->page_free(fe->ops->ctx, frame); /* never granted: still ours */
 		fe->c.send_refused++;
 		return FE_ERR_GRANT;
@@ -242,7 +261,7 @@ int fe_send(struct frontend *fe, uint16_t *id_out)
 
 	req = RING_GET_REQUEST(&fe->ring, fe->ring.req_prod_pvt);
 	req->id = id;
-	req->op = WL_OP_DATA;
+	req->op = op;
 	req->gref = ref;
 	fe->ring.req_prod_pvt++;
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fe->ring, notify);

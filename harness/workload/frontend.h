@@ -89,7 +89,7 @@ struct frontend {
 	struct fe_slot slots[FE_MAX_INFLIGHT];
 	uint32_t inflight;
 	uint32_t next_slot;        /* round-robin cursor over slots */
-	uint64_t spare[FE_SPARE_MAX];
+	uint64_t spare[FE_SPARE_MAX]; /* oldest first: a new request takes the oldest spare */
 	uint32_t nr_spare;
 	uint64_t tag_seq;
 	struct fe_counters c;
@@ -111,8 +111,10 @@ int fe_init(struct frontend *fe, const struct fe_ops *ops, struct gnt_lib *lib, 
 /* Allocate and share the ring, allocate the event channel, publish ring-ref, event-channel and
  * state Initialised. */
 int fe_connect(struct frontend *fe);
-/* Share one freshly tagged data page and push a request for it. *id gets its request id. */
+/* Share one freshly tagged data page and push a request for it. *id gets its request id.
+ * fe_send is fe_send_op with WL_OP_DATA (read-write); WL_OP_READ shares the page read-only. */
 int fe_send(struct frontend *fe, uint16_t *id);
+int fe_send_op(struct frontend *fe, uint16_t op, uint16_t *id);
 /* Handle at most FE_POLL_BUDGET responses; returns how many responses were consumed. */
 unsigned fe_poll(struct frontend *fe);
 /* The event-channel upcall: counts the event and polls once (bounded, never loops). */

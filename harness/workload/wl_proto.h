@@ -24,8 +24,8 @@
 
 struct wl_request {
 	uint16_t id;         /* the frontend's request id; answered in wl_response.id */
-	uint16_t op;         /* WL_OP_DATA */
-	grant_ref_t gref;    /* the data page, granted read-write to the backend */
+	uint16_t op;         /* WL_OP_DATA (read-write grant) or WL_OP_READ (read-only grant) */
+	grant_ref_t gref;    /* the data page, granted to the backend */
 };
 
 struct wl_response {
@@ -33,7 +33,8 @@ struct wl_response {
 	int16_t status;      /* WL_RSP_OK or WL_RSP_ERROR */
 };
 
-#define WL_OP_DATA 1
+#define WL_OP_DATA 1  /* the backend may read and write the page: granted read-write */
+#define WL_OP_READ 2  /* the backend only reads it (a transmit buffer): granted read-only */
 #define WL_RSP_OK 0
 #define WL_RSP_ERROR (-1)
 

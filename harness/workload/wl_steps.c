@@ -160,6 +160,15 @@ void step_frontend_send(struct world *w, const struct scn_step *s)
 	world_log(w, "  frontend send: rc %d id %u", rc, rc ? 0u : id);
 }
 
+void step_frontend_send_ro(struct world *w, const struct scn_step *s)
+{
+	struct frontend *fe = &wl_get(w)->fe;
+	uint16_t id = 0;
+	int rc = fe_send_op(fe, WL_OP_READ, &id);
+
+	world_log(w, "  frontend send-ro: rc %d id %u", rc, rc ? 0u : id);
+}
+
 void step_frontend_poll(struct world *w, const struct scn_step *s)
 {
 	unsigned n = fe_poll(&wl_get(w)->fe);
@@ -251,9 +260,10 @@ void step_backend_map_req(struct world *w, const struct scn_step *s)
 	r->id = req.id;
 	r->gref = req.gref;
 	r->responded = 0;
-	r->mapped = world_peer_map(w, req.gref, 0, &st) >= 0;
-	world_log(w, "  backend map-req: id %u r%u %s (GNTST %d)", req.id, req.gref,
-		  r->mapped ? "mapped" : "not mapped", st);
+	/* A read request is mapped read-only, as a backend does for a transmit buffer. */
+	r->mapped = world_peer_map(w, req.gref, req.op == WL_OP_READ, &st) >= 0;
+	world_log(w, "  backend map-req: id %u r%u %s %s (GNTST %d)", req.id, req.gref,
+		  req.op == WL_OP_READ ? "ro" : "rw", r->mapped ? "mapped" : "not mapped", st);
 }
 
 static void push_response(struct world *w, uint16_t id)

@@ -119,6 +119,15 @@ static void test_send(void)
 	      "send: the data page carries a REQUEST tag with its id");
 	check(gnt_ref_state(&W.lib, req->gref) == GNT_REF_SHARED && W.wl.fe.inflight == 2,
 	      "send: the data page is shared and in flight");
+	check(!(W.sim.doms[WORLD_TARGET_DOM].shared.v1[req->gref].flags & GTF_readonly),
+	      "send: a data request is granted read-write");
+
+	rc = run(PROLOGUE "frontend send-ro\nbackend map-req\n");
+	req = RING_GET_REQUEST(&W.wl.fe.ring, 0);
+	check(rc == 0 && req->op == WL_OP_READ &&
+	      (W.sim.doms[WORLD_TARGET_DOM].shared.v1[req->gref].flags & (GTF_readonly | GTF_permit_access)) ==
+		      (GTF_readonly | GTF_permit_access) && W.wl.be.nreqs == 1 && W.wl.be.reqs[0].mapped,
+	      "send-ro: a read request is granted read-only and the backend maps it");
 }
 
 static void test_round_trip(void)
@@ -281,7 +290,7 @@ static void test_random(unsigned runs, uint32_t seed)
 {
 	/* Weighted: the ring steps often, the session-ending ones rarely. */
 	static const uint16_t ops[] = {
-		SCN_OP_FRONTEND_send, SCN_OP_FRONTEND_send, SCN_OP_FRONTEND_send, SCN_OP_FRONTEND_send,
+		SCN_OP_FRONTEND_send, SCN_OP_FRONTEND_send, SCN_OP_FRONTEND_send, SCN_OP_FRONTEND_send_ro,
 		SCN_OP_BACKEND_map_req, SCN_OP_BACKEND_map_req, SCN_OP_BACKEND_map_req,
 		SCN_OP_BACKEND_respond_next, SCN_OP_BACKEND_respond_next, SCN_OP_BACKEND_respond_next,
 		SCN_OP_BACKEND_unmap, SCN_OP_BACKEND_unmap, SCN_OP_BACKEND_unmap,
