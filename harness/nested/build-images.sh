@@ -75,6 +75,7 @@ for label in $TARGETS; do
 	"$HERE/target-cfg.sh" "$label" /guest > "$D/etc/gntfuzz/$label.cfg"
 done
 printf 'export GNTFUZZ_TARGETS="%s"\nexport GNTFUZZ_STRATEGIES="%s"\n' "$TARGETS" "$STRATEGIES" > "$D/etc/gntfuzz/plan.env"
+[ -n "${GNTFUZZ_PEER:-}" ] && printf 'export GNTFUZZ_PEER="%s"\n' "$GNTFUZZ_PEER" >> "$D/etc/gntfuzz/plan.env"
 install -m755 "$HERE/init-dom0" "$D/init"
 cpio_of "$D" "$OUT/dom0.cpio.gz"
 

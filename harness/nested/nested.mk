@@ -9,12 +9,14 @@ NESTED         ?= 1
 NESTED_TIMEOUT ?= 600
 NESTED_TARGETS ?= pvh-fixed pvh-msa02 pvh-fixed-v2 linux
 NESTED_STRATEGIES ?= honest forged-done forged-ro storm
+# The peer program dom0 runs (path inside dom0); empty = standin-peer. See README "the peer seam".
+NESTED_PEER    ?=
 NESTED_HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(XEN_IFACE)
 NESTED_PROGS := $(NESTED_BIN)/standin-peer $(NESTED_BIN)/outside-oracle $(NESTED_BIN)/linux-target
 NESTED_PVH   := $(PVH_OUT)/gntfuzz-pvh-m0.elf $(PVH_OUT)/gntfuzz-pvh-m1.elf
 NESTED_SCRIPTS := $(addprefix harness/nested/,build-images.sh target-cfg.sh dom0-plan.sh init-dom0 init-linux-domU)
 NESTED_RUN = $(PYTHON) harness/nested/nested.py run --images $(NESTED_IMAGES) --logs $(NESTED_LOGS) \
-             --timeout $(NESTED_TIMEOUT) --strategies "$(NESTED_STRATEGIES)"
+             --timeout $(NESTED_TIMEOUT) --strategies "$(NESTED_STRATEGIES)" --targets "$(NESTED_TARGETS)"
 
 $(NESTED_BIN)/standin-peer: harness/nested/standin-peer.c
 	@mkdir -p $(@D)
@@ -29,7 +31,7 @@ $(NESTED_BIN)/linux-target: harness/nested/linux-target.c
 # The peer seam: once peer/ builds build/peer/peer it is copied into dom0 as /usr/bin/peer.
 $(NESTED_IMAGES)/dom0.cpio.gz: $(NESTED_PROGS) $(NESTED_PVH) $(NESTED_SCRIPTS) grants/mutants.def
 	@rm -f $(NESTED_BIN)/peer; if [ -x $(BUILD)/peer/peer ]; then cp $(BUILD)/peer/peer $(NESTED_BIN)/peer; fi
-	GNTFUZZ_TARGETS="$(NESTED_TARGETS)" GNTFUZZ_STRATEGIES="$(NESTED_STRATEGIES)" \
+	GNTFUZZ_TARGETS="$(NESTED_TARGETS)" GNTFUZZ_STRATEGIES="$(NESTED_STRATEGIES)" GNTFUZZ_PEER="$(NESTED_PEER)" \
 	  bash harness/nested/build-images.sh $(NESTED_IMAGES) $(NESTED_BIN) $(PVH_OUT)
 
 ## nested-tools: build the dom0 programs (standin-peer, outside-oracle) and linux-target into build/nested/bin
@@ -62,14 +64,18 @@ else
 endif
 
 ## real-xen: on a real Xen host (root in dom0): run the same plan with xl-created targets and judge it
-real-xen: $(NESTED_PROGS) $(NESTED_PVH)
+real-xen: $(NESTED_IMAGES)/dom0.cpio.gz
 	@mkdir -p $(NESTED_OUT)/real/cfg $(NESTED_OUT)/real/guest
-	@cp $(NESTED_PVH) $(NESTED_OUT)/real/guest/
-	@for t in $(filter pvh-%,$(NESTED_TARGETS)); do \
-	  MUTANTS_DEF=grants/mutants.def sh harness/nested/target-cfg.sh $$t $(abspath $(NESTED_OUT)/real/guest) > $(NESTED_OUT)/real/cfg/$$t.cfg; done
+	@cp $(NESTED_PVH) $(NESTED_IMAGES)/vmlinuz $(NESTED_IMAGES)/linux-domU.cpio.gz $(NESTED_OUT)/real/guest/
+	@for t in $(NESTED_TARGETS); do MUTANTS_DEF=grants/mutants.def \
+	  sh harness/nested/target-cfg.sh $$t $(abspath $(NESTED_OUT)/real/guest) > $(NESTED_OUT)/real/cfg/$$t.cfg || exit 1; done
 	$(PYTHON) harness/nested/nested.py real-host --bin $(abspath $(NESTED_BIN)) --cfg $(abspath $(NESTED_OUT)/real/cfg) \
-	  --targets "$(filter pvh-%,$(NESTED_TARGETS))" --strategies "$(NESTED_STRATEGIES)"
+	  --targets "$(NESTED_TARGETS)" --strategies "$(NESTED_STRATEGIES)"
 
-TESTS += test-nested-xen
+## test-nested-judge: the nested-Xen judge on a kept real serial log, and on edited copies that must fail
+test-nested-judge:
+	@$(PYTHON) harness/nested/test_judge.py
+
+TESTS += test-nested-judge test-nested-xen
 BENCHES += bench-nested
-.PHONY: nested-tools nested-images nested-xen test-nested-xen bench-nested real-xen
+.PHONY: test-nested-judge nested-tools nested-images nested-xen test-nested-xen bench-nested real-xen

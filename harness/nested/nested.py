@@ -39,6 +39,7 @@ class Run:
         self.plan_complete = None
         self.t_first = None     # host seconds of the first line
         self.t_plan = None
+        self.anomalies = []    # damaged marker lines
 
 
 def unglue(lines):
@@ -56,6 +57,34 @@ def unglue(lines):
             yield raw
 
 
+def marker(run, domids, cur, what, rest, t):
+    """Apply one '=== GNTFUZZ' marker; returns the current (label, strategy) or None."""
+    if what == "target-start":
+        tg = run.targets.setdefault(rest[0], {"strategies": {}, "guest": [], "errors": [],
+                                              "t_start": t, "result": None, "totals": {}})
+        run.order.append(rest[0])
+    elif what == "target-domid":
+        domids[rest[1]] = rest[0]
+        run.targets[rest[0]]["domid"] = rest[1]
+    elif what == "target-error":
+        run.targets[rest[0]]["errors"].append(" ".join(rest[1:]))
+    elif what == "strategy-start":
+        cur = (rest[0], rest[1])
+        run.targets[rest[0]]["strategies"][rest[1]] = {"t0": t, "t1": None, "rc": None,
+            "leaks": [], "violations": [], "verdict": None, "oracle": None}
+    elif what == "strategy-end" and cur:
+        st = run.targets[cur[0]]["strategies"][cur[1]]
+        st["t1"] = t
+        st["rc"] = int(rest[2].split("=")[1]) if len(rest) > 2 else None
+        cur = None
+    elif what == "target-end":
+        run.targets[rest[0]]["t_end"] = t
+    elif what == "plan-complete":
+        run.plan_complete = kv(" ".join(rest))
+        run.t_plan = t
+    return cur
+
+
 def parse(lines):
     lines = unglue(lines)
     run = Run()
@@ -71,30 +100,10 @@ def parse(lines):
             run.t_first = t
         mk = MARK.search(line)
         if mk:
-            what, rest = mk.group(1), (mk.group(2) or "").split()
-            if what == "target-start":
-                tg = run.targets.setdefault(rest[0], {"strategies": {}, "guest": [], "errors": [],
-                                                      "t_start": t, "result": None, "totals": {}})
-                run.order.append(rest[0])
-            elif what == "target-domid":
-                domids[rest[1]] = rest[0]
-                run.targets[rest[0]]["domid"] = rest[1]
-            elif what == "target-error":
-                run.targets[rest[0]]["errors"].append(" ".join(rest[1:]))
-            elif what == "strategy-start":
-                cur = (rest[0], rest[1])
-                run.targets[rest[0]]["strategies"][rest[1]] = {"t0": t, "t1": None, "rc": None,
-                    "leaks": [], "violations": [], "verdict": None, "oracle": None}
-            elif what == "strategy-end" and cur:
-                st = run.targets[cur[0]]["strategies"][cur[1]]
-                st["t1"] = t
-                st["rc"] = int(rest[2].split("=")[1]) if len(rest) > 2 else None
-                cur = None
-            elif what == "target-end":
-                run.targets[rest[0]]["t_end"] = t
-            elif what == "plan-complete":
-                run.plan_complete = kv(" ".join(rest))
-                run.t_plan = t
+            try:
+                cur = marker(run, domids, cur, mk.group(1), (mk.group(2) or "").split(), t)
+            except (IndexError, KeyError, ValueError):
+                run.anomalies.append(line)   # a damaged marker: reported, never a crash
             continue
         if line.startswith("----- console of gntfuzz-"):
             console_of = line.split("gntfuzz-", 1)[1].split()[0]
@@ -140,9 +149,12 @@ def mutant_of(label):
     return name[:-3] if name.endswith("-v2") else name
 
 
-def judge(run, qemu_rc, strategies):
+def judge(run, qemu_rc, strategies, targets):
     """Returns (checks, report lines); checks are (ok, name)."""
     checks, report = [], []
+    for label in targets:
+        checks.append((label in run.targets, f"{label}: target ran"))
+    checks.append((not run.anomalies, f"serial-log markers intact ({len(run.anomalies)} damaged)"))
     if qemu_rc is not None:
         checks.append((qemu_rc == 33, f"QEMU exit code 33 (dom0 finished its plan), got {qemu_rc}"))
     checks.append((run.plan_complete is not None and run.plan_complete.get("failed") == "0",
@@ -163,7 +175,7 @@ def judge(run, qemu_rc, strategies):
         caught_any = False
         for s in strategies:
             st = tg["strategies"].get(s)
-            if st is None or st["verdict"] is None or st["oracle"] is None:
+            if st is None or st["verdict"] is None or st["oracle"] is None or st["rc"] != 0:
                 checks.append((False, f"{label}/{s}: strategy ran to its verdict (peer and oracle lines)"))
                 report.append(f"  {s:12s} DID NOT RUN TO A VERDICT")
                 continue
@@ -209,9 +221,9 @@ def bench(run):
     return out
 
 
-def finish(lines, qemu_rc, strategies, report_path, want_bench):
+def finish(lines, qemu_rc, strategies, targets, report_path, want_bench):
     run = parse(lines)
-    checks, report = judge(run, qemu_rc, strategies)
+    checks, report = judge(run, qemu_rc, strategies, targets)
     failed = 0
     for ok, name in checks:
         print(("ok - " if ok else "not ok - ") + "nested-xen: " + name)
@@ -292,7 +304,7 @@ def cmd_run(a):
           f"{time.monotonic() - t0:.1f}s)")
     if timed_out:
         print(f"not ok - nested-xen: finished within {a.timeout}s (hung: killed)")
-    rc_judge = finish(lines, None if timed_out else rc, a.strategies.split(),
+    rc_judge = finish(lines, None if timed_out else rc, a.strategies.split(), a.targets.split(),
                       os.path.join(a.logs, "report.txt"), a.bench)
     return 1 if timed_out else rc_judge
 
@@ -304,7 +316,7 @@ def cmd_judge(a):
     except OSError as e:
         print(f"nested: cannot read {a.log}: {e.strerror}", file=sys.stderr)
         return 2
-    return finish(lines, a.qemu_rc, a.strategies.split(), None, a.bench)
+    return finish(lines, a.qemu_rc, a.strategies.split(), a.targets.split(), None, a.bench)
 
 
 def cmd_real_host(a):
@@ -322,14 +334,16 @@ def cmd_real_host(a):
         print(line, flush=True)
         lines.append(line)
     proc.wait()
-    return finish(lines, None, a.strategies.split(), None, a.bench)
+    return finish(lines, None, a.strategies.split(), a.targets.split(), None, a.bench)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     strategies = "honest forged-done forged-ro storm"
+    targets = "pvh-fixed pvh-msa02 pvh-fixed-v2 linux"
     r = sub.add_parser("run")
+    r.add_argument("--targets", default=targets)
     r.add_argument("--images", required=True)
     r.add_argument("--logs", required=True)
     r.add_argument("--timeout", type=int, default=600)
@@ -338,12 +352,13 @@ def main():
     j = sub.add_parser("judge")
     j.add_argument("log")
     j.add_argument("--qemu-rc", type=int)
+    j.add_argument("--targets", default=targets)
     j.add_argument("--strategies", default=strategies)
     j.add_argument("--bench", action="store_true")
     h = sub.add_parser("real-host")
     h.add_argument("--bin", required=True)
     h.add_argument("--cfg", required=True)
-    h.add_argument("--targets", default="pvh-fixed pvh-msa02 linux")
+    h.add_argument("--targets", default=targets)
     h.add_argument("--strategies", default=strategies)
     h.add_argument("--bench", action="store_true")
     a = ap.parse_args()
