@@ -10,6 +10,7 @@ void xs_limits_default(struct xs_limits *lim)
 	/* Close to xenstored's defaults where it has one (1000 nodes, 2048-byte values,
 	 * 128 watches, 10 transactions per domain). */
 	lim->max_conns = 256;
+	lim->max_conns_per_dom = 32;   /* one domain cannot take every connection slot */
 	lim->max_nodes = 20000;
 	lim->max_nodes_per_dom = 1000;
 	lim->max_value_unpriv = 2048;
@@ -113,10 +114,14 @@ struct xs_conn *xs_conn_get(struct xs_server *srv, int conn)
 
 int xs_conn_open(struct xs_server *srv, unsigned domid)
 {
-	unsigned i;
+	unsigned i, mine = 0;
 	struct xs_conn *c;
 
 	if (srv->nconns >= srv->lim.max_conns || domid >= DOMID_FIRST_RESERVED)
+		return -1;
+	for (i = 0; domid != 0 && i < srv->nconns_slots; i++)
+		mine += srv->conns[i] && srv->conns[i]->in_use && srv->conns[i]->domid == domid;
+	if (domid != 0 && mine >= srv->lim.max_conns_per_dom)
 		return -1;
 	for (i = 0; i < srv->nconns_slots && srv->conns[i] && srv->conns[i]->in_use; i++)
 		;

@@ -18,6 +18,7 @@ struct xs_server;
 /* Every resource a client can make the server hold is bounded by one of these. */
 struct xs_limits {
 	unsigned max_conns;            /* open connections, all domains */
+	unsigned max_conns_per_dom;    /* open connections of one unprivileged domain */
 	unsigned max_nodes;            /* nodes in the store, all domains */
 	unsigned max_nodes_per_dom;    /* nodes owned by one unprivileged domain */
 	unsigned max_value_unpriv;     /* value bytes an unprivileged domain may write */
@@ -45,7 +46,8 @@ void xs_server_set_domain_cb(struct xs_server *srv, xs_domain_cb *cb, void *ctx)
 int xs_server_add_domain(struct xs_server *srv, unsigned domid);
 bool xs_server_domain_known(const struct xs_server *srv, unsigned domid);
 
-/* A new client connection of domain `domid`: a connection id >= 0, or -1 when max_conns are open. */
+/* A new client connection of domain `domid`: a connection id >= 0, or -1 when max_conns (or,
+ * for an unprivileged domain, max_conns_per_dom) are open. */
 int xs_conn_open(struct xs_server *srv, unsigned domid);
 /* The client is gone: its watches and transactions go with it, nothing else does. */
 void xs_conn_close(struct xs_server *srv, int conn);

@@ -451,6 +451,23 @@ static void test_transactions(int d0, int d1)
 	}
 }
 
+static void test_conn_limits(void)
+{
+	int c[40], n = 0, i, d0;
+
+	for (i = 0; i < 40; i++)
+		if ((c[i] = xs_conn_open(srv, 2)) >= 0)
+			n++;
+	d0 = xs_conn_open(srv, 0);
+	/* dom2 already holds one connection (d2). */
+	check(n == 31 && d0 >= 0, "dom2 gets 32 connections in all, dom0 still gets one (%d)", n);
+	for (i = 0; i < 40; i++)
+		if (c[i] >= 0)
+			xs_conn_close(srv, c[i]);
+	xs_conn_close(srv, d0);
+	check(xs_conn_open(srv, 2) >= 0, "closed connections free their slots");
+}
+
 static void test_output_bound(void)
 {
 	struct xs_limits lim;
@@ -486,6 +503,7 @@ int main(void)
 	test_bad_input(d0, d1);
 	test_watches(d0, d1, d2);
 	test_transactions(d0, d1);
+	test_conn_limits();
 	test_output_bound();
 	xs_server_free(srv);
 	return failures ? 1 : 0;
