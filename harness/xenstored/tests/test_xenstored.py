@@ -255,6 +255,16 @@ def stats(sock_dir):
     return dict(zip(*[iter(m[3].rstrip(b"\0\n").decode().split())] * 2)) if m else {}
 
 
+def settled_stats(sock_dir, want, timeout=10.0):
+    """Stats once they match `want` (the daemon may not have seen a close yet), or the last ones."""
+    deadline = time.monotonic() + timeout
+    while True:
+        st = stats(sock_dir)
+        if all(st.get(k) == v for k, v in want.items()) or time.monotonic() > deadline:
+            return st
+        time.sleep(0.05)
+
+
 def part_hostile(asan_daemon, sock_dir):
     os.makedirs(sock_dir, exist_ok=True)
     log_path = os.path.join(sock_dir, "asan.log")
@@ -398,8 +408,7 @@ def part_hostile(asan_daemon, sock_dir):
         c.send(C["XS_WRITE"], b"data/half\0", tx=tx, length=500)   # and dies mid-message
         during = stats(sock_dir)
         c.s.close()
-        time.sleep(0.3)
-        after = stats(sock_dir)
+        after = settled_stats(sock_dir, {k: base.get(k) for k in ("conns", "watches", "transactions")})
         o = Raw(d0)
         r = o.call(C["XS_READ"], b"/local/domain/1/data/txn\0")
         o.close()
@@ -444,8 +453,8 @@ def part_hostile(asan_daemon, sock_dir):
             pass
         check(observer_ok(sock_dir), f"client flooding without reading ({sent} bytes queued): others served")
         c.close()
-        time.sleep(0.3)
-        check(stats(sock_dir).get("conns") == base.get("conns"), "flooding client's connection released")
+        check(settled_stats(sock_dir, {"conns": base.get("conns")}).get("conns") == base.get("conns"),
+              "flooding client's connection released")
     finally:
         alive = proc.poll() is None
         check(alive, "ASan daemon survived every hostile client")
