@@ -308,7 +308,8 @@ def report(c, total, do_minimize=True):
         rep = min(fs, key=lambda f: (c.dir / f["file"]).stat().st_size)
         minimized = minimize(c, rep) if do_minimize and rep["inv"] not in ("untriaged", "flaky") \
             else c.dir / rep["file"]
-        scn = fc.readable(c.cfg["target"], minimized)
+        _, out = fc.run_input(c.cfg["target"], c.cfg["mutant"], minimized)
+        scn = fc.readable(c.cfg["target"], minimized, out)
         (c.dir / "findings" / f"{rep['id']}.scn").write_text(scn)
         out_groups.append({"invariant": rep["inv"], "signature": rep["sig"], "count": len(fs),
                            "first_seen_s": fs[0]["t"], "headline": rep["headline"],

@@ -34,8 +34,9 @@ FUZZ_DRIVER_cov        := $(FUZZ_OUT)/obj/cov/$(FUZZ_DIR)/replay_main.o
 # The in-process world: everything in harness/{world,oracle,workload} except programs with a main,
 # plus the simulated Xen. Empty until those parts land; a target is only offered when its files exist.
 FUZZ_WORLD_MAINS := $(shell grep -l '^int main' harness/world/*.c harness/oracle/*.c harness/workload/*.c harness/xensim/*.c 2>/dev/null)
-FUZZ_WORLD_SRCS  := $(filter-out $(FUZZ_WORLD_MAINS),$(wildcard harness/world/*.c harness/oracle/*.c \
-                      harness/workload/*.c harness/xensim/xsim*.c))
+# world.mk's WORLD_SRCS and xensim.mk's XSIM_SRCS when those fragments define them.
+FUZZ_WORLD_SRCS  := $(or $(strip $(WORLD_SRCS) $(XSIM_SRCS)),$(filter-out $(FUZZ_WORLD_MAINS),\
+                      $(wildcard harness/world/*.c harness/oracle/*.c harness/workload/*.c harness/xensim/xsim*.c)))
 FUZZ_SCN_SRCS    := $(filter-out $(FUZZ_WORLD_MAINS),$(wildcard harness/world/scenario*.c harness/world/ops*.c))
 
 # --- the targets: entry file, hosted sources, whether it links grants/ (and so has mutants) ---
@@ -59,14 +60,16 @@ fuzz_mutants = 0 $(if $(filter y,$(FUZZ_GRANTS_$(1))),$(MUTANT_IDS))
 define fuzz_engine_rules # engine
 $(FUZZ_OUT)/obj/$(1)/%.o: %.c $$(FUZZ_HEADERS)
 	@mkdir -p $$(@D)
-	$$(FUZZ_CC_$(1)) $$(HOST_CFLAGS) $$(FUZZ_CFLAGS_$(1)) -c $$< -o $$@
+	@echo "  CC-$(1) $$<"
+	@$$(FUZZ_CC_$(1)) $$(HOST_CFLAGS) $$(FUZZ_CFLAGS_$(1)) -c $$< -o $$@
 endef
 $(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine_rules,$(e))))
 
 define fuzz_grants_rules # engine, mutant
 $(FUZZ_OUT)/obj/$(1)/m$(2)/grants/%.o: grants/%.c $$(FUZZ_HEADERS) grants/mutants.def
 	@mkdir -p $$(@D)
-	$$(FUZZ_CC_$(1)) $$(call FREE_CFLAGS,$(CLANG)) $$(FUZZ_CFLAGS_$(1)) $(if $(filter-out 0,$(2)),-DGNT_MUTANT=$(2)) -c $$< -o $$@
+	@echo "  CC-$(1) $$< (mutant $(2))"
+	@$$(FUZZ_CC_$(1)) $$(call FREE_CFLAGS,$(CLANG)) $$(FUZZ_CFLAGS_$(1)) $(if $(filter-out 0,$(2)),-DGNT_MUTANT=$(2)) -c $$< -o $$@
 endef
 $(foreach e,$(FUZZ_ENGINES),$(foreach m,0 $(MUTANT_IDS),$(eval $(call fuzz_grants_rules,$(e),$(m)))))
 
@@ -75,7 +78,8 @@ $(FUZZ_OUT)/$(1)/$(2)-m$(3): $(patsubst %.c,$(FUZZ_OUT)/obj/$(1)/%.o,$(FUZZ_SRCS
     $(if $(filter y,$(FUZZ_GRANTS_$(2))),$(patsubst %.c,$(FUZZ_OUT)/obj/$(1)/m$(3)/%.o,$(GRANTS_SRCS))) \
     $(FUZZ_DRIVER_$(1))
 	@mkdir -p $$(@D)
-	$$(FUZZ_CC_$(1)) $$^ $$(FUZZ_LDFLAGS_$(1)) -o $$@
+	@echo "  LD-$(1) $$@"
+	@$$(FUZZ_CC_$(1)) $$^ $$(FUZZ_LDFLAGS_$(1)) -o $$@
 endef
 $(foreach e,$(FUZZ_ENGINES),$(foreach t,$(FUZZ_TARGETS),$(foreach m,$(call fuzz_mutants,$(t)),\
   $(eval $(call fuzz_binary_rule,$(e),$(t),$(m))))))
@@ -133,4 +137,5 @@ fuzz-list-sources:
 # --- tools: text <-> binary scenarios (seeds, readable findings) ---
 $(FUZZ_OUT)/tools/scnconv: $(FUZZ_DIR)/tools/scnconv.c $(FUZZ_SCN_SRCS) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@
+	@echo "  LD $@"
+	@$(CC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@

@@ -205,74 +205,87 @@ def classify(output):
     """(invariant, signature, headline) of a crashing run's output, or None if it did not crash.
 
     The world's report names the invariant and the frame's history; the signature is the sequence
-    of event kinds in that history (not the frame or ref numbers, which vary between duplicates).
-    Crashes outside the oracle are grouped by sanitizer kind and the top frames of the stack.
+    of event kinds in that history, repeats collapsed (not frame or ref numbers, which differ
+    between duplicates). Crashes outside the oracle are grouped by sanitizer kind and top frames.
     """
-    m = re.search(r"^(?:VIOLATION|violation)[^\n]*?invariant\s*(\d+)[^\n]*$", output, re.M) \
-        or re.search(r"^invariant\s*(\d+)[:\s][^\n]*$", output, re.M | re.I)
+    m = re.search(r"^VIOLATION of invariant (\d+): ?(.*)$", output, re.M)
     if m:
         inv = int(m.group(1))
-        headline = m.group(0).strip()
         hist = history_kinds(output)
-        return f"inv{inv}-{INV_NAMES.get(inv, 'unknown')}", short_hash(" ".join(hist)) + (
-            ":" + ",".join(hist[-6:]) if hist else ""), headline
-    m = re.search(r"ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer): ([\w-]+)", output) \
-        or re.search(r"(runtime error): ([^\n]{0,60})", output)
+        what = re.search(r"^what happened: (.*)$", output, re.M)
+        headline = what.group(1) if what else m.group(2)
+        sig = short_hash(" ".join(hist)) + (":" + ",".join(hist[-5:]) if hist else "")
+        return f"inv{inv}-{INV_NAMES.get(inv, 'unknown')}", sig, headline.strip()
+    m = re.search(r"ERROR: (AddressSanitizer|LeakSanitizer): ([\w-]+)", output) \
+        or re.search(r"(runtime error): ([^\n]{0,80})", output)
     if m:
-        frames = re.findall(r"#\d+ 0x[0-9a-f]+ in (\w+)", output)[:3]
-        kind = m.group(2) if m.group(1) != "runtime error" else "ub"
-        return f"sanitizer-{kind}", short_hash(" ".join(frames)) + ":" + ",".join(frames), m.group(0)
-    m = re.search(r"^(scenario_fuzz|[a-z_]+_fuzz): ([^\n]*)$", output, re.M)
+        frames = re.findall(r"#\d+ 0x[0-9a-f]+ in (\w+)", output)
+        frames = [f for f in frames if not f.startswith(("__", "fuzzer"))][:3]
+        kind = m.group(2).split()[0] if m.group(1) == "runtime error" else m.group(2)
+        return f"inv4-sanitizer-{kind}", short_hash(" ".join(frames)) + ":" + ",".join(frames), m.group(0)
+    m = re.search(r"^([a-z_]+_fuzz): ([^\n]*)$", output, re.M)
     if m:
         return "roundtrip", short_hash(m.group(2)), m.group(0)
-    m = re.search(r"deadly signal|Aborted|SEGV|timeout", output)
+    m = re.search(r"deadly signal|SEGV|(?<!-)timeout|Aborted", output)
     if m:
-        frames = re.findall(r"#\d+ 0x[0-9a-f]+ in (\w+)", output)[:3]
+        frames = [f for f in re.findall(r"#\d+ 0x[0-9a-f]+ in (\w+)", output)
+                  if not f.startswith(("__", "fuzzer"))][:3]
         return "crash", short_hash(" ".join(frames)) + ":" + ",".join(frames), m.group(0)
     return None
 
 
 def history_kinds(output):
-    """Event kinds of the frame history in a world report (lines like '  step 3: map r8 rw')."""
+    """Event kinds of the frame history in a world report ('  step 3    peer map     r9 rw'),
+    with immediate repeats collapsed."""
     kinds = []
     in_hist = False
     for line in output.splitlines():
-        if re.match(r"^\s*(history|frame history)", line, re.I):
+        if line.startswith("history of frame"):
             in_hist = True
             continue
         if in_hist:
-            m = re.match(r"^\s+(?:step\s+\d+:?\s*)?\[?([a-z][a-z_-]*)", line)
+            m = re.match(r"^\s+step\s+\d+\s+(\S+(?: \S+)*)", line)
             if not m:
-                if line.strip():
-                    in_hist = False
-                continue
-            kinds.append(m.group(1))
+                break
+            if not kinds or kinds[-1] != m.group(1):
+                kinds.append(m.group(1))
     return kinds
+
+
+def replay_text(output):
+    """The scenario a world target ran, as its found() printed it; else the report's replay."""
+    m = re.search(r"^fuzz input as a scenario:\n(.*?)^end of scenario$", output, re.M | re.S)
+    if m:
+        return m.group(1)
+    m = re.search(r"^replay \(gntworld run FILE\.scn\):\n(.*?)(?:\n(?:==|MS:|SUMMARY|INFO:|\s*#\d)|\Z)",
+                  output, re.M | re.S)
+    return m.group(1).rstrip() + "\n" if m else None
 
 
 def short_hash(s):
     return hashlib.sha1(s.encode()).hexdigest()[:8]
 
 
-def gntworld():
-    """The world's CLI, built by harness/world.mk, or None."""
-    for cand in (BUILD / "world" / "gntworld", BUILD / "gntworld", BUILD / "bin" / "gntworld"):
-        if cand.exists():
-            return cand
-    return None
-
-
-def readable(target, path):
-    """The input as text a person can read: a decoded scenario for the world targets."""
+def readable(target, path, output=None):
+    """The input as text a person can read: for the world targets the scenario the world ran (from
+    its report when there is one: the workload target folds steps), else the decoded bytes."""
     data = Path(path).read_bytes()
     if target in WORLD_TARGETS:
-        tool = gntworld()
-        if tool:
-            r = subprocess.run([str(tool), "decode", str(path)], stdout=subprocess.PIPE,
+        text = replay_text(output) if output else None
+        if text:
+            return text
+        conv = FUZZ_OUT / "tools" / "scnconv"
+        if not conv.exists():
+            try:
+                build([conv])
+            except FuzzError:
+                pass
+        if conv.exists():
+            r = subprocess.run([str(conv), "decode", str(path)], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, errors="replace")
             if r.returncode == 0:
                 return r.stdout
-        return f"(gntworld decode unavailable; {len(data)} bytes, hex) {data[:64].hex()}"
+        return f"(no decoder; {len(data)} bytes, hex) {data[:64].hex()}"
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

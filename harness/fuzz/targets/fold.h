@@ -1,0 +1,51 @@
+/* fold.h - keep a fuzz target on its own steps: any step of a decoded scenario whose op is not
+ * in the target's set is folded onto one that is (op modulo the set), so every input still means
+ * something, and a scenario written with the set's steps decodes unchanged (corpus seeds stay
+ * what they were). Arguments decoded for the old op are re-wrapped into the new op's ranges.
+ */
+#ifndef FUZZ_FOLD_H
+#define FUZZ_FOLD_H
+
+#include <stdint.h>
+#include "world/scenario.h"
+
+struct fold {
+	uint16_t ops[SCN_NR_OPS];
+	unsigned n;
+};
+
+static inline void fold_init(struct fold *f, int (*keep)(unsigned op))
+{
+	f->n = 0;
+	for (unsigned op = 0; op < SCN_NR_OPS; op++)
+		if (keep(op))
+			f->ops[f->n++] = (uint16_t)op;
+}
+
+static inline void fold_scenario(const struct fold *f, int (*keep)(unsigned op), struct scenario *scn)
+{
+	/* `at K` steps after the last plain step have no target step to wait for: run them as plain
+	 * steps. (Left queued, the world ran them inside its end-of-run ticks, after its final
+	 * unmap-all, and flagged the real library with a map it had just made: a false alarm.) */
+	for (uint32_t i = scn->nsteps; i-- > 0 && scn->steps[i].queued;) {
+		scn->steps[i].queued = 0;
+		scn->steps[i].at = 0;
+	}
+	for (uint32_t i = 0; i < scn->nsteps; i++) {
+		struct scn_step *s = &scn->steps[i];
+		if (keep(s->op))
+			continue;
+		s->op = f->ops[s->op % f->n];
+		const char *k = scn_op_args(s->op);
+		for (int a = 0; k[a] && a < SCN_MAX_ARGS; a++) {
+			switch (k[a]) {
+			case 'P': s->arg[a] %= scn->cfg.pages; break;
+			case 'R': s->arg[a] %= scn->cfg.refs; break;
+			case 'M': case 'D': s->arg[a] &= 1; break;
+			default: s->arg[a] &= 0xffff; break;
+			}
+		}
+	}
+}
+
+#endif
