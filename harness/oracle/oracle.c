@@ -58,7 +58,7 @@ void oracle_reset(struct oracle *o, uint64_t frame_base, uint32_t npages, uint32
 		o->frames[i].hist_head = 0;
 	}
 	for (uint32_t i = 0; i < o->nrefs; i++)
-		o->refs[i].intent_valid = 0;
+		o->refs[i].intent_valid = o->refs[i].revoked = 0;
 }
 
 static struct oracle_frame *frame_of(struct oracle *o, uint64_t frame)
@@ -186,6 +186,8 @@ int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint3
 		o->refs[ref].frame = o->pending_frame;
 	}
 	uint64_t frame = ref < o->nrefs && o->refs[ref].intent_valid ? o->refs[ref].frame : ~0ull;
+	if (ref < o->nrefs)
+		o->refs[ref].revoked = 0; /* a new grant is being written: maps may follow */
 	int regrant = !field_is_flags || (value & GTF_permit_access);
 	note(o, frame, EV_STORE, ref, value);
 	if (regrant && pins) {
@@ -218,6 +220,8 @@ void oracle_end(struct oracle *o, uint32_t ref, uint64_t frame, int rc, int page
 {
 	struct oracle_frame *f = frame_of(o, frame);
 	note(o, frame, rc == GNT_OK ? EV_END : rc == GNT_LEAKED ? EV_LEAK : EV_BUSY, ref, (uint32_t)rc);
+	if (rc == GNT_OK && ref < o->nrefs)
+		o->refs[ref].revoked = 1; /* from now on the ref grants nothing */
 	if (!page_owned || !f)
 		return;
 	/* Ownership moves of gnt_unshare; the release itself comes through oracle_release. */
@@ -234,6 +238,12 @@ void oracle_end(struct oracle *o, uint32_t ref, uint64_t frame, int rc, int page
 int oracle_map(struct oracle *o, uint16_t mapper, uint32_t ref, uint64_t frame, int readonly)
 {
 	note(o, frame, EV_MAP, ref, (uint32_t)readonly);
+	if (ref < o->nrefs && o->refs[ref].revoked) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "domain %u mapped ref %u (frame 0x%" PRIx64 ") after the library ended that grant successfully",
+			 mapper, ref, frame);
+		return oracle_violate(o, INV_WRONG_FRAME, frame, ref, msg);
+	}
 	if (ref >= o->nrefs || !o->refs[ref].intent_valid)
 		return 0; /* a grant the world did not announce (low-level use): nothing to compare */
 	const struct oracle_ref *r = &o->refs[ref];
@@ -248,9 +258,14 @@ int oracle_map(struct oracle *o, uint16_t mapper, uint32_t ref, uint64_t frame, 
 }
 
 void oracle_unmap(struct oracle *o, uint32_t ref, uint64_t frame) { note(o, frame, EV_UNMAP, ref, 0); }
-void oracle_copy(struct oracle *o, uint32_t ref, uint64_t frame, int to_granter)
+int oracle_copy(struct oracle *o, uint32_t ref, uint64_t frame, int to_granter)
 {
 	note(o, frame, EV_COPY, ref, (uint32_t)to_granter);
+	if (ref >= o->nrefs || (!o->refs[ref].revoked && (!o->refs[ref].intent_valid || o->refs[ref].frame == frame)))
+		return 0;
+	char msg[160];
+	snprintf(msg, sizeof msg, "a copy through ref %u reached frame 0x%" PRIx64 ", which that ref does not grant now", ref, frame);
+	return oracle_violate(o, INV_WRONG_FRAME, frame, ref, msg);
 }
 void oracle_peer_access(struct oracle *o, uint32_t ref, uint64_t frame, int write, uint32_t reused_tag)
 {

@@ -59,6 +59,7 @@ struct oracle_frame {
 
 struct oracle_ref {
 	uint8_t intent_valid;    /* the world told us which frame this ref grants */
+	uint8_t revoked;         /* ended successfully, and nothing stored into the entry since */
 	uint16_t domid;
 	uint64_t frame;
 };
@@ -100,7 +101,7 @@ void oracle_end(struct oracle *o, uint32_t ref, uint64_t frame, int rc, int page
 /* Peer side. */
 int oracle_map(struct oracle *o, uint16_t mapper, uint32_t ref, uint64_t frame, int readonly);
 void oracle_unmap(struct oracle *o, uint32_t ref, uint64_t frame);
-void oracle_copy(struct oracle *o, uint32_t ref, uint64_t frame, int to_granter);
+int oracle_copy(struct oracle *o, uint32_t ref, uint64_t frame, int to_granter); /* invariant 3 too */
 /* reused_tag: the alloc tag the peer saw if the target reused the page after the map, else 0. */
 void oracle_peer_access(struct oracle *o, uint32_t ref, uint64_t frame, int write, uint32_t reused_tag);
 void oracle_done(struct oracle *o, uint32_t ref, uint64_t frame);

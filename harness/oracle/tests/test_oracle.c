@@ -101,6 +101,26 @@ static void inv3(void)
 	share(2, 8, 0);
 	oracle_map(&o, 5, 8, F(2), 0);
 	check(o.first.inv == INV_WRONG_FRAME, "invariant 3 fires: a domain the grant is not for maps it");
+	/* an end that reported success but left the entry live: a later map is access to nothing granted */
+	reset();
+	share(1, 8, 0);
+	oracle_end(&o, 8, F(1), GNT_OK, 1);
+	oracle_map(&o, 0, 8, F(1), 0);
+	check(o.first.inv == INV_WRONG_FRAME, "invariant 3 fires: peer maps a ref after its successful end");
+	reset();
+	share(1, 8, 0);
+	oracle_copy(&o, 8, F(1), 1);
+	check(o.first.inv == INV_NONE, "invariant 3 silent: a copy through a live grant");
+	oracle_end(&o, 8, F(1), GNT_OK, 1);
+	oracle_copy(&o, 8, F(1), 1);
+	check(o.first.inv == INV_WRONG_FRAME, "invariant 3 fires: a copy through a ref after its successful end");
+	reset();
+	share(1, 8, 0);
+	oracle_end(&o, 8, F(1), GNT_OK, 1);
+	oracle_release(&o, F(1), 0);
+	share(1, 8, 0);
+	oracle_map(&o, 0, 8, F(1), 0);
+	check(o.first.inv == INV_NONE, "invariant 3 silent: peer maps a ref ended and granted again");
 	/* twin: the map comes after the grant is complete and names the granted frame */
 	reset();
 	share(1, 8, 0);
