@@ -80,3 +80,10 @@ $(MP_OUT)/gntfuzz-target-m%: $(MP_TARGET_DEPS)
 ## mp-targets: build the target process build/multiproc/gntfuzz-target-m<N> (0 = fixed library, N = mutant)
 .PHONY: mp-targets
 mp-targets: $(MP_TARGETS)
+
+## sim-attack: target process vs malicious peer, every strategy x fixed library and every mutant; verdict table
+.PHONY: sim-attack test-sim-attack
+sim-attack: multiproc mp-targets peer
+	@$(PYTHON) scripts/sim_attack.py --build $(BUILD)
+test-sim-attack: sim-attack
+TESTS += test-sim-attack

@@ -46,6 +46,7 @@ struct peer {
 	void *ring_page;
 	int port;                    /* our end of the event channel */
 	int connected;
+	int ring_dirty;               /* we pushed more responses than requests: slots overwritten */
 	struct pmap maps[PEER_MAX_MAPS];
 	struct preq reqs[PEER_MAX_REQS];
 	unsigned nreqs, next_answer;

@@ -130,6 +130,8 @@ void peer_respond(struct peer *p, uint16_t id, int16_t status)
 	rsp->id = id;
 	rsp->status = status;
 	p->ring.rsp_prod_pvt++;
+	if (p->ring.rsp_prod_pvt > p->ring.req_cons)
+		p->ring_dirty = 1; /* a response landed on a request slot we have not read */
 	RING_PUSH_RESPONSES(&p->ring);
 	p->responses++;
 	p->last_answered = id;

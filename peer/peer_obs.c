@@ -114,7 +114,7 @@ int peer_check_fresh(struct peer *p, int m)
 	struct pmap *pm = &p->maps[m];
 	struct wl_tag t;
 	read_tag(pm->addr, &t);
-	if (pm->req_id < 0 || (t.magic == WL_TAG_MAGIC && t.kind == WL_TAG_REQUEST && t.req_id == (uint16_t)pm->req_id))
+	if (pm->req_id < 0 || p->ring_dirty || (t.magic == WL_TAG_MAGIC && t.kind == WL_TAG_REQUEST && t.req_id == (uint16_t)pm->req_id))
 		return 0;
 	pm->reported = 1;
 	observe(p, "STALE-MAP", pm, &t);

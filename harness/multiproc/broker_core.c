@@ -347,7 +347,8 @@ static void handle_op(struct mp_broker *b, int ci, uint16_t op, const uint8_t *p
 		struct mp_domain *d = mp_dom(b, a[0]);
 		if (!d || a[1] >= MP_NR_GRANTS)
 			return reply(b, out, op, -EINVAL, NULL, 0);
-		uint32_t pins[2] = { d->active[a[1]].rd_pins, d->active[a[1]].wr_pins };
+		uint32_t pins[3] = { d->active[a[1]].rd_pins, d->active[a[1]].wr_pins,
+				     (uint32_t)d->active[a[1]].frame };
 		return reply(b, out, op, 0, pins, sizeof(pins));
 	}
 	case MP_FRAME_MAPS: {

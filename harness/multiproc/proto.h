@@ -60,7 +60,7 @@ enum mp_op {
 	MP_PAUSE,           /* u32 domid (dom0 only) */
 	MP_UNPAUSE,         /* u32 domid (dom0 only) */
 	MP_STATS,           /* -> mp_stats */
-	MP_REF_PINS,        /* u32 domid, u32 ref -> u32 rd pins, u32 wr pins */
+	MP_REF_PINS,        /* u32 domid, u32 ref -> u32 rd pins, u32 wr pins, u32 pinned frame */
 	MP_SHUTDOWN,        /* dom0 only: the broker exits after replying */
 	MP_FRAME_MAPS,      /* u32 domid, u32 frame -> u32 pins held on grants of that frame */
 	MP_OP_MAX

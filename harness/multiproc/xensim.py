@@ -30,6 +30,7 @@ OPS = {"HELLO": 1, "STATS": 20, "REF_PINS": 21, "SHUTDOWN": 22}
 STATS_FIELDS = ["clients", "live_maps", "pins", "ports", "shares", "paused", "msgs", "errors",
                 "maps_total", "unmaps_total", "events_sent", "released_on_close"]
 STATS_FMT = "<6I6Q"
+CHILDREN = {}  # dir -> processes this Python process started there (reaped by stop())
 
 
 def die(msg):
@@ -86,7 +87,7 @@ class Broker:
         st, p = self.call(OPS["REF_PINS"], struct.pack("<II", dom, ref))
         if st < 0:
             die(f"no such grant: domain {dom} ref {ref}")
-        return struct.unpack("<II", p)
+        return struct.unpack("<II", p[:8])
 
     def close(self):
         self.s.close()
@@ -115,15 +116,18 @@ def start(d, domains, with_xenstored=True):
     log = open(os.path.join(d, "broker.log"), "ab")
     p = subprocess.Popen([os.path.join(mp, "gntfuzz-broker"), "--dir", d, "--domains", domains],
                          stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+    CHILDREN.setdefault(d, []).append(p)
     wait_for(os.path.join(d, "broker.sock"), p, "the broker")
     xs = xenstored_bin(mp) if with_xenstored else None
     if xs:
         log = open(os.path.join(d, "xenstored.log"), "ab")
         q = subprocess.Popen([xs, "--dir", d, "--domains", domains], stdout=log, stderr=log,
                              stdin=subprocess.DEVNULL, start_new_session=True)
+        CHILDREN[d].append(q)
         with open(os.path.join(d, "xenstored.pid.xensim"), "w") as f:
             f.write(f"{q.pid}\n")
-        wait_for(os.path.join(d, f"dom{domains.split(',')[0]}.sock"), q, "xenstored")
+        for dom in domains.split(","):
+            wait_for(os.path.join(d, f"dom{dom}.sock"), q, "xenstored")
     return p
 
 
@@ -145,7 +149,15 @@ def stop(d):
         except (ProcessLookupError, ValueError):
             pass
         os.unlink(xpf)
-    if pid:  # wait for it to go; insist if it does not
+    for child in CHILDREN.pop(d, []):  # our own children: reap them
+        try:
+            child.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        if child.pid == pid:
+            pid = None
+    if pid:  # started by another xensim: wait for it to go; insist if it does not
         for _ in range(200):
             try:
                 os.kill(pid, 0)
@@ -153,7 +165,10 @@ def stop(d):
                 break
             time.sleep(0.01)
         else:
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def run_env(d, domain, mp=None):

@@ -26,8 +26,9 @@ extern const struct gnt_platform_ops target_gnt_ops;
 void target_pages_init(struct target *t);
 int target_page_alloc(struct target *t, uint64_t *frame);
 void target_page_free(struct target *t, uint64_t frame);
-/* Oracle: foreign pins on a frame / a ref of our domain right now (broker's counts). */
+/* Oracle: foreign pins on a frame / a ref of our domain right now (broker's counts); for a ref,
+ * also the frame its pins hold (Xen's active entry). */
 uint32_t target_frame_pins(struct target *t, uint64_t frame);
-uint32_t target_ref_pins(struct target *t, uint32_t ref);
+uint32_t target_ref_pins(struct target *t, uint32_t ref, uint64_t *frame);
 
 #endif

@@ -83,17 +83,20 @@ static void o_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
 		fprintf(stderr, "target: fe: %s %llu %llu\n", msg, (unsigned long long)a, (unsigned long long)b);
 }
 
-/* Oracle (invariant 2): a ref handed out must have no pins left from its previous grant. */
+/* Oracle (invariant 2): a ref handed out must have no pins left from its previous grant. Pins
+ * on the new frame are a peer that mapped the new grant already (legal); pins on another frame
+ * are maps of the previous grant still alive. */
 static int o_share(void *ctx, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
 {
 	struct env *e = ctx;
 	int rc = gnt_share(&e->lib, domid, frame, readonly, ref);
 	if (rc == GNT_OK) {
-		uint32_t pins = target_ref_pins(&e->t, *ref);
-		if (pins) {
+		uint64_t pinned = 0;
+		uint32_t pins = target_ref_pins(&e->t, *ref, &pinned);
+		if (pins && pinned != frame) {
 			e->t.violations++;
-			printf("target: VIOLATION regranted-while-mapped ref=%u frame=%llu pins=%u\n", *ref,
-			       (unsigned long long)frame, pins);
+			printf("target: VIOLATION regranted-while-mapped ref=%u frame=%llu old_frame=%llu pins=%u\n", *ref,
+			       (unsigned long long)frame, (unsigned long long)pinned, pins);
 			fflush(stdout);
 		}
 	}
@@ -202,10 +205,13 @@ int main(int argc, char **argv)
 	       version, e.fe.ring_ref, e.fe.port);
 
 	double end = now() + duration, closed_at = 0;
+	const char *why = "duration";
 	struct pollfd pfd[2] = { { xenevtchn_fd(e.xce), POLLIN, 0 }, { xs_fileno(e.xsh), POLLIN, 0 } };
 	while (now() < end) {
-		if (poll(pfd, 2, 5) < 0 && errno != EINTR)
+		if (poll(pfd, 2, 5) < 0 && errno != EINTR) {
+			why = "poll-error";
 			break;
+		}
 		if (pfd[1].revents & POLLIN) {
 			unsigned n;
 			char **w = xs_read_watch(e.xsh, &n);
@@ -229,22 +235,26 @@ int main(int argc, char **argv)
 		}
 		if (e.fe.state == XenbusStateClosed && !closed_at)
 			closed_at = now();
-		/* after the backend closed: a short grace for deferred reclaims, then stop */
-		if (closed_at && now() - closed_at > 0.3)
+		/* after the backend closed: a grace for deferred reclaims once it unmaps, then stop */
+		if (closed_at && now() - closed_at > 1.0) {
+			why = "backend-closed";
 			break;
-		if (e.fe.c.sent >= requests && !e.fe.inflight && e.lib.stats.deferred_now == 0 && !closed_at)
+		}
+		if (e.fe.c.sent >= requests && !e.fe.inflight && e.lib.defer_len == 0 && !closed_at) {
+			why = "all-done";
 			break;
+		}
 	}
 	struct gnt_stats s;
 	gnt_get_stats(&e.lib, &s);
 	printf("target: result mutant=%s version=%u sent=%llu completed=%llu returned=%llu reused=%llu busy=%llu "
 	       "leaked=%llu deferred=%llu reclaimed=%llu deferred_now=%u unknown_ids=%llu dup_ids=%llu events=%llu "
-	       "violations=%llu\n",
+	       "violations=%llu end=%s\n",
 	       gnt_mutant_name(), version, (unsigned long long)e.fe.c.sent, (unsigned long long)e.fe.c.completed,
 	       (unsigned long long)e.fe.c.returned, (unsigned long long)e.fe.c.reused, (unsigned long long)e.fe.c.busy,
 	       (unsigned long long)s.leaked, (unsigned long long)s.deferred, (unsigned long long)s.reclaimed,
 	       s.deferred_now, (unsigned long long)e.fe.c.unknown_ids, (unsigned long long)e.fe.c.dup_ids,
-	       (unsigned long long)e.fe.c.events, (unsigned long long)e.t.violations);
+	       (unsigned long long)e.fe.c.events, (unsigned long long)e.t.violations, why);
 	xs_close(e.xsh);
 	xenevtchn_close(e.xce);
 	return e.t.violations ? 3 : 0;

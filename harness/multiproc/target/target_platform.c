@@ -55,12 +55,13 @@ uint32_t target_frame_pins(struct target *t, uint64_t frame)
 	return pins;
 }
 
-uint32_t target_ref_pins(struct target *t, uint32_t ref)
+uint32_t target_ref_pins(struct target *t, uint32_t ref, uint64_t *frame)
 {
-	uint32_t pins[2] = { 0, 0 }, q[2] = { t->domid, ref };
+	uint32_t pins[3] = { 0, 0, 0 }, q[2] = { t->domid, ref };
 	size_t got = 0;
-	if (mp_call(&t->broker, MP_REF_PINS, q, sizeof(q), pins, sizeof(pins), &got, NULL) < 0)
+	if (mp_call(&t->broker, MP_REF_PINS, q, sizeof(q), pins, sizeof(pins), &got, NULL) < 0 || got != sizeof(pins))
 		return 0;
+	*frame = pins[2];
 	return pins[0] + pins[1];
 }
 

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""sim-attack: the target process against the malicious peer, for every strategy, on the fixed
+library and on every mutant, in the multi-process simulator. Prints a verdict table.
+
+Each cell is one fresh simulator (broker + xenstored): the target (domain 1, gntfuzz-target-m<N>)
+and the peer (domain 0, gntfuzz-peer --strategy S) run side by side. A cell is CAUGHT when the
+oracle saw a violation: the target's checks against the broker's map counts ("target: VIOLATION")
+or the peer's own observations of reused memory ("peer: REUSED-*", "STALE-MAP"). After every run
+the broker must hold no map and no pin. Exit 0 only if the fixed library holds in every cell and
+every mutant is caught by some strategy. TAP lines for `make test`.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "harness", "multiproc"))
+import xensim  # noqa: E402
+
+STRATEGIES = ["hold", "forged-done", "race-end", "storm", "copy-loop", "flood", "bad-ids", "early-closed"]
+# (column, strategy, grant-table version, target's widen in us: sleep at each grant-entry access so
+# that the races the peer runs have a window a process scheduler can hit)
+COLUMNS = [(s, s, 1, 300 if s in ("race-end", "storm") else 0) for s in STRATEGIES] + \
+          [("hold@v2", "hold", 2, 0), ("forged-done@v2", "forged-done", 2, 0)]
+
+
+def mutants():
+    out = [(0, "none")]
+    with open(os.path.join(ROOT, "grants", "mutants.def")) as f:
+        for line in f:
+            m = re.match(r"MUTANT\((\d+),\s*([a-z0-9_]+),", line)
+            if m:
+                out.append((int(m.group(1)), m.group(2)))
+    return out
+
+
+def kv(line):
+    return dict(re.findall(r"(\w+)=(\S+)", line))
+
+
+def run_cell(build, mid, col, strategy, version, widen, duration):
+    d = tempfile.mkdtemp(prefix="sim-attack-")
+    res = {"caught": False, "held_after": None, "progress": False, "error": None, "tv": 0, "po": 0}
+    try:
+        xensim.start(d, "0,1,2")
+        target = [os.path.join(build, "multiproc", f"gntfuzz-target-m{mid}"), "--version", str(version),
+                  "--duration", str(duration + 1.5), "--requests", "16", "--widen", str(widen)]
+        peer = [os.path.join(build, "peer", "gntfuzz-peer"), "--strategy", strategy, "--duration", str(duration),
+                "--connect-timeout", "5"]
+        mp = os.path.join(build, "multiproc")
+        tp = subprocess.Popen(target, env=xensim.run_env(d, 1, mp), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        pp = subprocess.Popen(peer, env=xensim.run_env(d, 0, mp), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        try:
+            pout, _ = pp.communicate(timeout=duration + 20)
+            tout, _ = tp.communicate(timeout=duration + 20)
+        except subprocess.TimeoutExpired:
+            pp.kill()
+            tp.kill()
+            pout, tout = pp.communicate()[0], tp.communicate()[0]
+            res["error"] = "timeout"
+        tres = [kv(l) for l in tout.splitlines() if l.startswith("target: result")]
+        pres = [kv(l) for l in pout.splitlines() if l.startswith("peer: verdict")]
+        res["tv"] = sum(1 for l in tout.splitlines() if l.startswith("target: VIOLATION"))
+        res["po"] = sum(1 for l in pout.splitlines() if re.match(r"peer: (REUSED-|STALE-MAP)", l))
+        res["first"] = next((l for l in (tout + pout).splitlines() if "VIOLATION" in l or "REUSED-" in l
+                             or "STALE-MAP" in l), "")
+        if not tres or not pres:
+            res["error"] = res["error"] or "no result line: " + (tout + pout).strip().splitlines()[-1:][0] \
+                if (tout + pout).strip() else "no output"
+        else:
+            res["progress"] = int(pres[0].get("maps", 0)) + int(pres[0].get("copies", 0)) > 0
+        res["caught"] = res["tv"] > 0 or res["po"] > 0
+        time.sleep(0.05)
+        b = xensim.Broker(d)
+        s = b.stats()
+        b.close()
+        res["held_after"] = (s["live_maps"], s["pins"])
+    except SystemExit as e:
+        res["error"] = f"simulator: {e}"
+    finally:
+        xensim.stop(d)
+        shutil.rmtree(d, ignore_errors=True)
+    return mid, col, res
+
+
+def main(argv):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, os.environ.get("BUILD", "build")))
+    ap.add_argument("--duration", type=float, default=1.5, help="seconds the peer plays per cell")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--only", help="comma list of mutant ids to run (default: all)")
+    a = ap.parse_args(argv)
+    ms = mutants()
+    if a.only:
+        keep = {int(x) for x in a.only.split(",")}
+        ms = [m for m in ms if m[0] in keep]
+    for mid, _ in ms:
+        if not os.access(os.path.join(a.build, "multiproc", f"gntfuzz-target-m{mid}"), os.X_OK):
+            print(f"sim-attack: build/multiproc/gntfuzz-target-m{mid} is missing (make mp-targets)", file=sys.stderr)
+            return 1
+    jobs = [(mid, col, s, v, w) for mid, _ in ms for col, s, v, w in COLUMNS]
+    results = {}
+    with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        for mid, col, res in ex.map(lambda j: run_cell(a.build, *j, a.duration), jobs):
+            results[(mid, col)] = res
+
+    width = max(len(c[0]) for c in COLUMNS)
+    print(f"{'variant':<18}" + "".join(f"{c[0]:>{width + 1}}" for c in COLUMNS))
+    for mid, name in ms:
+        cells = []
+        for col, *_ in COLUMNS:
+            r = results[(mid, col)]
+            cells.append("ERROR" if r["error"] else "CAUGHT" if r["caught"] else "held" if r["progress"] else "idle")
+        print(f"{f'm{mid} {name}':<18}" + "".join(f"{c:>{width + 1}}" for c in cells))
+    print("(CAUGHT: target VIOLATION from the broker's map counts, or the peer read/wrote reused memory)")
+
+    fails = 0
+    for mid, name in ms:
+        rs = {col: results[(mid, col)] for col, *_ in COLUMNS}
+        errs = [f"{c}: {r['error']}" for c, r in rs.items() if r["error"]]
+        caught = [c for c, r in rs.items() if r["caught"]]
+        if mid == 0:
+            idle = [c for c, r in rs.items() if not r["progress"]]
+            ok = not errs and not caught and not idle
+            why = f"caught by {caught}: {[rs[c]['first'] for c in caught][:2]}" if caught else \
+                f"errors {errs}" if errs else f"no traffic in {idle}" if idle else "holds under all strategies"
+        else:
+            ok = bool(caught) and not errs
+            why = f"caught by {', '.join(caught)}" if caught else "caught by no strategy"
+            if errs:
+                why += f"; errors {errs}"
+        fails += not ok
+        print(f"{'ok' if ok else 'not ok'} - m{mid} {name}: {why}")
+    held = [(k, r["held_after"]) for k, r in results.items() if r["held_after"] not in ((0, 0), None)]
+    fails += bool(held)
+    print(f"{'not ok' if held else 'ok'} - the broker holds no map or pin after any run" +
+          (f": {held[:3]}" if held else ""))
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
