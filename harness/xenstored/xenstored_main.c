@@ -105,6 +105,12 @@ static void on_domain(void *ctx, unsigned domid, bool introduced)
 		remove_listener(domid);
 }
 
+static void on_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "gntfuzz-xenstored: %.200s\n", msg);
+}
+
 static void accept_client(struct xs_server *srv, struct listener *l)
 {
 	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), conn;
@@ -239,6 +245,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	xs_server_set_domain_cb(srv, on_domain, NULL);
+	xs_server_set_log_cb(srv, on_log, NULL);
 	if (!xs_server_domain_known(srv, 0) || parse_domains(domains, srv))
 		goto out;
 	if (pid_file) {

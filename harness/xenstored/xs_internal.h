@@ -80,6 +80,8 @@ struct xs_server {
 	unsigned nconns_slots, nconns;
 	xs_domain_cb *domain_cb;
 	void *domain_ctx;
+	xs_log_cb *log_cb;
+	void *log_ctx;
 	struct xs_stats st;
 };
 

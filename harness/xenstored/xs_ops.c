@@ -483,7 +483,8 @@ static int op_control(struct req *r)
 		const char *s = arg(r, 1, NULL);
 		if (!s)
 			return EINVAL;
-		fprintf(stderr, "gntfuzz-xenstored: %.200s\n", s);
+		if (r->srv->log_cb)
+			r->srv->log_cb(r->srv->log_ctx, s);
 		reply_ok(r);
 	} else if (strcmp(cmd, "quota") == 0) {
 		const struct xs_limits *l = &r->srv->lim;

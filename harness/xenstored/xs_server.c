@@ -85,6 +85,12 @@ void xs_server_set_domain_cb(struct xs_server *srv, xs_domain_cb *cb, void *ctx)
 	srv->domain_ctx = ctx;
 }
 
+void xs_server_set_log_cb(struct xs_server *srv, xs_log_cb *cb, void *ctx)
+{
+	srv->log_cb = cb;
+	srv->log_ctx = ctx;
+}
+
 int xs_server_add_domain(struct xs_server *srv, unsigned domid)
 {
 	char path[40];

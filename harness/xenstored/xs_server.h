@@ -37,9 +37,13 @@ void xs_limits_default(struct xs_limits *lim);
 /* Called when XS_INTRODUCE / XS_RELEASE from dom0 change the set of known domains. */
 typedef void xs_domain_cb(void *ctx, unsigned domid, bool introduced);
 
+/* Where XS_CONTROL "print|<string>" goes (the library itself never writes to a file). */
+typedef void xs_log_cb(void *ctx, const char *msg);
+
 struct xs_server *xs_server_new(const struct xs_limits *lim /* NULL: defaults */);
 void xs_server_free(struct xs_server *srv);
 void xs_server_set_domain_cb(struct xs_server *srv, xs_domain_cb *cb, void *ctx);
+void xs_server_set_log_cb(struct xs_server *srv, xs_log_cb *cb, void *ctx);
 
 /* What a toolstack does when it builds a domain: mark it introduced and create
  * /local/domain/<domid> owned by it. 0 or a negative errno. */

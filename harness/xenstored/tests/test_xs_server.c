@@ -213,6 +213,25 @@ static void test_basic(int d0, int d1, int d2)
 	check(m->h.type == XS_IS_DOMAIN_INTRODUCED && strcmp(m->body, "F") == 0, "dom9 is not");
 }
 
+static char logged[64];
+static void log_cb(void *ctx, const char *msg)
+{
+	(void)ctx;
+	snprintf(logged, sizeof(logged), "%s", msg);
+}
+
+static void test_control(int d0)
+{
+	struct msg *m;
+
+	xs_server_set_log_cb(srv, log_cb, NULL);
+	check(is_ok(rq(d0, XS_CONTROL, 0, NULL, 2, "print", "hello log"), XS_CONTROL) &&
+	      strcmp(logged, "hello log") == 0, "CONTROL print goes to the log callback");
+	m = rq(d0, XS_CONTROL, 0, NULL, 1, "stats");
+	check(m->h.type == XS_CONTROL && strncmp(m->body, "conns 3 ", 8) == 0, "CONTROL stats: %s", m->body);
+	check(is_err(rq(d0, XS_CONTROL, 0, NULL, 1, "frobnicate"), "EINVAL"), "unknown CONTROL command: EINVAL");
+}
+
 static void test_bad_input(int d0, int d1)
 {
 	uint8_t buf[64];
@@ -500,6 +519,7 @@ int main(void)
 	d1 = xs_conn_open(srv, 1);
 	d2 = xs_conn_open(srv, 2);
 	test_basic(d0, d1, d2);
+	test_control(d0);
 	test_bad_input(d0, d1);
 	test_watches(d0, d1, d2);
 	test_transactions(d0, d1);
