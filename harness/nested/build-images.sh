@@ -60,11 +60,11 @@ cpio_of "$U" "$OUT/linux-domU.cpio.gz"
 D=$OUT/rootfs-dom0
 base_root "$D"
 for t in $XB/xl $XB/xenstored $XB/xenconsoled $XB/xen-init-dom0 $XB/libxl-save-helper \
-	 /usr/bin/xenstore-read /usr/bin/xenstore-write /usr/bin/xenstore-ls; do add_tool "$D" "$t"; done
+	 /usr/bin/xenstore-read /usr/bin/xenstore-write /usr/bin/xenstore-ls /usr/bin/xenstore-rm; do add_tool "$D" "$t"; done
 install -D -m644 /lib/x86_64-linux-gnu/libgcc_s.so.1 "$D/lib/x86_64-linux-gnu/libgcc_s.so.1" # xl dlopen()s it
 mods "$D" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
 for p in standin-peer outside-oracle; do add_prog "$D" "$BIN/$p"; done
-[ -x "$BIN/peer" ] && add_prog "$D" "$BIN/peer"
+if [ -x "$BIN/gntfuzz-peer" ]; then add_prog "$D" "$BIN/gntfuzz-peer"; fi
 install -m755 "$HERE/dom0-plan.sh" "$D/usr/bin/dom0-plan.sh"
 mkdir -p "$D/etc/xen" "$D/var/lib/xen" "$D/var/log/xen/console" "$D/guest" "$D/etc/gntfuzz"
 : > "$D/etc/xen/xl.conf"
@@ -75,6 +75,7 @@ for label in $TARGETS; do
 	"$HERE/target-cfg.sh" "$label" /guest > "$D/etc/gntfuzz/$label.cfg"
 done
 printf 'export GNTFUZZ_TARGETS="%s"\nexport GNTFUZZ_STRATEGIES="%s"\n' "$TARGETS" "$STRATEGIES" > "$D/etc/gntfuzz/plan.env"
+[ -n "${GNTFUZZ_WL_STRATEGIES:-}" ] && printf 'export GNTFUZZ_WL_STRATEGIES="%s"\n' "$GNTFUZZ_WL_STRATEGIES" >> "$D/etc/gntfuzz/plan.env"
 [ -n "${GNTFUZZ_PEER:-}" ] && printf 'export GNTFUZZ_PEER="%s"\n' "$GNTFUZZ_PEER" >> "$D/etc/gntfuzz/plan.env"
 install -m755 "$HERE/init-dom0" "$D/init"
 cpio_of "$D" "$OUT/dom0.cpio.gz"

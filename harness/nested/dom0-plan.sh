@@ -7,7 +7,9 @@
 # env: GNTFUZZ_TARGETS   labels; each has $GNTFUZZ_CFG/<label>.cfg (domain name gntfuzz-<label>)
 #      GNTFUZZ_STRATEGIES  peer strategies, one round each
 #      GNTFUZZ_BIN       where standin-peer and outside-oracle live
-#      GNTFUZZ_PEER      the peer program (default: $GNTFUZZ_BIN/standin-peer)
+#      GNTFUZZ_PEER      the peer program for pvh-*/linux targets (default: $GNTFUZZ_BIN/standin-peer)
+#      GNTFUZZ_WL_PEER   peer/'s gntfuzz-peer, for wl-* targets (the workload frontend)
+#      GNTFUZZ_WL_STRATEGIES  its strategies, one session each
 #      GNTFUZZ_DMESG=1   also print the target's Xen console lines (real hosts: no serial log)
 #      GNTFUZZ_PRESTART  targets created (running) before the plan starts, so that a slow boot
 #                        (a Linux domU takes ~90 s under TCG) overlaps the other targets' runs
@@ -15,6 +17,8 @@ BIN=${GNTFUZZ_BIN:-/usr/bin}
 CFG=${GNTFUZZ_CFG:-/etc/gntfuzz}
 PEER=${GNTFUZZ_PEER:-$BIN/standin-peer}
 STRATEGIES=${GNTFUZZ_STRATEGIES:-honest forged-done forged-ro storm}
+WL_PEER=${GNTFUZZ_WL_PEER:-$BIN/gntfuzz-peer}
+WL_STRATEGIES=${GNTFUZZ_WL_STRATEGIES:-hold forged-done race-end storm copy-loop flood bad-ids early-closed}
 TARGETS=${GNTFUZZ_TARGETS:-pvh-fixed pvh-msa02 linux}
 up() { cut -d' ' -f1 /proc/uptime; }
 mark() { echo "=== GNTFUZZ [$(up)] $*"; }
@@ -56,6 +60,29 @@ for label in $TARGETS; do
 	xl unpause "$domid" 2>/dev/null
 	if ! wait_key "$domid" state idle 90; then
 		mark "target-error $label never-published"; failed=1
+	elif [ "${label#wl-}" != "$label" ]; then
+		mark "target-ready $label"
+		k=1
+		for s in $WL_STRATEGIES; do
+			mark "strategy-start $label $s"
+			xenstore-rm "/local/domain/0/backend/wl/$domid" 2>/dev/null
+			# the outside oracle samples the whole session (gntfuzz-peer has no hold hook)
+			"$BIN/outside-oracle" "$domid" watch "wl-done $k" 60 >/tmp/oracle.out 2>&1 &
+			opid=$!
+			xenstore-write "/local/domain/$domid/data/gntfuzz/go" "$k"
+			if wait_key "$domid" state "wl-ready $k" 30; then
+				"$WL_PEER" --strategy "$s" --target "$domid" --duration "${GNTFUZZ_WL_DURATION:-2}"; rc=$?
+			else
+				echo "peer: target never became ready for session $k"; rc=1
+			fi
+			xenstore-write "/local/domain/$domid/data/gntfuzz/stop" "$k"
+			wait_key "$domid" state "wl-done $k" 30 || echo "peer: target never finished session $k"
+			wait $opid
+			cat /tmp/oracle.out
+			mark "strategy-end $label $s rc=$rc"
+			k=$((k + 1))
+		done
+		xenstore-write "/local/domain/$domid/data/gntfuzz/go" quit
 	else
 		mark "target-ready $label"
 		round=1

@@ -7,7 +7,9 @@ NESTED_LOGS   := $(NESTED_OUT)/logs
 # NESTED=0 skips the QEMU boot (and says so); NESTED_TIMEOUT bounds one whole boot (a hang fails).
 NESTED         ?= 1
 NESTED_TIMEOUT ?= 600
-NESTED_TARGETS ?= pvh-fixed pvh-msa02 pvh-fixed-v2 linux
+NESTED_TARGETS ?= pvh-fixed pvh-msa02 pvh-fixed-v2 linux $(if $(PEER_BIN),wl-fixed wl-msa02)
+# peer/'s strategies for the wl-* targets (the workload frontend in the PVH guest)
+NESTED_WL_STRATEGIES ?= hold forged-done race-end storm copy-loop flood bad-ids early-closed
 NESTED_STRATEGIES ?= honest forged-done forged-ro storm
 # The peer program dom0 runs (path inside dom0); empty = standin-peer. See README "the peer seam".
 NESTED_PEER    ?=
@@ -16,22 +18,35 @@ NESTED_PROGS := $(NESTED_BIN)/standin-peer $(NESTED_BIN)/outside-oracle $(NESTED
 NESTED_PVH   := $(PVH_OUT)/gntfuzz-pvh-m0.elf $(PVH_OUT)/gntfuzz-pvh-m1.elf
 NESTED_SCRIPTS := $(addprefix harness/nested/,build-images.sh target-cfg.sh dom0-plan.sh init-dom0 init-linux-domU)
 NESTED_RUN = $(PYTHON) harness/nested/nested.py run --images $(NESTED_IMAGES) --logs $(NESTED_LOGS) \
-             --timeout $(NESTED_TIMEOUT) --strategies "$(NESTED_STRATEGIES)" --targets "$(NESTED_TARGETS)"
+             --timeout $(NESTED_TIMEOUT) --strategies "$(NESTED_STRATEGIES)" --targets "$(NESTED_TARGETS)" \
+             --wl-strategies "$(NESTED_WL_STRATEGIES)"
 
 $(NESTED_BIN)/standin-peer: harness/nested/standin-peer.c
 	@mkdir -p $(@D)
 	$(CC) $(NESTED_HOST_CFLAGS) $< -o $@ -lxenstore -lxengnttab -lxenevtchn
-$(NESTED_BIN)/outside-oracle: harness/nested/outside-oracle.c
+$(NESTED_BIN)/outside-oracle: harness/nested/outside-oracle.c harness/workload/wl_proto.h
 	@mkdir -p $(@D)
-	$(CC) $(NESTED_HOST_CFLAGS) $< -o $@ -lxenctrl -lxenforeignmemory -lxenstore
+	$(CC) $(NESTED_HOST_CFLAGS) -Iharness/workload $< -o $@ -lxenctrl -lxenforeignmemory -lxenstore
 $(NESTED_BIN)/linux-target: harness/nested/linux-target.c
 	@mkdir -p $(@D)
 	$(CC) $(NESTED_HOST_CFLAGS) $< -o $@ -lxengnttab -lxenstore
 
-# The peer seam: once peer/ builds build/peer/peer it is copied into dom0 as /usr/bin/peer.
-$(NESTED_IMAGES)/dom0.cpio.gz: $(NESTED_PROGS) $(NESTED_PVH) $(NESTED_SCRIPTS) grants/mutants.def
-	@rm -f $(NESTED_BIN)/peer; if [ -x $(BUILD)/peer/peer ]; then cp $(BUILD)/peer/peer $(NESTED_BIN)/peer; fi
+# peer/'s gntfuzz-peer (engineer D2's fragment defines PEER_BIN) goes into dom0 for wl-* targets.
+ifneq ($(PEER_BIN),)
+NESTED_PROGS += $(NESTED_BIN)/gntfuzz-peer
+$(NESTED_BIN)/gntfuzz-peer: $(PEER_BIN)
+	@mkdir -p $(@D)
+	cp $< $@
+endif
+# The plan's variables live in dom0's plan.env: a change of them must rebuild the images.
+NESTED_VARS := $(NESTED_TARGETS)|$(NESTED_STRATEGIES)|$(NESTED_WL_STRATEGIES)|$(NESTED_PEER)
+$(NESTED_OUT)/plan.vars: nested-vars-check
+	@:
+nested-vars-check:
+	@mkdir -p $(NESTED_OUT); echo '$(NESTED_VARS)' | cmp -s - $(NESTED_OUT)/plan.vars || echo '$(NESTED_VARS)' > $(NESTED_OUT)/plan.vars
+$(NESTED_IMAGES)/dom0.cpio.gz: $(NESTED_PROGS) $(NESTED_PVH) $(NESTED_SCRIPTS) grants/mutants.def $(NESTED_OUT)/plan.vars
 	GNTFUZZ_TARGETS="$(NESTED_TARGETS)" GNTFUZZ_STRATEGIES="$(NESTED_STRATEGIES)" GNTFUZZ_PEER="$(NESTED_PEER)" \
+	GNTFUZZ_WL_STRATEGIES="$(NESTED_WL_STRATEGIES)" \
 	  bash harness/nested/build-images.sh $(NESTED_IMAGES) $(NESTED_BIN) $(PVH_OUT)
 
 ## nested-tools: build the dom0 programs (standin-peer, outside-oracle) and linux-target into build/nested/bin
@@ -78,4 +93,4 @@ test-nested-judge:
 
 TESTS += test-nested-judge test-nested-xen
 BENCHES += bench-nested
-.PHONY: test-nested-judge nested-tools nested-images nested-xen test-nested-xen bench-nested real-xen
+.PHONY: nested-vars-check test-nested-judge nested-tools nested-images nested-xen test-nested-xen bench-nested real-xen

@@ -23,7 +23,7 @@ import time
 MARK = re.compile(r"=== GNTFUZZ \[[\d.]+\] (\S+)(?: (.*))?$")
 STAMP = re.compile(r"^\[\s*([\d.]+)\] ")
 GUEST = re.compile(r"\(d(\d+)\) (.*)$")
-FORGED = ("forged-done", "forged-ro", "storm")
+FORGED = ("forged-done", "forged-ro", "storm")  # the stand-in peer's forged strategies
 # mutants expected to be caught by a forged "done" (others may or may not be, and are reported)
 CAUGHT_BY_FORGED = {"msa02"}
 
@@ -119,7 +119,7 @@ def parse(lines):
             tg["guest"].append(text)
             if text.startswith("gntfuzz-pvh RESULT:"):
                 tg["result"] = text
-            elif text.startswith("gntfuzz-pvh totals:"):
+            elif text.startswith("gntfuzz-pvh totals:") or text.startswith("gntfuzz-pvh wl totals:"):
                 tg["totals"] = kv(text)
             continue
         if console_of and console_of in run.targets:
@@ -131,7 +131,7 @@ def parse(lines):
             continue
         if cur:
             st = run.targets[cur[0]]["strategies"][cur[1]]
-            if line.startswith("peer: LEAK"):
+            if line.startswith(("peer: LEAK", "peer: REUSED-", "peer: STALE-MAP")):
                 st["leaks"].append(line)
             elif line.startswith("peer: verdict"):
                 st["verdict"] = kv(line)
@@ -145,11 +145,11 @@ def parse(lines):
 def mutant_of(label):
     if label == "linux":
         return "linux"
-    name = label[len("pvh-"):] if label.startswith("pvh-") else label
+    name = label.split("-", 1)[1] if label.startswith(("pvh-", "wl-")) else label
     return name[:-3] if name.endswith("-v2") else name
 
 
-def judge(run, qemu_rc, strategies, targets):
+def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
     """Returns (checks, report lines); checks are (ok, name)."""
     checks, report = [], []
     for label in targets:
@@ -173,14 +173,18 @@ def judge(run, qemu_rc, strategies, targets):
                            f"{label}: self-grant check on real Xen ({len(sg_ok)} ok, {len(sg_bad)} not ok)"))
         report.append(f"target {label} (domid {tg.get('domid', '?')}, code: {mut}): {res or 'no result line'}")
         caught_any = False
-        for s in strategies:
+        for s in (wl_strategies if label.startswith("wl-") else strategies):
             st = tg["strategies"].get(s)
-            if st is None or st["verdict"] is None or st["oracle"] is None or st["rc"] != 0:
+            # peer/'s gntfuzz-peer exits 3 when it caught the target; the stand-in always 0
+            rc_ok = st is not None and (st["rc"] == 0 or (label.startswith("wl-") and st["rc"] == 3))
+            if st is None or st["verdict"] is None or st["oracle"] is None or not rc_ok:
                 checks.append((False, f"{label}/{s}: strategy ran to its verdict (peer and oracle lines)"))
                 report.append(f"  {s:12s} DID NOT RUN TO A VERDICT")
                 continue
             leaks, viol = len(st["leaks"]), len(st["violations"])
             caught = leaks > 0 and viol > 0
+            if label.startswith("wl-") and (st["rc"] == 3) != (st["verdict"].get("result") == "caught"):
+                checks.append((False, f"{label}/{s}: peer exit code agrees with its verdict line"))
             caught_any |= caught
             secs = (st["t1"] - st["t0"]) if st["t0"] is not None and st["t1"] is not None else None
             word = "CAUGHT" if caught else ("HOLDS" if leaks == 0 and viol == 0 else "DISAGREE")
@@ -192,12 +196,16 @@ def judge(run, qemu_rc, strategies, targets):
             if must_hold:
                 checks.append((leaks == 0 and viol == 0, f"{label}/{s}: holds (peer leaks={leaks}, oracle violations={viol})"))
             elif mut in CAUGHT_BY_FORGED:
-                if s in FORGED:
+                if label.startswith("wl-"):
+                    if s == "forged-done":
+                        checks.append((caught, f"{label}/{s}: MSA02 caught through the workload frontend "
+                                               f"(peer observations: {leaks}, oracle violations: {viol})"))
+                elif s in FORGED:
                     checks.append((caught, f"{label}/{s}: MSA02 caught (peer read reused memory: {leaks}, "
                                            f"oracle violations: {viol})"))
                 else:
                     checks.append((leaks == 0 and viol == 0, f"{label}/{s}: clean when the peer is honest"))
-        if must_hold:
+        if must_hold and not label.startswith("wl-"):
             corrupted = tg["totals"].get("corrupted", tg["totals"].get("secrets_corrupted"))
             checks.append((corrupted == "0", f"{label}: target secrets intact after every round (corrupted={corrupted})"))
             if mut == "fixed":
@@ -221,9 +229,9 @@ def bench(run):
     return out
 
 
-def finish(lines, qemu_rc, strategies, targets, report_path, want_bench):
+def finish(lines, qemu_rc, strategies, targets, report_path, want_bench, wl_strategies=()):
     run = parse(lines)
-    checks, report = judge(run, qemu_rc, strategies, targets)
+    checks, report = judge(run, qemu_rc, strategies, targets, wl_strategies)
     failed = 0
     for ok, name in checks:
         print(("ok - " if ok else "not ok - ") + "nested-xen: " + name)
@@ -305,7 +313,7 @@ def cmd_run(a):
     if timed_out:
         print(f"not ok - nested-xen: finished within {a.timeout}s (hung: killed)")
     rc_judge = finish(lines, None if timed_out else rc, a.strategies.split(), a.targets.split(),
-                      os.path.join(a.logs, "report.txt"), a.bench)
+                      os.path.join(a.logs, "report.txt"), a.bench, a.wl_strategies.split())
     return 1 if timed_out else rc_judge
 
 
@@ -316,7 +324,7 @@ def cmd_judge(a):
     except OSError as e:
         print(f"nested: cannot read {a.log}: {e.strerror}", file=sys.stderr)
         return 2
-    return finish(lines, a.qemu_rc, a.strategies.split(), a.targets.split(), None, a.bench)
+    return finish(lines, a.qemu_rc, a.strategies.split(), a.targets.split(), None, a.bench, a.wl_strategies.split())
 
 
 def cmd_real_host(a):
@@ -324,7 +332,7 @@ def cmd_real_host(a):
         print("nested: real-host mode needs root in a Xen dom0 (/proc/xen/capabilities)", file=sys.stderr)
         return 2
     env = dict(os.environ, GNTFUZZ_BIN=a.bin, GNTFUZZ_CFG=a.cfg, GNTFUZZ_DMESG="1",
-               GNTFUZZ_TARGETS=a.targets, GNTFUZZ_STRATEGIES=a.strategies)
+               GNTFUZZ_TARGETS=a.targets, GNTFUZZ_STRATEGIES=a.strategies, GNTFUZZ_WL_STRATEGIES=a.wl_strategies)
     t0 = time.monotonic()
     proc = subprocess.Popen(["sh", os.path.join(os.path.dirname(os.path.abspath(__file__)), "dom0-plan.sh")],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
@@ -334,7 +342,7 @@ def cmd_real_host(a):
         print(line, flush=True)
         lines.append(line)
     proc.wait()
-    return finish(lines, None, a.strategies.split(), a.targets.split(), None, a.bench)
+    return finish(lines, None, a.strategies.split(), a.targets.split(), None, a.bench, a.wl_strategies.split())
 
 
 def main():
@@ -342,24 +350,28 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     strategies = "honest forged-done forged-ro storm"
     targets = "pvh-fixed pvh-msa02 pvh-fixed-v2 linux"
+    wl = "hold forged-done race-end storm copy-loop flood bad-ids early-closed"
     r = sub.add_parser("run")
     r.add_argument("--targets", default=targets)
     r.add_argument("--images", required=True)
     r.add_argument("--logs", required=True)
     r.add_argument("--timeout", type=int, default=600)
     r.add_argument("--strategies", default=strategies)
+    r.add_argument("--wl-strategies", default=wl)
     r.add_argument("--bench", action="store_true")
     j = sub.add_parser("judge")
     j.add_argument("log")
     j.add_argument("--qemu-rc", type=int)
     j.add_argument("--targets", default=targets)
     j.add_argument("--strategies", default=strategies)
+    j.add_argument("--wl-strategies", default=wl)
     j.add_argument("--bench", action="store_true")
     h = sub.add_parser("real-host")
     h.add_argument("--bin", required=True)
     h.add_argument("--cfg", required=True)
     h.add_argument("--targets", default=targets)
     h.add_argument("--strategies", default=strategies)
+    h.add_argument("--wl-strategies", default=wl)
     h.add_argument("--bench", action="store_true")
     a = ap.parse_args()
     return {"run": cmd_run, "judge": cmd_judge, "real-host": cmd_real_host}[a.cmd](a)

@@ -92,6 +92,16 @@ int evtchn_wait(evtchn_port_t port, uint64_t deadline_ns)
 	return 1;
 }
 
+void sleep_until(uint64_t deadline_ns)
+{
+	/* SCHEDOP_poll on no port: Xen blocks the vCPU until the timeout (no busy loop under TCG) */
+	while (now_ns() < deadline_ns) {
+		struct sched_poll poll = { .nr_ports = 0, .timeout = deadline_ns };
+		set_xen_guest_handle(poll.ports, (evtchn_port_t *)0);
+		hyp_sched_op(SCHEDOP_poll, &poll);
+	}
+}
+
 domid_t own_domid(void)
 {
 	evtchn_port_t port = 0;

@@ -15,6 +15,7 @@ int evtchn_send(evtchn_port_t port);
 int evtchn_test_and_clear(evtchn_port_t port); /* 1 if it was pending */
 /* Block until port is pending or Xen time passes deadline_ns; clears it; 1 if it fired. */
 int evtchn_wait(evtchn_port_t port, uint64_t deadline_ns);
+void sleep_until(uint64_t deadline_ns);       /* block (no spinning) until Xen time passes it */
 domid_t own_domid(void);                   /* via EVTCHNOP_alloc_unbound + EVTCHNOP_status */
 
 #endif

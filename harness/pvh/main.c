@@ -1,6 +1,8 @@
 /* main.c - the PVH target guest: bring up Xen interfaces, run the self-grant check on grant
  * table v1 (and v2), then serve the peer's rounds, print one result line and shut down.
- * Command line (xl's cmdline=): ver=1|2 (table used for the peer rounds), pages=N, backend=D. */
+ * Command line (xl's cmdline=): ver=1|2 (table used for the peer rounds), pages=N, backend=D;
+ * workload=1 (serve peer/'s gntfuzz-peer as the workload frontend instead of the rounds),
+ * requests=N inflight=K per session. */
 #include <stdint.h>
 #include <xen/arch-x86/hvm/start_info.h>
 #include <xen/sched.h>
@@ -14,6 +16,7 @@
 #include "platform.h"
 #include "selfgrant.h"
 #include "target.h"
+#include "workload.h"
 #include "xenstore.h"
 
 static struct gnt_lib lib;
@@ -96,6 +99,25 @@ void pvh_main(uint32_t start_info_paddr)
 		fail("no xenstore ring");
 	if (lib_init()) /* fresh counters for the peer rounds */
 		fail("grant library init");
+	if (cmdline_get(cmdline, "workload", 0) == 1) {
+		struct workload_totals w = { 0 };
+		int rc = workload_run(&lib, self, backend, (unsigned)cmdline_get(cmdline, "requests", 16),
+				      (unsigned)cmdline_get(cmdline, "inflight", 4), &w);
+		con_puts(rc || selfgrant_fail ? "gntfuzz-pvh RESULT: FAIL" : "gntfuzz-pvh RESULT: DONE");
+		con_puts(" mutant=");
+		con_puts(gnt_mutant_name());
+		con_kv("ver", version);
+		con_kv("selfgrant_fail", selfgrant_fail);
+		con_kv("sessions", w.sessions);
+		con_puts("\ngntfuzz-pvh wl totals:");
+		con_kv("sent", w.sent);
+		con_kv("returned", w.returned);
+		con_kv("reused", w.reused);
+		con_kv("busy", w.busy);
+		con_kv("leaked", w.leaked);
+		con_puts("\n");
+		shutdown(SHUTDOWN_poweroff);
+	}
 	struct target_totals t = { 0 };
 	int rc = target_run(&lib, backend, pages, &t);
 	struct pa_stats ps;

@@ -1,0 +1,214 @@
+/* workload.c - fe_ops on the guest's own pieces, and the session loop around the frontend. */
+#include <stdint.h>
+#include <xen/io/xenbus.h>
+#include "console.h"
+#include "events.h"
+#include "hypercall.h"
+#include "layout.h"
+#include "lib.h"
+#include "pagealloc.h"
+#include "workload.h"
+#include "xenstore.h"
+#include "frontend.h"
+
+#define SESSION_MAX_NS 60000000000ull /* a session dom0 never stops is a failure, not a hang */
+#define STEP_NS 5000000ull            /* event wait per loop turn */
+#define XS_EVERY 10                   /* loop turns between xenstore looks */
+
+static struct gnt_lib *g_lib;
+
+static int o_page_alloc(void *ctx, uint64_t *frame)
+{
+	uint64_t f = pa_alloc();
+	if (!f)
+		return -1;
+	*frame = f;
+	return 0;
+}
+static void o_page_free(void *ctx, uint64_t frame) { pa_free(frame); }
+static void *o_page_mem(void *ctx, uint64_t frame) { return gfn_to_ptr(frame); }
+static int o_alloc_unbound(void *ctx, domid_t remote, evtchn_port_t *port) { return evtchn_alloc_unbound(remote, port); }
+static int o_notify(void *ctx, evtchn_port_t port) { return evtchn_send(port); }
+static int o_close(void *ctx, evtchn_port_t port)
+{
+	struct evtchn_close cl = { .port = port };
+	return (int)hyp_event_channel_op(EVTCHNOP_close, &cl);
+}
+static int o_xs_write(void *ctx, const char *path, const char *value) { return xs_write(path, value); }
+static int o_xs_read(void *ctx, const char *path, char *buf, unsigned size)
+{
+	char tmp[256];
+	int n = xs_read(path, tmp, sizeof(tmp));
+	if (n < 0 || (unsigned)n >= size)
+		return -1;
+	memcpy(buf, tmp, (size_t)n + 1);
+	return 0;
+}
+static void o_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
+{
+	con_puts("pvh: fe: ");
+	con_puts(msg);
+	con_kv("a", a);
+	con_kv("b", b);
+	con_puts("\n");
+}
+/* The allocator must know a shared page belongs to the library (the oracle reads that state). */
+static int o_share(void *ctx, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
+{
+	int rc = gnt_share(g_lib, domid, frame, readonly, ref);
+	if (rc == GNT_OK)
+		pa_give_to_lib(frame);
+	return rc;
+}
+
+static const struct fe_ops ops = {
+	.page_alloc = o_page_alloc, .page_free = o_page_free, .page_mem = o_page_mem,
+	.evtchn_alloc_unbound = o_alloc_unbound, .evtchn_notify = o_notify, .evtchn_close = o_close,
+	.xs_write = o_xs_write, .xs_read = o_xs_read, .log = o_log, .share = o_share,
+};
+
+static struct frontend fe;
+static char buf[8192];
+
+static int key_is(const char *key, const char *want)
+{
+	char path[64] = "data/gntfuzz/", val[32];
+	str_append(path, sizeof(path), key);
+	return xs_read(path, val, sizeof(val)) >= 0 && !strcmp(val, want);
+}
+
+static void put(const char *key, const char *val)
+{
+	char path[64] = "data/gntfuzz/";
+	str_append(path, sizeof(path), key);
+	xs_write(path, val);
+}
+
+static void put_k(const char *key, const char *word, unsigned k)
+{
+	char v[32] = "";
+	str_append(v, sizeof(v), word);
+	str_append(v, sizeof(v), " ");
+	str_append_u(v, sizeof(v), k);
+	put(key, v);
+}
+
+static void publish_alloc(void)
+{
+	pa_describe(buf, sizeof(buf));
+	put("alloc", buf);
+}
+
+/* Wait for go=k or quit: 1, 2, or 0 at the timeout. */
+static int wait_go(unsigned k)
+{
+	char want[16] = "";
+	str_append_u(want, sizeof(want), k);
+	uint64_t deadline = now_ns() + SESSION_MAX_NS;
+	while (now_ns() < deadline) {
+		if (key_is("go", want))
+			return 1;
+		if (key_is("go", "quit"))
+			return 2;
+		sleep_until(now_ns() + 20000000ull);
+	}
+	return 0;
+}
+
+static int session(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned k, unsigned requests,
+		   unsigned inflight, struct workload_totals *t)
+{
+	char be_path[FE_PATH_MAX] = "/local/domain/", stop[16] = "", be_state_path[FE_PATH_MAX + 8];
+	str_append_u(be_path, sizeof(be_path), backend);
+	str_append(be_path, sizeof(be_path), "/backend/wl/");
+	str_append_u(be_path, sizeof(be_path), self);
+	str_append(be_path, sizeof(be_path), "/0");
+	be_state_path[0] = 0;
+	str_append(be_state_path, sizeof(be_state_path), be_path);
+	str_append(be_state_path, sizeof(be_state_path), "/state");
+	str_append_u(stop, sizeof(stop), k);
+	if (fe_init(&fe, &ops, lib, backend, "device/wl/0", be_path) != FE_OK || fe_connect(&fe) != FE_OK) {
+		con_puts("pvh: workload frontend could not connect\n");
+		return -1;
+	}
+	publish_alloc();
+	put_k("state", "wl-ready", k);
+	char last_be[24] = "";
+	uint64_t deadline = now_ns() + SESSION_MAX_NS;
+	int stopped = 0;
+	for (unsigned turn = 0; now_ns() < deadline; turn++) {
+		if (evtchn_wait(fe.port, now_ns() + STEP_NS))
+			fe_event(&fe);
+		fe_tick(&fe);
+		if (fe.state == XenbusStateConnected)
+			while (fe.c.sent < requests && fe.inflight < inflight) {
+				uint16_t id;
+				if (fe_send(&fe, &id) != FE_OK)
+					break;
+			}
+		if (turn % XS_EVERY)
+			continue;
+		char be[24];
+		if (xs_read(be_state_path, be, sizeof(be)) >= 0 && strcmp(be, last_be)) {
+			last_be[0] = 0;
+			str_append(last_be, sizeof(last_be), be);
+			fe_otherend_changed(&fe);
+		}
+		publish_alloc();
+		if (key_is("stop", stop)) {
+			stopped = 1;
+			break;
+		}
+	}
+	fe_teardown(&fe);
+	for (unsigned i = 0; i < 20 && lib->defer_len; i++)
+		fe_tick(&fe);
+	publish_alloc();
+	struct gnt_stats s;
+	gnt_get_stats(lib, &s);
+	con_puts("pvh: wl session");
+	con_kv("k", k);
+	con_kv("sent", fe.c.sent);
+	con_kv("done", fe.c.completed);
+	con_kv("returned", fe.c.returned);
+	con_kv("reused", fe.c.reused);
+	con_kv("busy", fe.c.busy);
+	con_kv("deferred", s.deferred_now);
+	con_puts("\n");
+	con_puts("pvh: wl session");
+	con_kv("k", k);
+	con_kv("unknown_ids", fe.c.unknown_ids);
+	con_kv("dup_ids", fe.c.dup_ids);
+	con_kv("events", fe.c.events);
+	con_kv("leaked", s.leaked);
+	con_kv("stopped", stopped);
+	con_puts("\n");
+	t->sessions++;
+	t->sent += fe.c.sent, t->completed += fe.c.completed, t->returned += fe.c.returned;
+	t->reused += fe.c.reused, t->busy += fe.c.busy, t->unknown_ids += fe.c.unknown_ids;
+	t->dup_ids += fe.c.dup_ids, t->events += fe.c.events, t->leaked = s.leaked;
+	put_k("state", "wl-done", k);
+	return stopped ? 0 : -1;
+}
+
+int workload_run(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned requests, unsigned inflight,
+		 struct workload_totals *t)
+{
+	g_lib = lib;
+	if (!inflight || inflight > FE_MAX_INFLIGHT)
+		inflight = 4;
+	char v[16] = "";
+	str_append_u(v, sizeof(v), lib->version);
+	put("version", v);
+	put("mutant", gnt_mutant_name());
+	put("mode", "workload");
+	put("state", "idle");
+	con_puts("pvh: workload frontend ready, waiting for dom0\n");
+	for (unsigned k = 1;; k++) {
+		int w = wait_go(k);
+		if (w == 2)
+			return 0;
+		if (w == 0 || session(lib, self, backend, k, requests, inflight, t))
+			return -1;
+	}
+}
