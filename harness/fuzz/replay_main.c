@@ -54,6 +54,10 @@ static int run_path(const char *path, int *runs)
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
+		if (!S_ISREG(st.st_mode)) { /* a FIFO or device would block or never end */
+			fprintf(stderr, "replay: %s: not a regular file\n", path);
+			return -1;
+		}
 		int rc = run_file(path);
 		*runs += rc == 0;
 		return rc;
@@ -72,6 +76,11 @@ static int run_path(const char *path, int *runs)
 		snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
 		if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
 			continue; /* engines' side folders (e.g. .state) are not inputs */
+		if (stat(sub, &st) == 0 && !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "replay: %s: not a regular file\n", sub);
+			rc = -1;
+			continue;
+		}
 		if (run_file(sub) != 0)
 			rc = -1;
 		else
@@ -93,6 +102,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (run_path(argv[i], &runs) != 0)
 			rc = 2;
-	fprintf(stderr, "replay: %d input(s) run\n", runs);
+	if (rc == 0)
+		fprintf(stderr, "replay: %d input(s) run\n", runs);
 	return rc;
 }
