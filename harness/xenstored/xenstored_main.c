@@ -257,9 +257,10 @@ int main(int argc, char **argv)
 	}
 	while (!stop) {
 		unsigned n = 0, nl = nlisteners, nc;
-		pfds = realloc(pfds, (nlisteners + nclients + 1) * sizeof(*pfds));
-		if (!pfds)
+		struct pollfd *np = realloc(pfds, (nlisteners + nclients + 1) * sizeof(*pfds));
+		if (!np)
 			break;
+		pfds = np;
 		for (i = 0; i < nl; i++)
 			pfds[n++] = (struct pollfd){ .fd = listeners[i].fd, .events = POLLIN };
 		nc = nclients;
