@@ -52,3 +52,6 @@ test-xenstored-unit: $(XSD_UNIT)
 test-xenstored: $(XSD_DAEMON) $(XSD_ASAN) $(XSD_TXCLI)
 	@$(PYTHON) $(XSD_DIR)/tests/test_xenstored.py --daemon $(XSD_DAEMON) --asan-daemon $(XSD_ASAN) \
 		--txn-client $(XSD_TXCLI)
+
+# The multi-process simulator (xensim start, make sim-attack) runs this daemon beside the broker.
+sim-attack: $(XSD_DAEMON)
