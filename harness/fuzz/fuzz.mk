@@ -92,7 +92,7 @@ FUZZ_BINS_M0 := $(foreach e,$(FUZZ_ENGINES),$(foreach t,$(FUZZ_TARGETS),$(FUZZ_O
 ## killmatrix: fuzz every mutant from an empty corpus per engine; fails if one survives or the real library is flagged
 ## coverage: llvm-cov report of the fuzz targets over their corpora (build/fuzz/coverage/)
 ## fuzz-seeds: regenerate corpora/fuzz/<target>/ from corpora/scenarios/*.scn
-.PHONY: fuzz fuzz-build killmatrix coverage fuzz-seeds bench bench-fuzz \
+.PHONY: fuzz-list-targets fuzz-manifest fuzz fuzz-build killmatrix coverage fuzz-seeds bench bench-fuzz \
         test-fuzz-smoke test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
 fuzz-build: $(FUZZ_BINS_M0)
 
@@ -131,8 +131,10 @@ test-fuzz-bad-corpus:
 
 fuzz-list-targets:
 	@echo $(FUZZ_TARGETS)
-fuzz-list-sources:
-	@echo $(sort $(foreach t,$(FUZZ_TARGETS),$(FUZZ_SRCS_$(t))))
+# One line per target for harness/fuzz/oss-fuzz/build.sh: name, links grants (y/n), hosted sources.
+fuzz-manifest:
+	@$(foreach t,$(filter-out empty,$(FUZZ_TARGETS)),echo "$(t) $(FUZZ_GRANTS_$(t)) $(FUZZ_SRCS_$(t))";)
+	@echo "grants - $(GRANTS_SRCS)"
 
 # --- tools: text <-> binary scenarios (seeds, readable findings) ---
 $(FUZZ_OUT)/tools/scnconv: $(FUZZ_DIR)/tools/scnconv.c $(FUZZ_SCN_SRCS) $(FUZZ_HEADERS)
