@@ -60,7 +60,7 @@ cpio_of "$U" "$OUT/linux-domU.cpio.gz"
 D=$OUT/rootfs-dom0
 base_root "$D"
 for t in $XB/xl $XB/xenstored $XB/xenconsoled $XB/xen-init-dom0 $XB/libxl-save-helper \
-	 /usr/bin/xenstore-read /usr/bin/xenstore-write /usr/bin/xenstore-ls /usr/bin/xenstore-rm; do add_tool "$D" "$t"; done
+	 /usr/bin/xenstore-read /usr/bin/xenstore-write /usr/bin/xenstore-ls /usr/bin/xenstore-rm /usr/bin/xenstore-chmod; do add_tool "$D" "$t"; done
 install -D -m644 /lib/x86_64-linux-gnu/libgcc_s.so.1 "$D/lib/x86_64-linux-gnu/libgcc_s.so.1" # xl dlopen()s it
 mods "$D" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
 for p in standin-peer outside-oracle; do add_prog "$D" "$BIN/$p"; done

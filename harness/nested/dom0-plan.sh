@@ -62,6 +62,10 @@ for label in $TARGETS; do
 		mark "target-error $label never-published"; failed=1
 	elif [ "${label#wl-}" != "$label" ]; then
 		mark "target-ready $label"
+		# as a toolstack does for a PV device: the frontend's directory, owned by the frontend
+		fe=/local/domain/$domid/device/wl/0
+		xenstore-write "$fe/state" 1 && xenstore-chmod -r "/local/domain/$domid/device/wl" "n$domid" \
+			|| echo "peer: cannot create $fe for the frontend"
 		k=1
 		for s in $WL_STRATEGIES; do
 			mark "strategy-start $label $s"

@@ -172,7 +172,7 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
             checks.append((len(sg_ok) >= 10 and not sg_bad,
                            f"{label}: self-grant check on real Xen ({len(sg_ok)} ok, {len(sg_bad)} not ok)"))
         report.append(f"target {label} (domid {tg.get('domid', '?')}, code: {mut}): {res or 'no result line'}")
-        caught_any = False
+        caught_any, incomplete = False, False
         for s in (wl_strategies if label.startswith("wl-") else strategies):
             st = tg["strategies"].get(s)
             # peer/'s gntfuzz-peer exits 3 when it caught the target; the stand-in always 0
@@ -180,6 +180,7 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
             if st is None or st["verdict"] is None or st["oracle"] is None or not rc_ok:
                 checks.append((False, f"{label}/{s}: strategy ran to its verdict (peer and oracle lines)"))
                 report.append(f"  {s:12s} DID NOT RUN TO A VERDICT")
+                incomplete = True
                 continue
             leaks, viol = len(st["leaks"]), len(st["violations"])
             caught = leaks > 0 and viol > 0
@@ -211,7 +212,8 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
             if mut == "fixed":
                 busy = int(tg["totals"].get("busy", "0"))
                 checks.append((busy > 0, f"{label}: the fix engaged (unshare answered BUSY {busy} times)"))
-        report.append(f"  => {label}: " + ("MSA02 REPRODUCED (caught)" if caught_any else "holds"))
+        report.append(f"  => {label}: " + ("MSA02 REPRODUCED (caught)" if caught_any else
+                                             "INCOMPLETE" if incomplete or "RESULT: DONE" not in res else "holds"))
     return checks, report
 
 

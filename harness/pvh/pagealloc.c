@@ -8,6 +8,14 @@ static uint32_t count, top;
 static uint32_t stack[PA_MAX];   /* free page indices; stack[top-1] is handed out next */
 static uint8_t state[PA_MAX];
 static uint32_t bad_frees;
+static void (*observer)(void);
+
+void pa_set_observer(void (*fn)(void)) { observer = fn; }
+static void changed(void)
+{
+	if (observer)
+		observer();
+}
 
 void pa_init(uint64_t first_gfn, uint32_t nr_pages)
 {
@@ -32,6 +40,7 @@ uint64_t pa_alloc(void)
 		return 0;
 	uint32_t i = stack[--top];
 	state[i] = PA_USED;
+	changed();
 	return base + i;
 }
 
@@ -44,6 +53,7 @@ int pa_free(uint64_t gfn)
 	}
 	state[i] = PA_FREE;
 	stack[top++] = (uint32_t)i;
+	changed();
 	return 0;
 }
 
@@ -53,6 +63,7 @@ int pa_give_to_lib(uint64_t gfn)
 	if (i < 0 || state[i] != PA_USED)
 		return -1;
 	state[i] = PA_LIB;
+	changed();
 	return 0;
 }
 

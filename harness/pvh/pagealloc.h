@@ -16,6 +16,9 @@ struct pa_stats {
 };
 
 void pa_init(uint64_t first_gfn, uint32_t nr_pages);
+/* Called after every state change (NULL: none). The workload publishes its state from here, so
+ * the state in xenstore is never older than what a peer could have mapped. */
+void pa_set_observer(void (*fn)(void));
 uint64_t pa_alloc(void);                  /* a PA_USED page, 0 when exhausted */
 int pa_free(uint64_t gfn);                /* 0, or -1 (and counted) if not allocated */
 int pa_give_to_lib(uint64_t gfn);         /* PA_USED -> PA_LIB */

@@ -154,7 +154,6 @@ static int session(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned 
 			str_append(last_be, sizeof(last_be), be);
 			fe_otherend_changed(&fe);
 		}
-		publish_alloc();
 		if (key_is("stop", stop)) {
 			stopped = 1;
 			break;
@@ -195,6 +194,7 @@ int workload_run(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned re
 		 struct workload_totals *t)
 {
 	g_lib = lib;
+	pa_set_observer(publish_alloc);
 	if (!inflight || inflight > FE_MAX_INFLIGHT)
 		inflight = 4;
 	char v[16] = "";
