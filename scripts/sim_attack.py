@@ -77,6 +77,8 @@ def run_cell(build, mid, col, strategy, version, widen, duration):
                 if (tout + pout).strip() else "no output"
         else:
             res["progress"] = int(pres[0].get("maps", 0)) + int(pres[0].get("copies", 0)) > 0
+            # invariant 5: once the peer let go, every deferred page came back
+            res["deferred_left"] = int(tres[0].get("deferred_now", 0))
         res["caught"] = res["tv"] > 0 or res["po"] > 0
         time.sleep(0.05)
         b = xensim.Broker(d)
@@ -129,9 +131,12 @@ def main(argv):
         caught = [c for c, r in rs.items() if r["caught"]]
         if mid == 0:
             idle = [c for c, r in rs.items() if not r["progress"]]
-            ok = not errs and not caught and not idle
+            lost = [c for c, r in rs.items() if r.get("deferred_left")]
+            ok = not errs and not caught and not idle and not lost
             why = f"caught by {caught}: {[rs[c]['first'] for c in caught][:2]}" if caught else \
-                f"errors {errs}" if errs else f"no traffic in {idle}" if idle else "holds under all strategies"
+                f"errors {errs}" if errs else f"no traffic in {idle}" if idle else \
+                f"deferred pages never reclaimed in {lost}" if lost else \
+                "holds under all strategies, every deferred page reclaimed"
         else:
             ok = bool(caught) and not errs
             why = f"caught by {', '.join(caught)}" if caught else "caught by no strategy"
