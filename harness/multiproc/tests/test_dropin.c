@@ -88,6 +88,31 @@ static int raw_hello(int fd, uint16_t dom)
 
 static int ctl = -1; /* a dom0 raw connection for stats */
 
+/* A raw call that also receives a passed fd (GET_MEM). */
+static int raw_call_fd(int fd, uint16_t op, const void *p, size_t len, void *payload, size_t cap, int *fd_out)
+{
+	uint8_t msg[256], in[MP_MAX_MSG];
+	struct mp_hdr h = { op, 0, (uint32_t)len };
+	memcpy(msg, &h, sizeof(h));
+	memcpy(msg + sizeof(h), p, len);
+	if (send(fd, msg, sizeof(h) + len, MSG_NOSIGNAL) < 0)
+		return 1000;
+	struct iovec iov = { in, sizeof(in) };
+	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	ssize_t n = recvmsg(fd, &mh, 0);
+	struct mp_rhdr rh;
+	if (n < (ssize_t)sizeof(rh))
+		return 1000;
+	memcpy(&rh, in, sizeof(rh));
+	*fd_out = -1;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(fd_out, CMSG_DATA(cm), sizeof(int));
+	memcpy(payload, in + sizeof(rh), rh.len < cap ? rh.len : cap);
+	return rh.status;
+}
+
 static struct mp_stats stats(void)
 {
 	struct mp_stats s;
@@ -194,6 +219,93 @@ static void test_map_unmap(void)
 	CHECK(xengntshr_unshare(shr, page, 1) == 0 && stats().shares == 0, "unshare ends the grant");
 	xengnttab_close(gt);
 	xengntshr_close(shr);
+}
+
+/* Xen's grant-table rules, seen from the guest's side: the test plays dom1's kernel writing its
+ * own grant table (raw GET_MEM), and maps through libxengnttab as dom0. */
+static void test_grant_rules(void)
+{
+	int g = raw_connect(), memfd = -1;
+	struct mp_mem_reply mr;
+	CHECK(raw_hello(g, 1) == 0 && raw_call_fd(g, MP_GET_MEM, NULL, 0, &mr, sizeof(mr), &memfd) == 0 && memfd >= 0,
+	      "a dom1 guest gets its memory (memfd) from the broker");
+	if (memfd < 0)
+		return;
+	uint8_t *mem = mmap(NULL, mr.size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	grant_entry_v1_t *gt = (grant_entry_v1_t *)(mem + mr.gt_offset);
+	as_dom(0);
+	xengnttab_handle *h = xengnttab_open(NULL, 0);
+	strcpy((char *)mem + 5 * MP_PAGE, "frame five");
+	strcpy((char *)mem + 6 * MP_PAGE, "frame six");
+	gt[20].domid = 0;
+	gt[20].frame = 5;
+	__atomic_store_n(&gt[20].flags, GTF_permit_access, __ATOMIC_SEQ_CST);
+	char *m1 = xengnttab_map_grant_ref(h, 1, 20, PROT_READ | PROT_WRITE);
+	CHECK(m1 && !strcmp(m1, "frame five"), "map a grant the guest wrote: its frame's memory");
+	CHECK(gt[20].flags == (GTF_permit_access | GTF_reading | GTF_writing), "GTF_reading|GTF_writing set while mapped rw");
+	gt[20].frame = 6; /* the guest redirects the entry while it is pinned */
+	char *m2 = xengnttab_map_grant_ref(h, 1, 20, PROT_READ);
+	CHECK(m2 && !strcmp(m2, "frame five"), "a later guest edit does not redirect the pinned grant");
+	if (m1)
+		xengnttab_unmap(h, m1, 1);
+	CHECK(gt[20].flags == (GTF_permit_access | GTF_reading), "the last write pin gone: GTF_writing cleared, GTF_reading kept");
+	if (m2)
+		xengnttab_unmap(h, m2, 1);
+	CHECK(gt[20].flags == GTF_permit_access, "the last pin gone: GTF_reading cleared");
+	char *m3 = xengnttab_map_grant_ref(h, 1, 20, PROT_READ);
+	CHECK(m3 && !strcmp(m3, "frame six"), "a new first pin validates again and follows the edited entry");
+	if (m3)
+		xengnttab_unmap(h, m3, 1);
+	gt[21].domid = 2;
+	gt[21].frame = 5;
+	__atomic_store_n(&gt[21].flags, GTF_permit_access, __ATOMIC_SEQ_CST);
+	CHECK(!xengnttab_map_grant_ref(h, 1, 21, PROT_READ) && gt[21].flags == GTF_permit_access,
+	      "a grant to another domain cannot be mapped and its flags stay clean");
+	gt[22].domid = 0;
+	gt[22].frame = 100000;
+	__atomic_store_n(&gt[22].flags, GTF_permit_access, __ATOMIC_SEQ_CST);
+	CHECK(!xengnttab_map_grant_ref(h, 1, 22, PROT_READ) && gt[22].flags == GTF_permit_access,
+	      "a grant of a frame the domain does not own fails and leaves no busy bit");
+	gt[23].domid = 0;
+	gt[23].frame = 5;
+	__atomic_store_n(&gt[23].flags, GTF_permit_access | GTF_readonly, __ATOMIC_SEQ_CST);
+	char *m4 = xengnttab_map_grant_ref(h, 1, 23, PROT_READ);
+	CHECK(m4 && gt[23].flags == (GTF_permit_access | GTF_readonly | GTF_reading),
+	      "a read-only map sets only GTF_reading (what an end_access must also check)");
+	if (m4)
+		xengnttab_unmap(h, m4, 1);
+
+	/* grant table v2: busy bits in the status frame, header untouched */
+	uint32_t v2 = 2;
+	char *m5 = xengnttab_map_grant_ref(h, 1, 20, PROT_READ);
+	int busy = raw_call(g, MP_SET_VERSION, &v2, 4, NULL, 0);
+	if (m5)
+		xengnttab_unmap(h, m5, 1);
+	CHECK(busy == -EBUSY, "the grant table version cannot change while a grant is mapped");
+	CHECK(raw_call(g, MP_SET_VERSION, &v2, 4, NULL, 0) == 0, "switch dom1 to grant table v2");
+	grant_entry_v2_t *gt2 = (grant_entry_v2_t *)(mem + mr.gt_offset);
+	grant_status_t *st = (grant_status_t *)(mem + mr.status_offset);
+	gt2[30].full_page.frame = 6;
+	gt2[30].hdr.domid = 0;
+	__atomic_store_n(&gt2[30].hdr.flags, GTF_permit_access, __ATOMIC_SEQ_CST);
+	char *m6 = xengnttab_map_grant_ref(h, 1, 30, PROT_READ | PROT_WRITE);
+	CHECK(m6 && !strcmp(m6, "frame six") && st[30] == (GTF_reading | GTF_writing) &&
+	      gt2[30].hdr.flags == GTF_permit_access, "v2: a map sets the status frame, not the header");
+	__atomic_store_n(&gt2[30].hdr.flags, 0, __ATOMIC_SEQ_CST); /* the guest revokes the header */
+	CHECK(st[30] == (GTF_reading | GTF_writing), "v2: clearing the header leaves the status busy (end must check it)");
+	char *m7 = xengnttab_map_grant_ref(h, 1, 30, PROT_READ | PROT_WRITE);
+	CHECK(m7 != NULL, "v2: a second rw map of a cleared header is accepted while a write pin is held (as Xen 4.17)");
+	if (m7)
+		xengnttab_unmap(h, m7, 1);
+	if (m6)
+		xengnttab_unmap(h, m6, 1);
+	CHECK(st[30] == 0, "v2: the last unmap clears the status frame");
+	uint32_t v1 = 1;
+	raw_call(g, MP_SET_VERSION, &v1, 4, NULL, 0);
+	xengnttab_close(h);
+	munmap(mem, mr.size);
+	close(memfd);
+	close(g);
 }
 
 static void test_readonly(void)
@@ -535,6 +647,7 @@ int main(void)
 		return 2;
 	}
 	test_map_unmap();
+	test_grant_rules();
 	test_readonly();
 	test_events();
 	test_hostile();
