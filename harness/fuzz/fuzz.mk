@@ -141,3 +141,7 @@ $(FUZZ_OUT)/tools/scnconv: $(FUZZ_DIR)/tools/scnconv.c $(FUZZ_SCN_SRCS) $(FUZZ_H
 	@mkdir -p $(@D)
 	@echo "  LD $@"
 	@$(CC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@
+$(FUZZ_OUT)/tools/reset_bench: $(FUZZ_DIR)/tools/reset_bench.c $(FUZZ_WORLD_SRCS) $(GRANTS_SRCS) $(FUZZ_HEADERS)
+	@mkdir -p $(@D)
+	@echo "  LD $@"
+	@$(CC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@
