@@ -83,5 +83,6 @@ extern const char *const peer_strategies[];
 
 /* peer_scenario.c */
 int peer_run_scenario(struct peer *p, const char *file);
+int peer_check_scenario(const char *file);   /* grammar only: 0 or -1 with a message */
 
 #endif

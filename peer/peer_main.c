@@ -73,22 +73,26 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	if (scenario && peer_check_scenario(scenario) < 0)
+		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	p.xgt = xengnttab_open(NULL, 0);
-	p.xce = xenevtchn_open(NULL, 0);
-	p.xsh = xs_open(0);
-	p.xc = xc_interface_open(NULL, NULL, 0); /* optional: only race-end pauses the target */
+	p.xce = p.xgt ? xenevtchn_open(NULL, 0) : NULL;
+	p.xsh = p.xce ? xs_open(0) : NULL;
 	if (!p.xgt || !p.xce || !p.xsh) {
 		fprintf(stderr, "peer: cannot open %s: %s\n", !p.xgt ? "libxengnttab" : !p.xce ? "libxenevtchn" : "xenstore",
 			strerror(errno));
 		return 1;
 	}
+	p.xc = xc_interface_open(NULL, NULL, 0); /* optional: only race-end pauses the target */
 	p.start = peer_now();
 	if (peer_connect(&p, connect_timeout) < 0)
 		return 1;
 	p.start = peer_now();
 	int rc = scenario ? peer_run_scenario(&p, scenario) : peer_run_strategy(&p);
+	if (rc < 0)
+		return 2; /* the grammar was checked first: only a step that could not run ends here */
 	peer_check_maps(&p);
 	peer_unmap_all(&p);
 	printf("peer: verdict %s=%s target=%u observations=%llu maps=%llu map_failures=%llu responses=%llu "

@@ -36,6 +36,37 @@ static int parse_num(const char *s, char prefix, unsigned long *out)
 	return *end || errno ? -1 : 0;
 }
 
+/* The grammar, checked for the whole file before the peer connects to anything. */
+static int check_step(char **w, int n, const char *file, int line)
+{
+	static const char *const be0[] = { "connect", "map-req", "respond-next", "respond-dup", "respond-bogus",
+					   "notify", "closed", "unmap-all", NULL };
+	static const char *const be1[] = { "respond", "flood", "unmap", "read", "write", NULL };
+	static const char *const pr1[] = { "unmap", "read", "write", "done", NULL };
+	unsigned long v;
+	if (!strcmp(w[0], "backend")) {
+		for (int i = 0; be0[i]; i++)
+			if (!strcmp(w[1], be0[i]))
+				return n == 2 ? 0 : bad(file, line, "this backend step takes no argument");
+		for (int i = 0; be1[i]; i++)
+			if (!strcmp(w[1], be1[i]))
+				return n == 3 && parse_num(w[2], 0, &v) == 0 && v <= 0xffff ? 0
+					: bad(file, line, "this backend step takes one request id (0..65535)");
+		return bad(file, line, "unknown backend step");
+	}
+	if (!strcmp(w[1], "unmap-all"))
+		return n == 2 ? 0 : bad(file, line, "unmap-all takes no argument");
+	if (!strcmp(w[1], "map") || !strcmp(w[1], "copy")) {
+		const char *a = !strcmp(w[1], "map") ? "rw" : "to", *b = !strcmp(w[1], "map") ? "ro" : "from";
+		return n == 4 && parse_num(w[2], 'r', &v) == 0 && (!strcmp(w[3], a) || !strcmp(w[3], b)) ? 0
+			: bad(file, line, !strcmp(w[1], "map") ? "expected: peer map rN rw|ro" : "expected: peer copy rN to|from");
+	}
+	for (int i = 0; pr1[i]; i++)
+		if (!strcmp(w[1], pr1[i]))
+			return n == 3 && parse_num(w[2], 'r', &v) == 0 ? 0 : bad(file, line, "expected a grant ref rN");
+	return bad(file, line, "unknown peer step");
+}
+
 static void take_all(struct peer *p)
 {
 	while (peer_take_request(p) >= 0)
@@ -209,6 +240,7 @@ static int peer_step(struct peer *p, char **w, int n, const char *file, int line
 
 int peer_run_scenario(struct peer *p, const char *file)
 {
+	int dry = p == NULL; /* peer_check_scenario: the grammar only */
 	FILE *f = fopen(file, "r");
 	if (!f) {
 		fprintf(stderr, "peer: cannot open scenario %s: %s\n", file, strerror(errno));
@@ -234,19 +266,31 @@ int peer_run_scenario(struct peer *p, const char *file)
 			o = 2;
 		if (n - o == 0 || !strcmp(w[o], "config") || !strcmp(w[o], "target") || !strcmp(w[o], "frontend"))
 			continue;
-		if (n - o < 2)
+		if (n == 8)
+			rc = bad(file, line, "too many words");
+		else if (n - o < 2)
 			rc = bad(file, line, "expected ACTOR VERB");
+		else if (strcmp(w[o], "peer") && strcmp(w[o], "backend"))
+			rc = bad(file, line, "unknown actor");
+		else if (dry)
+			rc = check_step(w + o, n - o, file, line);
 		else if (!strcmp(w[o], "peer"))
 			rc = peer_step(p, w + o, n - o, file, line);
-		else if (!strcmp(w[o], "backend"))
-			rc = backend_step(p, w + o, n - o, file, line);
 		else
-			rc = bad(file, line, "unknown actor");
-		pause_watch(p, 2);
+			rc = backend_step(p, w + o, n - o, file, line);
+		if (!dry)
+			pause_watch(p, 2);
 	}
 	fclose(f);
+	if (dry)
+		return rc;
 	double until = peer_now() + 0.3; /* let the target act on the last step, keep watching */
 	while (rc == 0 && peer_now() < until)
 		pause_watch(p, 5);
 	return rc;
+}
+
+int peer_check_scenario(const char *file)
+{
+	return peer_run_scenario(NULL, file);
 }
