@@ -75,7 +75,7 @@ for label in $TARGETS; do
 			opid=$!
 			xenstore-write "/local/domain/$domid/data/gntfuzz/go" "$k"
 			if wait_key "$domid" state "wl-ready $k" 30; then
-				"$WL_PEER" --strategy "$s" --target "$domid" --duration "${GNTFUZZ_WL_DURATION:-2}"; rc=$?
+				"$WL_PEER" --strategy "$s" --target "$domid" --duration "${GNTFUZZ_WL_DURATION:-1}"; rc=$?
 			else
 				echo "peer: target never became ready for session $k"; rc=1
 			fi

@@ -173,6 +173,7 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
                            f"{label}: self-grant check on real Xen ({len(sg_ok)} ok, {len(sg_bad)} not ok)"))
         report.append(f"target {label} (domid {tg.get('domid', '?')}, code: {mut}): {res or 'no result line'}")
         caught_any, incomplete = False, False
+        wl_oracle_total = 0
         for s in (wl_strategies if label.startswith("wl-") else strategies):
             st = tg["strategies"].get(s)
             # peer/'s gntfuzz-peer exits 3 when it caught the target; the stand-in always 0
@@ -198,14 +199,21 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
                 checks.append((leaks == 0 and viol == 0, f"{label}/{s}: holds (peer leaks={leaks}, oracle violations={viol})"))
             elif mut in CAUGHT_BY_FORGED:
                 if label.startswith("wl-"):
+                    # gntfuzz-peer holds its maps only tens of ms here, so the sampling oracle is
+                    # judged over all sessions below, the peer on forged-done itself
+                    wl_oracle_total += viol
                     if s == "forged-done":
-                        checks.append((caught, f"{label}/{s}: MSA02 caught through the workload frontend "
-                                               f"(peer observations: {leaks}, oracle violations: {viol})"))
+                        checks.append((leaks > 0 and st["verdict"].get("result") == "caught",
+                                       f"{label}/{s}: MSA02 caught through the workload frontend "
+                                       f"(peer observations: {leaks})"))
                 elif s in FORGED:
                     checks.append((caught, f"{label}/{s}: MSA02 caught (peer read reused memory: {leaks}, "
                                            f"oracle violations: {viol})"))
                 else:
                     checks.append((leaks == 0 and viol == 0, f"{label}/{s}: clean when the peer is honest"))
+        if label.startswith("wl-") and mut in CAUGHT_BY_FORGED:
+            checks.append((wl_oracle_total > 0, f"{label}: the outside oracle saw the reuse independently "
+                                                f"({wl_oracle_total} violations over all sessions)"))
         if must_hold and not label.startswith("wl-"):
             corrupted = tg["totals"].get("corrupted", tg["totals"].get("secrets_corrupted"))
             checks.append((corrupted == "0", f"{label}: target secrets intact after every round (corrupted={corrupted})"))

@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 			free(st);
 			if (sample() || stop)
 				break;
-			struct timespec ts = { 0, 50 * 1000000L }; /* each look pauses the target */
+			struct timespec ts = { 0, 10 * 1000000L }; /* each look pauses the target */
 			nanosleep(&ts, NULL);
 		}
 	}
