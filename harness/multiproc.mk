@@ -108,3 +108,10 @@ TESTS += test-broker-fuzz
 fuzz-broker: $(MP_OUT)/fuzz_broker
 	@mkdir -p $(MP_OUT)/fuzz-corpus
 	$< -max_total_time=$(or $(FUZZ_SECONDS),60) -max_len=4096 $(MP_OUT)/fuzz-corpus
+
+## sim-scenarios: replay corpora/scenarios/wl-*.scn with the peer process: the fixed library holds, named mutants caught
+.PHONY: sim-scenarios test-sim-scenarios
+sim-scenarios: multiproc mp-targets peer
+	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --scenarios
+test-sim-scenarios: sim-scenarios
+TESTS += test-sim-scenarios
