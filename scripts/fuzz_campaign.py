@@ -30,7 +30,9 @@ import svgplot  # noqa: E402
 PROG = "fuzz_campaign"
 CAMPAIGNS = fc.FUZZ_OUT / "campaigns"
 MAX_TRIAGED = 200            # findings reproduced one by one; later ones are only counted
-MINIMIZE_SECONDS = 10        # per group
+MINIMIZE_SECONDS = 5         # per group
+MINIMIZE_GROUPS = 6          # groups minimized (in order of appearance); the rest keep their input
+TRIAGE_PER_POLL = 4          # replays per progress tick, so that the line stays live
 
 
 class Campaign:
@@ -148,8 +150,9 @@ class Campaign:
             return sorted((self.dir / "crashes").glob("crash-*"))
         return sorted(p for p in (self.dir / "afl").glob("*/crashes/id:*"))
 
-    def take_findings(self, elapsed):
-        """Every new crash input: copy, reproduce, classify, save. Cheap enough to do live."""
+    def take_findings(self, elapsed, budget=TRIAGE_PER_POLL):
+        """Every new crash input is copied and recorded at once; then up to `budget` are replayed
+        and classified (invariant, signature), the rest on the next ticks (None: all of them)."""
         fdir = self.dir / "findings"
         for p in self.crash_files():
             key = str(p.relative_to(self.dir))
@@ -159,19 +162,20 @@ class Campaign:
             n = len(self.findings) + 1
             dst = fdir / f"f{n:04d}.bin"
             shutil.copyfile(p, dst)
-            f = {"id": f"f{n:04d}", "file": str(dst.relative_to(self.dir)), "engine_file": key,
-                 "t": round(elapsed, 1), "inv": "untriaged", "sig": "", "headline": ""}
-            if n <= MAX_TRIAGED:
-                rc, out = fc.run_input(self.cfg["target"], self.cfg["mutant"], dst)
-                (fdir / f"f{n:04d}.txt").write_text(out)
-                cls = fc.classify(out)
-                if cls:
-                    f["inv"], f["sig"], f["headline"] = cls
-                else:
-                    f["inv"] = "flaky"  # the engine saw a crash that does not replay
+            self.findings.append({"id": f"f{n:04d}", "file": str(dst.relative_to(self.dir)), "engine_file": key,
+                                  "t": round(elapsed, 1), "inv": "untriaged", "sig": "", "headline": "",
+                                  "group": "untriaged/"})
+        todo = [f for f in self.findings[:MAX_TRIAGED] if f["inv"] == "untriaged"]
+        for f in todo if budget is None else todo[:budget]:
+            rc, out = fc.run_input(self.cfg["target"], self.cfg["mutant"], self.dir / f["file"])
+            (fdir / f"{f['id']}.txt").write_text(out)
+            cls = fc.classify(out)
+            if cls:
+                f["inv"], f["sig"], f["headline"] = cls
+            else:
+                f["inv"] = "flaky"  # the engine saw a crash that does not replay
             f["group"] = f"{f['inv']}/{f['sig']}"
-            self.findings.append(f)
-            self.save_state()
+        self.save_state()
 
     def stop_all(self):
         for p in self.procs:
@@ -261,7 +265,7 @@ def run(c, total):
         elapsed = elapsed0 + (time.monotonic() - start)
         c.cfg["elapsed"] = round(min(elapsed, total), 1)
         st = c.poll_stats()
-        c.take_findings(elapsed)
+        c.take_findings(elapsed, budget=None)
         if st:
             st["rate"] = int(st.get("execs", 0) / c.cfg["elapsed"]) if c.cfg["elapsed"] else 0
             c.add_sample({"t": c.cfg["elapsed"], **st, "findings": len(c.findings)})
@@ -273,7 +277,7 @@ def run(c, total):
 
 def minimize(c, f):
     """Shrink a group's representative with the campaign's own engine; keep it only if it still
-    shows the same invariant and signature."""
+    violates the same invariant (its history may get shorter, so the signature may change)."""
     src = c.dir / f["file"]
     dst = c.dir / "findings" / f"{f['id']}.min"
     t, m = c.cfg["target"], c.cfg["mutant"]
@@ -293,21 +297,23 @@ def minimize(c, f):
     if dst.exists() and dst.stat().st_size <= src.stat().st_size:
         rc, out = fc.run_input(t, m, dst)
         cls = fc.classify(out)
-        if cls and f"{cls[0]}/{cls[1]}" == f["group"]:
+        if cls and cls[0] == f["inv"]:
             (c.dir / "findings" / f"{f['id']}.min.txt").write_text(out)
             return dst
     return src
 
 
 def report(c, total, do_minimize=True):
+    if do_minimize and c.findings:
+        print(f"{PROG}: minimizing up to {MINIMIZE_GROUPS} finding group(s), {MINIMIZE_SECONDS}s each", flush=True)
     groups = {}
     for f in c.findings:
         groups.setdefault(f["group"], []).append(f)
     out_groups = []
-    for key, fs in sorted(groups.items(), key=lambda kv: kv[1][0]["t"]):
+    for i, (key, fs) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0]["t"])):
         rep = min(fs, key=lambda f: (c.dir / f["file"]).stat().st_size)
-        minimized = minimize(c, rep) if do_minimize and rep["inv"] not in ("untriaged", "flaky") \
-            else c.dir / rep["file"]
+        minimized = minimize(c, rep) if do_minimize and i < MINIMIZE_GROUPS and \
+            rep["inv"] not in ("untriaged", "flaky") else c.dir / rep["file"]
         _, out = fc.run_input(c.cfg["target"], c.cfg["mutant"], minimized)
         scn = fc.readable(c.cfg["target"], minimized, out)
         (c.dir / "findings" / f"{rep['id']}.scn").write_text(scn)
@@ -343,10 +349,20 @@ def report(c, total, do_minimize=True):
         md += [f"## Finding {i}: {g['invariant']} ({g['count']} input(s), first at {g['first_seen_s']}s)", "",
                f"- signature: `{g['signature']}`", f"- what: {g['headline'] or '-'}",
                f"- minimized input: `{g['minimized']}` ({g['minimized_bytes']} bytes); full report: `{g['report']}`",
-               f"- replay: `make reproduce` or `{fc.binary('libfuzzer', c.cfg['target'], c.cfg['mutant']).relative_to(fc.ROOT)} {c.dir.relative_to(fc.ROOT)}/{g['minimized']}`",
+               f"- replay: `{replay_cmd(c, g)}`",
                "", "```", g["scenario"].rstrip(), "```", ""]
     (c.dir / "report.md").write_text("\n".join(md) + "\n")
     return summary, out_groups
+
+
+def replay_cmd(c, g):
+    """How a person replays a group: the readable scenario through gntworld for the world targets
+    (build/world/m<N>/gntworld, from harness/world.mk), else the input through the fuzz binary."""
+    rel = c.dir.relative_to(fc.ROOT)
+    if c.cfg["target"] in fc.WORLD_TARGETS:
+        scn = Path(g["report"]).with_suffix(".scn")
+        return f"make world && build/world/m{c.cfg['mutant']}/gntworld run {rel}/{scn}"
+    return f"{fc.binary('libfuzzer', c.cfg['target'], c.cfg['mutant']).relative_to(fc.ROOT)} {rel}/{g['minimized']}"
 
 
 def latest_campaign():

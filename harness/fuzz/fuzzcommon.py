@@ -214,7 +214,7 @@ def classify(output):
         hist = history_kinds(output)
         what = re.search(r"^what happened: (.*)$", output, re.M)
         headline = what.group(1) if what else m.group(2)
-        sig = short_hash(" ".join(hist)) + (":" + ",".join(hist[-5:]) if hist else "")
+        sig = short_hash(" ".join(hist)) + (":" + ",".join(hist) if hist else "")
         return f"inv{inv}-{INV_NAMES.get(inv, 'unknown')}", sig, headline.strip()
     m = re.search(r"ERROR: (AddressSanitizer|LeakSanitizer): ([\w-]+)", output) \
         or re.search(r"(runtime error): ([^\n]{0,80})", output)
@@ -234,9 +234,14 @@ def classify(output):
     return None
 
 
+# History events that do not change who owns the page or the grant: left out of signatures, so
+# that inputs differing only in peer reads, copies or entry stores group together.
+NOISE_KINDS = {"entry store", "peer read", "peer write", "peer copy", "write"}
+
+
 def history_kinds(output):
-    """Event kinds of the frame history in a world report ('  step 3    peer map     r9 rw'),
-    with immediate repeats collapsed."""
+    """The shape of the violating frame's story in a world report: event kinds from its last grant
+    on ('  step 3    peer map     r9 rw' -> 'peer map'), noise left out, each kind once."""
     kinds = []
     in_hist = False
     for line in output.splitlines():
@@ -247,9 +252,14 @@ def history_kinds(output):
             m = re.match(r"^\s+step\s+\d+\s+(\S+(?: \S+)*)", line)
             if not m:
                 break
-            if not kinds or kinds[-1] != m.group(1):
-                kinds.append(m.group(1))
-    return kinds
+            kinds.append(m.group(1))
+    if "grant" in kinds:
+        kinds = kinds[len(kinds) - 1 - kinds[::-1].index("grant"):]
+    shape = []
+    for k in kinds:
+        if k not in NOISE_KINDS and k not in shape:
+            shape.append(k)
+    return shape
 
 
 def replay_text(output):
