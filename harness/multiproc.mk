@@ -83,7 +83,7 @@ mp-targets: $(MP_TARGETS)
 
 ## sim-attack: target process vs malicious peer, every strategy x fixed library and every mutant; verdict table
 .PHONY: sim-attack test-sim-attack
-sim-attack: multiproc mp-targets peer
+sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD)
 test-sim-attack: sim-attack
 TESTS += test-sim-attack
@@ -111,7 +111,7 @@ fuzz-broker: $(MP_OUT)/fuzz_broker
 
 ## sim-scenarios: replay corpora/scenarios/wl-*.scn with the peer process: the fixed library holds, named mutants caught
 .PHONY: sim-scenarios test-sim-scenarios
-sim-scenarios: multiproc mp-targets peer
+sim-scenarios: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --scenarios
 test-sim-scenarios: sim-scenarios
 TESTS += test-sim-scenarios

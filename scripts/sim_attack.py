@@ -62,7 +62,7 @@ def run_cell(build, mid, col, strategy, version, widen, duration):
     d = tempfile.mkdtemp(prefix="sim-attack-")
     res = {"caught": False, "held_after": None, "progress": False, "error": None, "tv": 0, "po": 0}
     try:
-        xensim.start(d, "0,1,2")
+        xensim.start(d, "0,1,2", mp=os.path.join(build, "multiproc"))
         target = [os.path.join(build, "multiproc", f"gntfuzz-target-m{mid}"), "--version", str(version),
                   "--duration", str(duration + 1.5), "--requests", "16", "--widen", str(widen)]
         if strategy.endswith(".scn"):  # one request at a time, as a scenario's steps expect
@@ -121,6 +121,9 @@ def main(argv):
     ap.add_argument("--scenarios", action="store_true",
                     help="replay corpora/scenarios/wl-*.scn with the peer instead of the strategies")
     a = ap.parse_args(argv)
+    if not xensim.xenstored_bin(os.path.join(a.build, "multiproc")):
+        print("sim-attack: build/xenstored/gntfuzz-xenstored is missing (make xenstored)", file=sys.stderr)
+        return 1
     if a.scenarios:
         return replay_scenarios(a)
     ms = mutants()

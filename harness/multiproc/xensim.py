@@ -104,8 +104,8 @@ def wait_for(path, proc, what, timeout=10.0):
     die(f"{what} did not create {path} within {timeout:.0f}s")
 
 
-def start(d, domains, with_xenstored=True):
-    mp = build_dir()
+def start(d, domains, with_xenstored=True, mp=None):
+    mp = mp or build_dir()
     os.makedirs(d, exist_ok=True)
     if os.path.exists(os.path.join(d, "broker.pid")):
         try:
@@ -228,7 +228,7 @@ def main(argv):
             die("bench: no command given")
         d = tempfile.mkdtemp(prefix="xensim-bench-")
         try:
-            start(d, "0,1", with_xenstored=False)
+            start(d, "0,1", with_xenstored=False, mp=os.path.abspath(a.out))
             rc = subprocess.call(cmd, env=run_env(d, 0))
         finally:
             stop(d)

@@ -42,7 +42,7 @@ def main(out):
             print(f"#   missing: {sorted(s_deb - s_ours)[:8]} extra: {sorted(s_ours - s_deb)[:8]}")
     d = tempfile.mkdtemp(prefix="test-dropin-")
     try:
-        xensim.start(d, "0,1,2", with_xenstored=False)
+        xensim.start(d, "0,1,2", with_xenstored=False, mp=out)
         env = xensim.run_env(d, 0, out)
         ldd = subprocess.run(["ldd", os.path.join(out, "test_dropin")], env=env, capture_output=True,
                              text=True).stdout
