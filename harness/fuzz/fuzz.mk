@@ -11,6 +11,8 @@ AFL_CC       ?= afl-clang-fast
 FUZZ_ENGINES := libfuzzer afl cmplog cov
 FUZZ_ARGS    ?=
 FUZZ_HEADERS  = $(wildcard grants/include/*.h harness/*/*.h harness/*/*.def)
+# The xenstore server and the broker include their own headers by bare name.
+FUZZ_INCLUDES := -Iharness/xenstored -Iharness/multiproc
 
 # --- engine flavours: compiler, compile flags, link flags, driver object ---
 FUZZ_CC_libfuzzer      := $(CLANG)
@@ -41,10 +43,10 @@ FUZZ_SCN_SRCS    := $(filter-out $(FUZZ_WORLD_MAINS),$(wildcard harness/world/sc
 
 # --- the targets: entry file, hosted sources, whether it links grants/ (and so has mutants) ---
 FUZZ_TARGETS :=
-define fuzz_target # name, hosted sources, links grants (y/n), required file
+define fuzz_target # name, hosted sources, links grants (y/n), required file[, entry file]
 ifneq ($$(wildcard $(4)),)
 FUZZ_TARGETS      += $(1)
-FUZZ_SRCS_$(1)    := $(FUZZ_DIR)/targets/$(1)_fuzz.c $(2)
+FUZZ_SRCS_$(1)    := $(or $(5),$(FUZZ_DIR)/targets/$(1)_fuzz.c) $(2)
 FUZZ_GRANTS_$(1)  := $(3)
 endif
 endef
@@ -52,6 +54,13 @@ $(eval $(call fuzz_target,empty,,n,$(FUZZ_DIR)/targets/empty_fuzz.c))
 $(eval $(call fuzz_target,world,$(FUZZ_WORLD_SRCS),y,harness/world/world*.c))
 $(eval $(call fuzz_target,workload,$(FUZZ_WORLD_SRCS),y,harness/world/world*.c))
 $(eval $(call fuzz_target,scenario,$(FUZZ_SCN_SRCS),n,harness/world/scenario_text.c))
+# (d) the multi-process simulator's message handlers: engineer D1's xenstore server, and
+# engineer D2's broker with the target D2 wrote beside it (harness/multiproc/tests/fuzz_broker.c).
+# (Their fragments are read after this one, so their source lists are found here directly.)
+$(eval $(call fuzz_target,xenstored,$(filter-out %_main.c,$(sort $(wildcard harness/xenstored/xs_*.c))),n,\
+  harness/xenstored/xs_server.c))
+$(eval $(call fuzz_target,broker,$(sort $(wildcard harness/multiproc/broker_*.c)),n,\
+  harness/multiproc/broker_core.c,harness/multiproc/tests/fuzz_broker.c))
 
 # Mutant ids per target: grants-linking targets get every mutant, the others only m0.
 fuzz_mutants = 0 $(if $(filter y,$(FUZZ_GRANTS_$(1))),$(MUTANT_IDS))
@@ -61,7 +70,7 @@ define fuzz_engine_rules # engine
 $(FUZZ_OUT)/obj/$(1)/%.o: %.c $$(FUZZ_HEADERS)
 	@mkdir -p $$(@D)
 	@echo "  CC-$(1) $$<"
-	@$$(FUZZ_CC_$(1)) $$(HOST_CFLAGS) $$(FUZZ_CFLAGS_$(1)) -c $$< -o $$@
+	@$$(FUZZ_CC_$(1)) $$(HOST_CFLAGS) $$(FUZZ_INCLUDES) $$(FUZZ_CFLAGS_$(1)) -c $$< -o $$@
 endef
 $(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine_rules,$(e))))
 
@@ -145,3 +154,7 @@ $(FUZZ_OUT)/tools/reset_bench: $(FUZZ_DIR)/tools/reset_bench.c $(FUZZ_WORLD_SRCS
 	@mkdir -p $(@D)
 	@echo "  LD $@"
 	@$(CC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@
+$(FUZZ_OUT)/tools/xs_seeds: $(FUZZ_DIR)/tools/xs_seeds.c
+	@mkdir -p $(@D)
+	@echo "  LD $@"
+	@$(CC) $(HOST_CFLAGS) $< -o $@

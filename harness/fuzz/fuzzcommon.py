@@ -177,6 +177,8 @@ def check_dict(path):
         raise FuzzError(f"dictionary {path}: {getattr(e, 'strerror', None) or e}")
     for n, line in enumerate(text.splitlines(), 1):
         s = line.strip()
+        if any(not ch.isprintable() for ch in s):
+            raise FuzzError(f"dictionary {path}:{n}: raw control character (write it as \\xNN)")
         if s and not s.startswith("#") and not re.match(r'^([A-Za-z0-9_]+=)?"([^"\\]|\\.)*"$', s):
             raise FuzzError(f"dictionary {path}:{n}: not a name=\"value\" line")
 

@@ -20,7 +20,7 @@ mkdir -p "$OUT" "$OBJ"
 cd "$ROOT"
 
 XEN_IFACE="-D__XEN_INTERFACE_VERSION__=0x00040e00"
-HOSTED="-std=gnu11 $XEN_IFACE -Igrants/include -Iharness"
+HOSTED="-std=gnu11 $XEN_IFACE -Igrants/include -Iharness -Iharness/xenstored -Iharness/multiproc"
 # grants/ is freestanding: compiler headers only, Xen's public headers after them.
 FREE="-std=gnu11 $XEN_IFACE -ffreestanding -fno-builtin -nostdinc -isystem $($CC -print-file-name=include) \
       -idirafter /usr/include -Igrants/include"
