@@ -359,7 +359,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     strategies = "honest forged-done forged-ro storm"
-    targets = "pvh-fixed pvh-msa02 pvh-fixed-v2 linux"
+    targets = "pvh-fixed pvh-msa02 pvh-fixed-v2 linux wl-fixed wl-msa02"
     wl = "hold forged-done race-end storm copy-loop flood bad-ids early-closed"
     r = sub.add_parser("run")
     r.add_argument("--targets", default=targets)
