@@ -52,8 +52,8 @@ $(MP_TEST_DROPIN): $(MP_DIR)/tests/test_dropin.c $(MP_DIR)/proto.h
 	@mkdir -p $(MP_OUT)
 	$(CC) $(MP_CFLAGS) $< -lxengnttab -lxenevtchn -lxenctrl -o $@
 
-## test-dropin: drop-in libraries against a live broker: map/unmap/notify, r/o SIGSEGV, hostile messages, kill mid-operation
-test-dropin: multiproc $(MP_TEST_DROPIN)
+## test-dropin: drop-ins vs Debian's ABI and a live broker: map/unmap/notify, r/o SIGSEGV, hostile messages, kills, pause, Debian's vchan-socket-proxy
+test-dropin: multiproc $(MP_TEST_DROPIN) $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) $(MP_DIR)/tests/run_dropin.py $(MP_OUT)
 TESTS += test-dropin
 

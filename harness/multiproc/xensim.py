@@ -128,7 +128,21 @@ def start(d, domains, with_xenstored=True, mp=None):
             f.write(f"{q.pid}\n")
         for dom in domains.split(","):
             wait_for(os.path.join(d, f"dom{dom}.sock"), q, "xenstored")
+        announce_domains(d, domains, mp)
     return p
+
+
+def announce_domains(d, domains, mp):
+    """What a toolstack writes for every domain: /local/domain/N/{domid,name}, readable by N."""
+    env = run_env(d, 0, mp)
+    for dom in domains.split(","):
+        base = f"/local/domain/{dom}"
+        for cmd in (["xenstore-write", f"{base}/domid", dom, f"{base}/name", f"sim-dom{dom}"],
+                    ["xenstore-chmod", f"{base}/domid", "n0", f"r{dom}"],
+                    ["xenstore-chmod", f"{base}/name", "n0", f"r{dom}"]):
+            r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if r.returncode != 0:
+                die(f"cannot announce domain {dom} in xenstore ({' '.join(cmd[:2])}): {r.stderr.strip()}")
 
 
 def stop(d):

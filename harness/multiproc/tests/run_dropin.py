@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -24,6 +25,53 @@ def defined_symbols(lib):
         if line.strip().startswith("SONAME"):
             soname = f[-1]
     return syms, soname
+
+
+VCHAN = "/usr/lib/xen-4.17/bin/vchan-socket-proxy"
+
+
+def vchan_exchange(out):
+    """Debian's unmodified vchan-socket-proxy (libxenvchan: gntshr, gnttab, evtchn, xenstore,
+    libxenctrl) as a server in dom1 and a client in dom0: both directions must arrive."""
+    if not os.access(VCHAN, os.X_OK):
+        print(f"not ok - {VCHAN} is missing (package xen-utils-4.17)")
+        return 1
+    d = tempfile.mkdtemp(prefix="test-vchan-")
+    fails = 0
+    try:
+        xensim.start(d, "0,1", mp=out)
+        if not xensim.xenstored_bin(out):
+            print("not ok - vchan exchange needs build/xenstored/gntfuzz-xenstored (make xenstored)")
+            return 1
+        path = "/local/domain/1/data/vchan"
+        server = subprocess.Popen(["sh", "-c", f"(echo from-dom1; sleep 2) | {VCHAN} -m server 0 {path} -"],
+                                  env=xensim.run_env(d, 1, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        time.sleep(0.5)
+        client = subprocess.run(["sh", "-c", f"(echo from-dom0; sleep 1) | {VCHAN} -m client 1 {path} -"],
+                                env=xensim.run_env(d, 0, out), capture_output=True, text=True, timeout=20)
+        sout, serr = server.communicate(timeout=20)
+        ok = client.returncode == 0 and "from-dom1" in client.stdout and "from-dom0" in sout
+        fails += not ok
+        print(f"{'ok' if ok else 'not ok'} - Debian's vchan-socket-proxy: dom1 server and dom0 client exchange data")
+        if not ok:
+            print(f"#   client rc={client.returncode} out={client.stdout!r} err={client.stderr.strip()[-200:]!r}")
+            print(f"#   server out={sout!r} err={serr.strip()[-200:]!r}")
+        time.sleep(0.1)
+        b = xensim.Broker(d)
+        s = b.stats()
+        b.close()
+        ok = s["live_maps"] == 0 and s["pins"] == 0 and s["shares"] == 0 and s["ports"] == 0
+        fails += not ok
+        print(f"{'ok' if ok else 'not ok'} - after vchan both sides exited, the broker holds nothing "
+              f"(maps={s['live_maps']} pins={s['pins']} shares={s['shares']} ports={s['ports']})")
+    except subprocess.TimeoutExpired:
+        print("not ok - vchan exchange timed out")
+        fails += 1
+    finally:
+        xensim.stop(d)
+        shutil.rmtree(d, ignore_errors=True)
+    return fails
 
 
 def main(out):
@@ -62,6 +110,7 @@ def main(out):
     finally:
         xensim.stop(d)
         shutil.rmtree(d, ignore_errors=True)
+    fails += vchan_exchange(out)
     return 1 if fails else 0
 
 
