@@ -420,6 +420,8 @@ def main():
             prepare_seeds(c, corpus)
             c.save_state()
         t, m = c.cfg["target"], c.cfg["mutant"]
+        if (fc.CORPORA / f"{t}.dict").exists():
+            fc.check_dict(fc.CORPORA / f"{t}.dict")
         need = [fc.binary("libfuzzer", t, m)]
         if c.cfg["engine"] == "afl":
             fc.require_tool("afl-fuzz", "afl++")
