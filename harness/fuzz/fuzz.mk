@@ -102,7 +102,7 @@ FUZZ_BINS_M0 := $(foreach e,$(FUZZ_ENGINES),$(foreach t,$(FUZZ_TARGETS),$(FUZZ_O
 ## coverage: llvm-cov report of the fuzz targets over their corpora (build/fuzz/coverage/)
 ## fuzz-seeds: regenerate corpora/fuzz/<target>/ from corpora/scenarios/*.scn
 .PHONY: fuzz-list-targets fuzz-manifest fuzz fuzz-build killmatrix coverage fuzz-seeds bench bench-fuzz \
-        test-fuzz-smoke test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
+        test-fuzz-smoke test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
 fuzz-build: $(FUZZ_BINS_M0)
 
 fuzz:
@@ -128,7 +128,7 @@ bench-fuzz:
 	@$(PYTHON) scripts/fuzz_bench.py
 
 # --- tests ---
-TESTS += test-fuzz-smoke test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
+TESTS += test-fuzz-smoke test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
 test-fuzz-smoke:
 	@$(PYTHON) $(FUZZ_DIR)/tests/smoke.py
 test-killmatrix-short:
@@ -137,6 +137,8 @@ test-oss-fuzz-build:
 	@bash $(FUZZ_DIR)/tests/oss_fuzz_build.sh
 test-fuzz-bad-corpus:
 	@$(PYTHON) $(FUZZ_DIR)/tests/bad_corpus.py
+test-fuzz-campaign:
+	@$(PYTHON) $(FUZZ_DIR)/tests/campaign.py
 
 fuzz-list-targets:
 	@echo $(FUZZ_TARGETS)

@@ -225,9 +225,10 @@ def classify(output):
         frames = [f for f in frames if not f.startswith(("__", "fuzzer"))][:3]
         kind = m.group(2).split()[0] if m.group(1) == "runtime error" else m.group(2)
         return f"inv4-sanitizer-{kind}", short_hash(" ".join(frames)) + ":" + ",".join(frames), m.group(0)
-    m = re.search(r"^([a-z_]+_fuzz): ([^\n]*)$", output, re.M)
-    if m:
-        return "roundtrip", short_hash(m.group(2)), m.group(0)
+    m = re.search(r"^([a-z_]*fuzz[a-z_]*): ([^\n]*)$", output, re.M)
+    if m:  # a target's own check (round trip, resources held after the clients left)
+        what = re.sub(r"\d+", "N", m.group(2))
+        return f"check-{m.group(1)}", short_hash(what), m.group(0)
     m = re.search(r"deadly signal|SEGV|(?<!-)timeout|Aborted", output)
     if m:
         frames = [f for f in re.findall(r"#\d+ 0x[0-9a-f]+ in (\w+)", output)
