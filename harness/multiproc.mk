@@ -115,3 +115,9 @@ sim-scenarios: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --scenarios
 test-sim-scenarios: sim-scenarios
 TESTS += test-sim-scenarios
+
+## test-multiproc-cli: bad arguments and files to broker, xensim, target and peer: one-line errors, non-zero exits
+.PHONY: test-multiproc-cli
+test-multiproc-cli: multiproc $(MP_OUT)/gntfuzz-target-m0 peer
+	@$(PYTHON) $(MP_DIR)/tests/run_cli.py $(BUILD)
+TESTS += test-multiproc-cli
