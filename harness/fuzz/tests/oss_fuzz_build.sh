@@ -34,4 +34,21 @@ for t in $targets; do
 	tap $(( rc != 0 || $? != 0 )) "$t: the OSS-Fuzz binary runs 500 inputs from its seed corpus"
 	[ $rc = 0 ] || echo "$out" | tail -3
 done
+
+# The same script with OSS-Fuzz's AFL++ settings: afl-clang-fast and its libFuzzer-compatible driver.
+if command -v afl-clang-fast >/dev/null && [ -f /usr/lib/afl/libAFLDriver.a ]; then
+	export CC=afl-clang-fast CXX=afl-clang-fast++ OUT="$tmp/out-afl" WORK="$tmp/work-afl" AFL_QUIET=1
+	export CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only" CXXFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only"
+	export LIB_FUZZING_ENGINE=/usr/lib/afl/libAFLDriver.a
+	mkdir -p "$OUT" "$WORK"
+	bash harness/fuzz/oss-fuzz/build.sh > "$tmp/build-afl.log" 2>&1
+	rc=$?
+	tap $rc "build.sh with AFL++ (CC=afl-clang-fast, LIB_FUZZING_ENGINE=libAFLDriver.a)"
+	[ $rc = 0 ] || tail -5 "$tmp/build-afl.log"
+	seed=$(ls "$tmp/seeds-world"/* 2>/dev/null | head -1)
+	if [ -n "$seed" ] && [ -x "$OUT/world" ]; then
+		"$OUT/world" "$seed" > "$tmp/afl-run.log" 2>&1
+		tap $? "the AFL++ world binary runs a seed outside afl-fuzz"
+	fi
+fi
 [ $fails = 0 ]
