@@ -119,6 +119,9 @@ def start(d, domains, with_xenstored=True, mp=None):
     CHILDREN.setdefault(d, []).append(p)
     wait_for(os.path.join(d, "broker.sock"), p, "the broker")
     xs = xenstored_bin(mp) if with_xenstored else None
+    if with_xenstored and not xs:
+        print("xensim: note: build/xenstored/gntfuzz-xenstored is not built (make xenstored); "
+              "no xenstore in this simulator", file=sys.stderr)
     if xs:
         log = open(os.path.join(d, "xenstored.log"), "ab")
         q = subprocess.Popen([xs, "--dir", d, "--domains", domains], stdout=log, stderr=log,
