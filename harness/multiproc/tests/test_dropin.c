@@ -124,7 +124,7 @@ static struct mp_stats stats(void)
 /* Wait until the broker has released everything but `maps` maps (it sees deaths asynchronously). */
 static int settles_to(uint32_t maps, uint32_t pins)
 {
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 600; i++) { /* up to 3 s: the machine may be loaded */
 		struct mp_stats s = stats();
 		if (s.live_maps == maps && s.pins == pins)
 			return 1;
@@ -136,7 +136,7 @@ static int settles_to(uint32_t maps, uint32_t pins)
 /* The broker notices a closed connection asynchronously: wait for the port count. */
 static int ports_settle_to(uint32_t ports)
 {
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 600; i++) { /* up to 3 s: the machine may be loaded */
 		if (stats().ports == ports)
 			return 1;
 		usleep(5000);
