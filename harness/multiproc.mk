@@ -62,6 +62,7 @@ $(MP_BENCH): $(MP_DIR)/bench_sim.c $(MP_DIR)/proto.h
 	@mkdir -p $(MP_OUT)
 	$(CC) $(MP_CFLAGS) $< -lxengnttab -lxenevtchn -o $@
 
+BENCHES += bench-sim
 ## bench-sim: grant map+unmap/s through the drop-in vs raw memfd mmap+munmap (ratio), event notify round trips/s
 bench-sim: multiproc $(MP_BENCH)
 	@$(PYTHON) $(MP_DIR)/xensim.py bench --out $(MP_OUT) -- $(MP_BENCH)
