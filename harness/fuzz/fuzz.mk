@@ -60,7 +60,7 @@ $(eval $(call fuzz_target,scenario,$(FUZZ_SCN_SRCS),n,harness/world/scenario_tex
 $(eval $(call fuzz_target,xenstored,$(filter-out %_main.c,$(sort $(wildcard harness/xenstored/xs_*.c))),n,\
   harness/xenstored/xs_server.c))
 $(eval $(call fuzz_target,broker,$(sort $(wildcard harness/multiproc/broker_*.c)),n,\
-  harness/multiproc/broker_core.c,harness/multiproc/tests/fuzz_broker.c))
+  harness/multiproc/tests/fuzz_broker.c,harness/multiproc/tests/fuzz_broker.c))
 
 # Mutant ids per target: grants-linking targets get every mutant, the others only m0.
 fuzz_mutants = 0 $(if $(filter y,$(FUZZ_GRANTS_$(1))),$(MUTANT_IDS))
