@@ -24,8 +24,12 @@ MARK = re.compile(r"=== GNTFUZZ \[[\d.]+\] (\S+)(?: (.*))?$")
 STAMP = re.compile(r"^\[\s*([\d.]+)\] ")
 GUEST = re.compile(r"\(d(\d+)\) (.*)$")
 FORGED = ("forged-done", "forged-ro", "storm")  # the stand-in peer's forged strategies
-# mutants expected to be caught by a forged "done" (others may or may not be, and are reported)
-CAUGHT_BY_FORGED = {"msa02"}
+# the stand-in strategies that must catch each mutant (other mutants and strategies: reported only)
+# and whether the outside oracle must see it too: ro_reading's bad end clears the whole flags word,
+# Xen's GTF_reading included, so the entry no longer shows the map (Xen still holds it): only
+# the peer can tell.
+EXPECT_CAUGHT = {"msa02": (FORGED, True), "cve23041": (FORGED, True), "ro_reading": (("forged-ro",), False)}
+CAUGHT_BY_FORGED = {"msa02"}  # for peer/'s strategies on the wl-* targets
 
 
 def kv(text):
@@ -197,7 +201,9 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
                 report.append(f"      {x}")
             if must_hold:
                 checks.append((leaks == 0 and viol == 0, f"{label}/{s}: holds (peer leaks={leaks}, oracle violations={viol})"))
-            elif mut in CAUGHT_BY_FORGED:
+            elif label.startswith("wl-") and mut not in CAUGHT_BY_FORGED:
+                pass
+            elif label.startswith("wl-") or mut in EXPECT_CAUGHT:
                 if label.startswith("wl-"):
                     # gntfuzz-peer holds its maps only tens of ms here, so the sampling oracle is
                     # judged over all sessions below, the peer on forged-done itself
@@ -206,10 +212,12 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
                         checks.append((leaks > 0 and st["verdict"].get("result") == "caught",
                                        f"{label}/{s}: MSA02 caught through the workload frontend "
                                        f"(peer observations: {leaks})"))
-                elif s in FORGED:
-                    checks.append((caught, f"{label}/{s}: MSA02 caught (peer read reused memory: {leaks}, "
-                                           f"oracle violations: {viol})"))
-                else:
+                elif s in EXPECT_CAUGHT[mut][0]:
+                    seen = caught if EXPECT_CAUGHT[mut][1] else leaks > 0
+                    caught_any |= seen
+                    checks.append((seen, f"{label}/{s}: {mut} caught (peer read reused memory: {leaks}, "
+                                         f"oracle violations: {viol})"))
+                elif s == "honest":
                     checks.append((leaks == 0 and viol == 0, f"{label}/{s}: clean when the peer is honest"))
         if label.startswith("wl-") and mut in CAUGHT_BY_FORGED:
             checks.append((wl_oracle_total > 0, f"{label}: the outside oracle saw the reuse independently "
@@ -220,7 +228,7 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
             if mut == "fixed":
                 busy = int(tg["totals"].get("busy", "0"))
                 checks.append((busy > 0, f"{label}: the fix engaged (unshare answered BUSY {busy} times)"))
-        report.append(f"  => {label}: " + ("MSA02 REPRODUCED (caught)" if caught_any else
+        report.append(f"  => {label}: " + (f"{'MSA02 REPRODUCED' if mut == 'msa02' else mut} (caught)" if caught_any else
                                              "INCOMPLETE" if incomplete or "RESULT: DONE" not in res else "holds"))
     return checks, report
 
