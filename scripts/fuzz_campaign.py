@@ -183,6 +183,18 @@ class Campaign:
         self.procs = []
 
 
+def engine_error(c):
+    """The engine's own complaint, from its log, on one line."""
+    logs = sorted(c.dir.glob("afl-*.log")) + sorted(c.dir.glob("libfuzzer.log"))
+    for log in logs:
+        lines = [re.sub(r"\x1b\[[0-9;]*m", "", l).strip() for l in log.read_text(errors="replace").splitlines()]
+        bad = [l for l in lines if "PROGRAM ABORT" in l or l.startswith(("[-]", "ERROR", "INFO: fuzz"))
+               or "rror" in l]
+        if bad:
+            return f"{bad[-1]} (log {log.relative_to(fc.ROOT)})"
+    return f"see the logs in {c.dir.relative_to(fc.ROOT)}"
+
+
 def to_int(v):
     try:
         return int(float(v))
@@ -258,7 +270,11 @@ def run(c, total):
             elif now - last_print >= 10:
                 print(line, flush=True)
                 last_print = now
-            if all(p.poll() is not None for p in c.procs) or elapsed > total + 15:
+            if all(p.poll() is not None for p in c.procs):
+                if not st and any(p.returncode for p in c.procs):
+                    raise fc.FuzzError(f"the fuzzer stopped at start: {engine_error(c)}")
+                break
+            if elapsed > total + 15:
                 break
     finally:
         c.stop_all()
