@@ -96,7 +96,7 @@ $(foreach e,$(FUZZ_ENGINES),$(foreach t,$(FUZZ_TARGETS),$(foreach m,$(call fuzz_
 FUZZ_BINS_M0 := $(foreach e,$(FUZZ_ENGINES),$(foreach t,$(FUZZ_TARGETS),$(FUZZ_OUT)/$(e)/$(t)-m0))
 
 # --- user-facing targets ---
-## fuzz: fuzzing campaign on the embedded simulator (FUZZ_ARGS="--target world --engine afl --time 300 --jobs 2 --mutant 0 --resume")
+## fuzz: fuzzing campaign on the embedded simulator, AFL++ on all cores for 3 min by default (FUZZ_ARGS="--target world --engine afl|libfuzzer --time S --jobs N --mutant ID | --resume [DIR]")
 ## fuzz-build: build every fuzz target in every engine flavour (real library)
 ## killmatrix: fuzz every mutant from an empty corpus per engine; fails if one survives or the real library is flagged
 ## coverage: llvm-cov report of the fuzz targets over their corpora (build/fuzz/coverage/)
@@ -128,6 +128,11 @@ bench-fuzz:
 	@$(PYTHON) scripts/fuzz_bench.py
 
 # --- tests ---
+## test-fuzz-smoke: every fuzz target a few thousand executions over its corpus on libFuzzer and AFL++, plus its coverage build
+## test-fuzz-campaign: make fuzz end to end: MSA02 found, grouped, minimized, replayable; an interrupted campaign resumes clean
+## test-killmatrix-short: MSA02 and XSA-396 found from an empty corpus by both engines; the real library fuzzed clean
+## test-oss-fuzz-build: oss-fuzz/build.sh run with OSS-Fuzz's variables (libFuzzer ASan, AFL++), binaries run on seeds
+## test-fuzz-bad-corpus: bad seed directories and files get one clear error line from the drivers
 TESTS += test-fuzz-smoke test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
 test-fuzz-smoke:
 	@$(PYTHON) $(FUZZ_DIR)/tests/smoke.py
