@@ -24,13 +24,17 @@ up() { cut -d' ' -f1 /proc/uptime; }
 mark() { echo "=== GNTFUZZ [$(up)] $*"; }
 key() { xenstore-read "/local/domain/$1/data/gntfuzz/$2" 2>/dev/null; }
 
-wait_key() { # domid key value seconds
-	i=0
+wait_key() { # domid key value seconds (wall clock: under TCG each xenstore-read costs time too)
+	end=$(($(date +%s) + $4))
 	while [ "$(key "$1" "$2")" != "$3" ]; do
-		i=$((i + 1)); [ $i -gt $(($4 * 10)) ] && return 1
+		[ "$(date +%s)" -ge $end ] && return 1
 		sleep 0.1
 	done
 	return 0
+}
+
+dead() { # domid: shut down or crashed (xl list state column has s or c)
+	xl list "$1" 2>/dev/null | awk 'NR==2 {exit !($5 ~ /[sc]/)}'
 }
 
 failed=0
@@ -58,7 +62,19 @@ for label in $TARGETS; do
 	[ -n "$domid" ] || { mark "target-error $label no-domain"; failed=1; continue; }
 	mark "target-domid $label $domid"
 	xl unpause "$domid" 2>/dev/null
-	if ! wait_key "$domid" state idle 90; then
+	# A domU that died while booting gets one more try (seen here: a Linux PVH domU triple
+	# faulting in early boot under nested TCG, about one run in five).
+	if dead "$domid" || ! wait_key "$domid" state idle 90; then
+		mark "target-retry $label (domain $domid died or never published)"
+		xl destroy "$domid" 2>/dev/null
+		if xl create -p "$CFG/$label.cfg" >/tmp/xl-create.log 2>&1 && domid=$(xl domid "$name"); then
+			mark "target-domid $label $domid"
+			xl unpause "$domid"
+		else
+			cat /tmp/xl-create.log
+		fi
+	fi
+	if ! wait_key "$domid" state idle 180; then
 		mark "target-error $label never-published"; failed=1
 	elif [ "${label#wl-}" != "$label" ]; then
 		mark "target-ready $label"

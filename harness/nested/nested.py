@@ -70,6 +70,8 @@ def marker(run, domids, cur, what, rest, t):
     elif what == "target-domid":
         domids[rest[1]] = rest[0]
         run.targets[rest[0]]["domid"] = rest[1]
+    elif what == "target-retry":
+        run.targets[rest[0]]["errors"].append("retried: " + " ".join(rest[1:]))
     elif what == "target-error":
         run.targets[rest[0]]["errors"].append(" ".join(rest[1:]))
     elif what == "strategy-start":
@@ -176,6 +178,8 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
             checks.append((len(sg_ok) >= 10 and not sg_bad,
                            f"{label}: self-grant check on real Xen ({len(sg_ok)} ok, {len(sg_bad)} not ok)"))
         report.append(f"target {label} (domid {tg.get('domid', '?')}, code: {mut}): {res or 'no result line'}")
+        for e in tg["errors"]:
+            report.append(f"  note: {e}")
         caught_any, incomplete = False, False
         wl_oracle_total = 0
         for s in (wl_strategies if label.startswith("wl-") else strategies):
