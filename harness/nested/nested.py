@@ -193,7 +193,9 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
                 continue
             leaks, viol = len(st["leaks"]), len(st["violations"])
             caught = leaks > 0 and viol > 0
-            if label.startswith("wl-") and (st["rc"] == 3) != (st["verdict"].get("result") == "caught"):
+            # (a verdict line cut by interleaved serial output has no result field: rc alone then)
+            result = st["verdict"].get("result")
+            if label.startswith("wl-") and result in ("caught", "held") and (st["rc"] == 3) != (result == "caught"):
                 checks.append((False, f"{label}/{s}: peer exit code agrees with its verdict line"))
             caught_any |= caught
             secs = (st["t1"] - st["t0"]) if st["t0"] is not None and st["t1"] is not None else None
@@ -213,7 +215,7 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
                     # judged over all sessions below, the peer on forged-done itself
                     wl_oracle_total += viol
                     if s == "forged-done":
-                        checks.append((leaks > 0 and st["verdict"].get("result") == "caught",
+                        checks.append((leaks > 0 and st["rc"] == 3,
                                        f"{label}/{s}: MSA02 caught through the workload frontend "
                                        f"(peer observations: {leaks})"))
                 elif s in EXPECT_CAUGHT[mut][0]:

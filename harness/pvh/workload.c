@@ -44,8 +44,12 @@ static int o_xs_read(void *ctx, const char *path, char *buf, unsigned size)
 	memcpy(buf, tmp, (size_t)n + 1);
 	return 0;
 }
+static unsigned log_budget; /* the serial line is shared with dom0: a hostile flood must not drown it */
 static void o_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
 {
+	if (!log_budget)
+		return;
+	log_budget--;
 	con_puts("pvh: fe: ");
 	con_puts(msg);
 	con_kv("a", a);
@@ -127,6 +131,7 @@ static int session(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned 
 	str_append(be_state_path, sizeof(be_state_path), be_path);
 	str_append(be_state_path, sizeof(be_state_path), "/state");
 	str_append_u(stop, sizeof(stop), k);
+	log_budget = 4;
 	if (fe_init(&fe, &ops, lib, backend, "device/wl/0", be_path) != FE_OK || fe_connect(&fe) != FE_OK) {
 		con_puts("pvh: workload frontend could not connect\n");
 		return -1;
