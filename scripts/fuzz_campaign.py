@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -47,6 +48,7 @@ class Campaign:
         self.lock = threading.Lock()
         self.stopping = False
         self.window = []
+        self.statsd = {}             # AFL++ instance -> (UDP socket, latest gauges)
 
     # --- persistent state: everything lands on disk the moment it is known ---
     def save_state(self):
@@ -91,8 +93,16 @@ class Campaign:
             if (jobs == 1 and i == 0) or i == 1:  # one instance drives the CmpLog twin
                 cmd += ["-c", fc.binary("cmplog", t, m)]
             cmd += ["--", fc.binary("afl", t, m)]
+            # Live figures: AFL++ rewrites fuzzer_stats only once a minute without a terminal, but
+            # sends StatsD gauges every second; each instance gets its own UDP port.
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(("127.0.0.1", 0))
+            sock.setblocking(False)
+            self.statsd[name] = (sock, {})
+            inst_env = dict(env, AFL_STATSD="1", AFL_STATSD_HOST="127.0.0.1",
+                            AFL_STATSD_PORT=str(sock.getsockname()[1]))
             log = open(self.dir / f"afl-{name}.log", "ab")
-            self.procs.append(fc.spawn(cmd, env=env, stdout=log, stderr=subprocess.STDOUT))
+            self.procs.append(fc.spawn(cmd, env=inst_env, stdout=log, stderr=subprocess.STDOUT))
 
     def start_libfuzzer(self, remaining):
         t, m, jobs = self.cfg["target"], self.cfg["mutant"], self.cfg["jobs"]
@@ -129,12 +139,22 @@ class Campaign:
         if self.cfg["engine"] == "libfuzzer":
             with self.lock:
                 return dict(self.lf_stats)
+        for sock, latest in self.statsd.values():
+            while True:
+                try:
+                    msg = sock.recv(65536).decode(errors="replace")
+                except OSError:
+                    break
+                for m in re.finditer(r"fuzzing\.(\w+):([0-9.]+)\|g", msg):
+                    latest[m.group(1)] = m.group(2)
         execs = cov = corpus = 0
-        for st in (self.dir / "afl").glob("*/fuzzer_stats"):
+        for st in (self.dir / "afl").glob("*/fuzzer_stats"):  # the file wins when it is newer
             kv = parse_afl_stats(st)
-            execs += to_int(kv.get("execs_done"))
-            cov = max(cov, to_int(kv.get("edges_found")))
-            corpus = max(corpus, to_int(kv.get("corpus_count")))
+            live = self.statsd.get(st.parent.name, (None, {}))[1]
+            pick = kv if to_int(kv.get("execs_done")) >= to_int(live.get("execs_done")) else live
+            execs += to_int(pick.get("execs_done"))
+            cov = max(cov, to_int(pick.get("edges_found")))
+            corpus = max(corpus, to_int(pick.get("corpus_count")))
         return {"execs": execs, "cov": cov, "corpus": corpus} if execs else {}
 
     def rate(self, st, now):
