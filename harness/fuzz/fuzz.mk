@@ -102,7 +102,7 @@ FUZZ_BINS_M0 := $(foreach e,$(FUZZ_ENGINES),$(foreach t,$(FUZZ_TARGETS),$(FUZZ_O
 ## coverage: llvm-cov report of the fuzz targets over their corpora (build/fuzz/coverage/)
 ## fuzz-seeds: regenerate corpora/fuzz/<target>/ from corpora/scenarios/*.scn
 .PHONY: fuzz-list-targets fuzz-manifest fuzz fuzz-build killmatrix coverage fuzz-seeds bench bench-fuzz \
-        test-fuzz-smoke test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
+        test-fuzz-smoke test-fuzz-triage test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
 fuzz-build: $(FUZZ_BINS_M0)
 
 fuzz:
@@ -129,11 +129,12 @@ bench-fuzz:
 
 # --- tests ---
 ## test-fuzz-smoke: every fuzz target a few thousand executions over its corpus on libFuzzer and AFL++, plus its coverage build
+## test-fuzz-triage: findings grouping on real world reports: noise groups together, other stories and clean runs do not
 ## test-fuzz-campaign: make fuzz end to end: MSA02 found, grouped, minimized, replayable; an interrupted campaign resumes clean
 ## test-killmatrix-short: MSA02 and XSA-396 found from an empty corpus by both engines; the real library fuzzed clean
 ## test-oss-fuzz-build: oss-fuzz/build.sh run with OSS-Fuzz's variables (libFuzzer ASan, AFL++), binaries run on seeds
 ## test-fuzz-bad-corpus: bad seed directories and files get one clear error line from the drivers
-TESTS += test-fuzz-smoke test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
+TESTS += test-fuzz-smoke test-fuzz-triage test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
 test-fuzz-smoke:
 	@$(PYTHON) $(FUZZ_DIR)/tests/smoke.py
 test-killmatrix-short:
@@ -144,6 +145,8 @@ test-fuzz-bad-corpus:
 	@$(PYTHON) $(FUZZ_DIR)/tests/bad_corpus.py
 test-fuzz-campaign:
 	@$(PYTHON) $(FUZZ_DIR)/tests/campaign.py
+test-fuzz-triage:
+	@$(PYTHON) $(FUZZ_DIR)/tests/triage.py
 
 fuzz-list-targets:
 	@echo $(FUZZ_TARGETS)
