@@ -51,6 +51,7 @@ def afl_rate(target, seeds, secs, tmp):
     r = subprocess.run(["afl-fuzz", "-i", str(seeds), "-o", str(out), "-V", str(secs), "--",
                         str(fc.binary("afl", target))], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, errors="replace", timeout=secs + 60, env={**os.environ, **fc.AFL_ENV})
+    fc.kill_orphans()
     kv = {}
     stats = out / "default" / "fuzzer_stats"
     if stats.exists():
@@ -70,6 +71,7 @@ def main():
     a = ap.parse_args()
     engines = [e for e in a.engines.split(",") if e]
     results = {}
+    fc.become_subreaper()
     try:
         targets = fc.fuzz_targets()
         if not targets:

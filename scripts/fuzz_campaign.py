@@ -12,6 +12,7 @@ Exit status: 0 when the campaign ran (findings in a mutant are expected), 1 when
 (mutant 0) had findings, 2 on a usage or environment error.
 """
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -86,6 +87,7 @@ class Campaign:
         dict_file = fc.CORPORA / f"{t}.dict"
         for i in range(jobs):
             name = "main" if i == 0 else f"s{i}"
+            wait_unlocked(out / name)
             # No -V: a resumed AFL++ counts its earlier run time against it; the driver keeps the clock.
             cmd = ["afl-fuzz", "-M" if i == 0 else "-S", name, "-i", self.dir / "seeds", "-o", out]
             if dict_file.exists():
@@ -201,6 +203,28 @@ class Campaign:
         for p in self.procs:
             fc.stop(p)
         self.procs = []
+        fc.kill_orphans()  # targets AFL++ left behind (see fc.become_subreaper)
+
+
+def wait_unlocked(inst_dir, timeout=15.0):
+    """AFL++ flock()s each instance directory, and a target it forked may hold the lock for a
+    moment after afl-fuzz itself has gone (a resume right after a stop): wait for it."""
+    if not inst_dir.is_dir():
+        return
+    fd = os.open(inst_dir, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise fc.FuzzError(f"{inst_dir} is in use by another afl-fuzz (or its target)")
+                time.sleep(0.2)
+    finally:
+        os.close(fd)
 
 
 def engine_error(c):
@@ -423,7 +447,7 @@ def main():
     argv = sys.argv[1:]
     try:
         if a.resume:
-            cdir = latest_campaign() if a.resume == "latest" else Path(a.resume)
+            cdir = latest_campaign() if a.resume == "latest" else Path(a.resume).resolve()
             if not (cdir / "campaign.json").exists():
                 raise fc.FuzzError(f"--resume: {cdir} is not a campaign directory")
             c = Campaign(cdir, {})
@@ -465,6 +489,8 @@ def main():
         fc.build(need)
     except fc.FuzzError as e:
         fc.die(PROG, e)
+
+    fc.become_subreaper()
 
     def on_signal(signum, frame):
         c.stopping = True

@@ -77,6 +77,7 @@ def run_afl(target, mutant, budget, rundir):
             pass
         fc.stop(p)
     wall = time.monotonic() - t0
+    fc.kill_orphans()  # a SIGSTOPped CmpLog target outlives afl-fuzz otherwise
     crashes = sorted((out / "default" / "crashes").glob("id:*"))
     stats = {}
     try:
@@ -142,6 +143,7 @@ def main():
         fc.die(PROG, e)
 
     results, failed = [], 0
+    fc.become_subreaper()
     try:
         for e in engines:
             spent = 0.0

@@ -58,6 +58,38 @@ def spawn(cmd, env=None, stdout=None, stderr=None, cwd=None):
                             stdin=subprocess.DEVNULL, cwd=cwd, preexec_fn=_die_with_parent)
 
 
+def become_subreaper():
+    """Orphans of our children become ours, not init's. AFL++ puts each target in its own
+    session, and a CmpLog target left SIGSTOPped by a dying afl-fuzz would otherwise live on
+    (holding the instance's lock); as our children we can find and end them (kill_orphans)."""
+    global _libc
+    try:
+        _libc = _libc or ctypes.CDLL(None, use_errno=True)
+        _libc.prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def kill_orphans(keep=()):
+    """SIGKILL and reap every child of ours that is not a process we still run (`keep`: pids)."""
+    me = str(os.getpid())
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in keep:
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] != me:  # ppid
+            continue
+        try:
+            os.kill(int(entry), signal.SIGKILL)
+            os.waitpid(int(entry), 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
 def stop(proc, grace=3.0):
     """Stop a child started by spawn() and its process group (engines fork workers)."""
     if proc.poll() is None:

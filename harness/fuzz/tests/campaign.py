@@ -82,7 +82,7 @@ def main():
         rep = json.loads((d / "report.json").read_text())
         check(r.returncode == 0 and rep["summary"]["elapsed_s"] >= 9.5 and rep["summary"]["findings"] == 0,
               f"--resume finishes the budget on the real library with zero findings "
-              f"({rep['summary']['elapsed_s']}s, {rep['summary']['execs']} execs)", r.stdout[-300:])
+              f"({rep['summary']['elapsed_s']}s, {rep['summary']['execs']} execs)", f"rc={r.returncode} " + r.stdout[-600:])
     return 1 if failed else 0
 
 

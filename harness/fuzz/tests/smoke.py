@@ -50,6 +50,7 @@ def afl(target, seeds, tmp):
     cmd += ["--", str(fc.binary("afl", target))]
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                        timeout=120, env={**os.environ, **fc.AFL_ENV})
+    fc.kill_orphans()  # a SIGSTOPped CmpLog target outlives afl-fuzz otherwise
     stats = out / "default" / "fuzzer_stats"
     kv = {}
     if stats.exists():
@@ -84,6 +85,7 @@ def main():
     except fc.FuzzError as e:
         print(f"not ok - build: {e}")
         return 1
+    fc.become_subreaper()
     with tempfile.TemporaryDirectory(prefix="fuzz-smoke-") as t:
         tmp = Path(t)
         for target in targets:
