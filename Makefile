@@ -23,6 +23,9 @@ TESTS :=        # test targets run by `make test`, appended to by the fragments
 ## mutants: list the build-time mutants of grants/, one line each
 ## clean: remove build/
 
+# The user-facing jobs install what they need first, as `make test` does.
+fuzz killmatrix coverage reproduce sim-attack nested-xen real-xen bench: deps
+
 .PHONY: help deps test list-tests mutants clean
 help:
 	@grep -h '^## [a-z-]*:' $(MAKEFILE_LIST) | sed 's/^## \([^:]*\): */\1\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
