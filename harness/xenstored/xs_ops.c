@@ -348,14 +348,20 @@ static int domid_arg(struct req *r, unsigned i, unsigned *domid)
 	return 0;
 }
 
+/* Domain-management requests are dom0's; their first argument names the domain. */
+static int priv_domid_arg(struct req *r, unsigned *domid)
+{
+	if (r->c->domid != 0)
+		return EACCES;
+	return domid_arg(r, 0, domid);
+}
+
 static int op_introduce(struct req *r)
 {
 	unsigned domid;
 	int rc;
 
-	if (r->c->domid != 0)
-		return EACCES;
-	if ((rc = domid_arg(r, 0, &domid)))
+	if ((rc = priv_domid_arg(r, &domid)))
 		return rc;
 	if (!arg(r, 1, NULL) || !arg(r, 2, NULL) || domid == 0 || domid >= DOMID_FIRST_RESERVED)
 		return EINVAL;
@@ -374,9 +380,7 @@ static int op_release(struct req *r)
 	unsigned domid, i;
 	int rc;
 
-	if (r->c->domid != 0)
-		return EACCES;
-	if ((rc = domid_arg(r, 0, &domid)))
+	if ((rc = priv_domid_arg(r, &domid)))
 		return rc;
 	if (domid == 0)
 		return EINVAL;
@@ -424,9 +428,7 @@ static int op_resume(struct req *r)
 	unsigned domid;
 	int rc;
 
-	if (r->c->domid != 0)
-		return EACCES;
-	if ((rc = domid_arg(r, 0, &domid)))
+	if ((rc = priv_domid_arg(r, &domid)))
 		return rc;
 	if (!r->srv->introduced[domid])
 		return ENOENT;
@@ -439,9 +441,7 @@ static int op_set_target(struct req *r)
 	unsigned domid, tdomid;
 	int rc;
 
-	if (r->c->domid != 0)
-		return EACCES;
-	if ((rc = domid_arg(r, 0, &domid)) || (rc = domid_arg(r, 1, &tdomid)))
+	if ((rc = priv_domid_arg(r, &domid)) || (rc = domid_arg(r, 1, &tdomid)))
 		return rc;
 	if (domid == 0 || domid >= DOMID_FIRST_RESERVED || tdomid >= DOMID_FIRST_RESERVED)
 		return EINVAL;
