@@ -32,20 +32,18 @@ static int nseen;
 
 /* Build a request of NUL-separated parts: "a\0b\0" from ("a", "b"); `raw_tail` (may be NULL)
  * is appended without a NUL, as XS_WRITE's value is. */
-static size_t build(uint8_t *buf, uint32_t type, uint32_t tx, const char *raw_tail, int nparts, ...)
+static size_t vbuild(uint8_t *buf, uint32_t type, uint32_t tx, const char *raw_tail, int nparts,
+		     va_list ap)
 {
 	struct xsd_sockmsg h = { .type = type, .req_id = 7, .tx_id = tx };
 	size_t off = sizeof(h);
-	va_list ap;
 	int i;
 
-	va_start(ap, nparts);
 	for (i = 0; i < nparts; i++) {
 		const char *s = va_arg(ap, const char *);
 		memcpy(buf + off, s, strlen(s) + 1);
 		off += strlen(s) + 1;
 	}
-	va_end(ap);
 	if (raw_tail) {
 		memcpy(buf + off, raw_tail, strlen(raw_tail));
 		off += strlen(raw_tail);
@@ -53,6 +51,17 @@ static size_t build(uint8_t *buf, uint32_t type, uint32_t tx, const char *raw_ta
 	h.len = (uint32_t)(off - sizeof(h));
 	memcpy(buf, &h, sizeof(h));
 	return off;
+}
+
+static size_t build(uint8_t *buf, uint32_t type, uint32_t tx, const char *raw_tail, int nparts, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, nparts);
+	n = vbuild(buf, type, tx, raw_tail, nparts, ap);
+	va_end(ap);
+	return n;
 }
 
 /* Pop the next queued message of a connection; 0 if none. */
@@ -90,24 +99,12 @@ static struct msg *rq(int conn, uint32_t type, uint32_t tx, const char *tail, in
 {
 	static struct msg m;
 	uint8_t buf[XENSTORE_PAYLOAD_MAX + 64];
-	struct xsd_sockmsg h = { .type = type, .req_id = 7, .tx_id = tx };
-	size_t off = sizeof(h);
 	va_list ap;
-	int i;
+	size_t off;
 
 	va_start(ap, nparts);
-	for (i = 0; i < nparts; i++) {
-		const char *s = va_arg(ap, const char *);
-		memcpy(buf + off, s, strlen(s) + 1);
-		off += strlen(s) + 1;
-	}
+	off = vbuild(buf, type, tx, tail, nparts, ap);
 	va_end(ap);
-	if (tail) {
-		memcpy(buf + off, tail, strlen(tail));
-		off += strlen(tail);
-	}
-	h.len = (uint32_t)(off - sizeof(h));
-	memcpy(buf, &h, sizeof(h));
 	xs_handle_bytes(srv, conn, buf, off);
 	memset(&m, 0, sizeof(m));
 	while (pop(conn, &m)) {
