@@ -238,30 +238,50 @@ void *xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count, uin
 	return map_many(xgt, count, NULL, domid, refs, prot, 0, 0, 0);
 }
 
-void *xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot,
-				     uint32_t notify_offset, evtchn_port_t notify_port)
+/* The broker's notify flags for an unmap notification; -1 (EINVAL) for an offset off the page.
+ * (uint32_t)-1 and (evtchn_port_t)-1 mean "no byte" and "no event", as in libxengnttab. */
+static int notify_flags(uint32_t notify_offset, evtchn_port_t notify_port, uint32_t *flags)
 {
-	uint32_t f = 0;
+	*flags = 0;
 	if (notify_offset != (uint32_t)-1) {
 		if (notify_offset >= MP_PAGE) {
 			errno = EINVAL;
-			return NULL;
+			return -1;
 		}
-		f |= MP_MAP_NOTIFY_BYTE;
+		*flags |= MP_MAP_NOTIFY_BYTE;
 	}
 	if (notify_port != (evtchn_port_t)-1)
-		f |= MP_MAP_NOTIFY_EVENT;
+		*flags |= MP_MAP_NOTIFY_EVENT;
+	return 0;
+}
+
+void *xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot,
+				     uint32_t notify_offset, evtchn_port_t notify_port)
+{
+	uint32_t f;
+	if (notify_flags(notify_offset, notify_port, &f) < 0)
+		return NULL;
 	return map_many(xgt, 1, NULL, domid, &ref, prot, f, notify_offset, notify_port);
+}
+
+/* Forget the mapping of `count` pages at `addr` and drop our view of them; the caller then
+ * releases its broker ids (our view goes first, then the pins or shares) and frees it. NULL (EINVAL) if unknown. */
+static struct mapping *take_and_unmap(struct xengntdev_handle *h, void *addr, uint32_t count)
+{
+	struct mapping *m = take_mapping(h, addr, count);
+	if (!m) {
+		errno = EINVAL;
+		return NULL;
+	}
+	munmap(m->addr, (size_t)count * MP_PAGE);
+	return m;
 }
 
 int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
 {
-	struct mapping *m = take_mapping(xgt, start_address, count);
-	if (!m) {
-		errno = EINVAL;
+	struct mapping *m = take_and_unmap(xgt, start_address, count);
+	if (!m)
 		return -1;
-	}
-	munmap(m->addr, (size_t)count * MP_PAGE); /* our view goes first, then the pins */
 	unmap_handles(xgt, m->ids, count);
 	free(m);
 	return 0;
@@ -419,27 +439,17 @@ void *xengntshr_share_pages(xengntshr_handle *xgs, uint32_t domid, int count, ui
 void *xengntshr_share_page_notify(xengntshr_handle *xgs, uint32_t domid, uint32_t *ref, int writable,
 				  uint32_t notify_offset, evtchn_port_t notify_port)
 {
-	uint32_t f = 0;
-	if (notify_offset != (uint32_t)-1) {
-		if (notify_offset >= MP_PAGE) {
-			errno = EINVAL;
-			return NULL;
-		}
-		f |= MP_MAP_NOTIFY_BYTE;
-	}
-	if (notify_port != (evtchn_port_t)-1)
-		f |= MP_MAP_NOTIFY_EVENT;
+	uint32_t f;
+	if (notify_flags(notify_offset, notify_port, &f) < 0)
+		return NULL;
 	return share(xgs, domid, 1, ref, writable, f, notify_offset, notify_port);
 }
 
 int xengntshr_unshare(xengntshr_handle *xgs, void *start_address, uint32_t count)
 {
-	struct mapping *m = take_mapping(xgs, start_address, count);
-	if (!m) {
-		errno = EINVAL;
+	struct mapping *m = take_and_unmap(xgs, start_address, count);
+	if (!m)
 		return -1;
-	}
-	munmap(m->addr, (size_t)count * MP_PAGE);
 	for (uint32_t i = 0; i < count; i++)
 		mp_call_u32(&xgs->conn, MP_UNSHARE, 1, m->ids[i], 0, NULL);
 	free(m);
