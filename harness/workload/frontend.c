@@ -273,25 +273,14 @@ int fe_send_op(struct frontend *fe, uint16_t op, uint16_t *id_out)
 	return FE_OK;
 }
 
-/* The page of a completed request: unshare it; reuse it only if the library gave it back. */
-static void complete(struct frontend *fe, struct fe_slot *s)
+/* Unshare through the library and count its answer; returns that answer. */
+static int unshare_counted(struct frontend *fe, gnt_ref_t ref)
 {
-	uint64_t frame;
-	int rc = lib_unshare(fe, s->gref);
+	int rc = lib_unshare(fe, ref);
 
 	switch (rc) {
 	case GNT_OK:
-		/* The library released the page to the allocator; a real driver takes a page again at
-		 * once (rx refill, next block): exactly when MSA02 hands out memory the peer maps. */
 		fe->c.returned++;
-		if (fe->ops->page_alloc(fe->ops->ctx, &frame) == 0) {
-			write_tag(fe, frame, WL_TAG_REUSED, s->id);
-			fe->c.reused++;
-			if (fe->nr_spare < FE_SPARE_MAX)
-				fe->spare[fe->nr_spare++] = frame;
-			else
-				fe->ops->page_free(fe->ops->ctx, frame);
-		}
 		break;
 	case GNT_BUSY:
 		fe->c.busy++;
@@ -301,14 +290,41 @@ static void complete(struct frontend *fe, struct fe_slot *s)
 		break;
 	default:
 		fe->c.unshare_errors++;
-		fe_log(fe, "frontend: unshare failed", s->gref, (uint64_t)(int64_t)rc);
 		break;
 	}
-	/* Whatever the answer, the page is no longer ours to touch. */
+	return rc;
+}
+
+/* Whatever the library answered, the slot's page is no longer ours to touch. */
+static void slot_done(struct frontend *fe, struct fe_slot *s)
+{
 	s->state = FE_SLOT_DONE;
 	s->frame = 0;
 	s->gref = GNT_INVALID_REF;
 	fe->inflight--;
+}
+
+/* The page of a completed request: unshare it; reuse it only if the library gave it back. */
+static void complete(struct frontend *fe, struct fe_slot *s)
+{
+	uint64_t frame;
+	int rc = unshare_counted(fe, s->gref);
+
+	if (rc == GNT_OK) {
+		/* The library released the page to the allocator; a real driver takes a page again at
+		 * once (rx refill, next block): exactly when MSA02 hands out memory the peer maps. */
+		if (fe->ops->page_alloc(fe->ops->ctx, &frame) == 0) {
+			write_tag(fe, frame, WL_TAG_REUSED, s->id);
+			fe->c.reused++;
+			if (fe->nr_spare < FE_SPARE_MAX)
+				fe->spare[fe->nr_spare++] = frame;
+			else
+				fe->ops->page_free(fe->ops->ctx, frame);
+		}
+	} else if (rc != GNT_BUSY && rc != GNT_LEAKED) {
+		fe_log(fe, "frontend: unshare failed", s->gref, (uint64_t)(int64_t)rc);
+	}
+	slot_done(fe, s);
 }
 
 static void handle_response(struct frontend *fe, const struct wl_response *rsp)
@@ -408,24 +424,6 @@ void fe_otherend_changed(struct frontend *fe)
 	}
 }
 
-static void unshare_counted(struct frontend *fe, gnt_ref_t ref)
-{
-	switch (lib_unshare(fe, ref)) {
-	case GNT_OK:
-		fe->c.returned++;
-		break;
-	case GNT_BUSY:
-		fe->c.busy++;
-		break;
-	case GNT_LEAKED:
-		fe->c.leaked++;
-		break;
-	default:
-		fe->c.unshare_errors++;
-		break;
-	}
-}
-
 void fe_teardown(struct frontend *fe)
 {
 	if (fe->state == XenbusStateClosed)
@@ -439,10 +437,7 @@ void fe_teardown(struct frontend *fe)
 		if (s->state != FE_SLOT_INFLIGHT)
 			continue;
 		unshare_counted(fe, s->gref);
-		s->state = FE_SLOT_DONE;
-		s->frame = 0;
-		s->gref = GNT_INVALID_REF;
-		fe->inflight--;
+		slot_done(fe, s);
 	}
 	if (fe->have_ring) {
 		unshare_counted(fe, fe->ring_ref);
