@@ -51,6 +51,17 @@ static int use_table(unsigned version)
 	return gnttab_setup(&gt, version, 1) ? -1 : lib_init();
 }
 
+/* The start of the one result line the host side parses (FAIL on rc or a failed self-grant
+ * check); each mode adds its own counts. */
+static void result_head(int rc, unsigned version, int selfgrant_fail)
+{
+	con_puts(rc || selfgrant_fail ? "gntfuzz-pvh RESULT: FAIL" : "gntfuzz-pvh RESULT: DONE");
+	con_puts(" mutant=");
+	con_puts(gnt_mutant_name());
+	con_kv("ver", version);
+	con_kv("selfgrant_fail", selfgrant_fail);
+}
+
 void pvh_main(uint32_t start_info_paddr)
 {
 	const struct hvm_start_info *si = (const void *)(uintptr_t)start_info_paddr;
@@ -103,11 +114,7 @@ void pvh_main(uint32_t start_info_paddr)
 		struct workload_totals w = { 0 };
 		int rc = workload_run(&lib, self, backend, (unsigned)cmdline_get(cmdline, "requests", 16),
 				      (unsigned)cmdline_get(cmdline, "inflight", 4), &w);
-		con_puts(rc || selfgrant_fail ? "gntfuzz-pvh RESULT: FAIL" : "gntfuzz-pvh RESULT: DONE");
-		con_puts(" mutant=");
-		con_puts(gnt_mutant_name());
-		con_kv("ver", version);
-		con_kv("selfgrant_fail", selfgrant_fail);
+		result_head(rc, version, selfgrant_fail);
 		con_kv("sessions", w.sessions);
 		con_puts("\ngntfuzz-pvh wl totals:");
 		con_kv("sent", w.sent);
@@ -122,11 +129,7 @@ void pvh_main(uint32_t start_info_paddr)
 	int rc = target_run(&lib, backend, pages, &t);
 	struct pa_stats ps;
 	pa_get_stats(&ps);
-	con_puts(rc || selfgrant_fail ? "gntfuzz-pvh RESULT: FAIL" : "gntfuzz-pvh RESULT: DONE");
-	con_puts(" mutant=");
-	con_puts(gnt_mutant_name());
-	con_kv("ver", version);
-	con_kv("selfgrant_fail", selfgrant_fail);
+	result_head(rc, version, selfgrant_fail);
 	con_kv("rounds", t.rounds);
 	con_puts("\ngntfuzz-pvh totals:"); /* two lines: Xen splits long guest console lines */
 	con_kv("busy", t.busy);
