@@ -61,7 +61,10 @@ int gnt_grant_ref(struct gnt_lib *lib, gnt_ref_t ref, domid_t domid, uint64_t fr
 	return GNT_OK;
 }
 
-int gnt_grant_access(struct gnt_lib *lib, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
+/* Claim a fresh ref and publish a full-page grant on it, leaving the ref in `state`: shared by
+ * gnt_grant_access (the caller keeps the page) and gnt_share (the library owns it). */
+int gnt__claim_publish(struct gnt_lib *lib, domid_t domid, uint64_t frame, int readonly, uint8_t state,
+		       gnt_ref_t *ref)
 {
 	gnt_ref_t r;
 	int rc;
@@ -71,9 +74,14 @@ int gnt_grant_access(struct gnt_lib *lib, domid_t domid, uint64_t frame, int rea
 	rc = gnt__claim(lib, &r);
 	if (rc != GNT_OK)
 		return rc;
-	gnt__publish(lib, r, domid, frame, readonly, GNT_REF_GRANTED);
+	gnt__publish(lib, r, domid, frame, readonly, state);
 	*ref = r;
 	return GNT_OK;
+}
+
+int gnt_grant_access(struct gnt_lib *lib, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
+{
+	return gnt__claim_publish(lib, domid, frame, readonly, GNT_REF_GRANTED, ref);
 }
 
 int gnt_grant_subpage(struct gnt_lib *lib, domid_t domid, uint64_t frame, uint16_t off, uint16_t len,

@@ -47,6 +47,8 @@ int gnt__frame_ok(const struct gnt_lib *lib, uint64_t frame);
 void gnt__publish(struct gnt_lib *lib, gnt_ref_t ref, domid_t domid, uint64_t frame, int readonly,
 		  uint8_t state);
 int gnt__end_entry(struct gnt_lib *lib, gnt_ref_t ref);
+int gnt__claim_publish(struct gnt_lib *lib, domid_t domid, uint64_t frame, int readonly, uint8_t state,
+		       gnt_ref_t *ref);
 
 static inline void gnt__log(struct gnt_lib *lib, const char *msg, uint64_t a, uint64_t b)
 {

@@ -6,17 +6,7 @@
 
 int gnt_share(struct gnt_lib *lib, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
 {
-	gnt_ref_t r;
-	int rc;
-
-	if (!lib || !ref || !gnt__frame_ok(lib, frame))
-		return GNT_ERR_INVAL;
-	rc = gnt__claim(lib, &r);
-	if (rc != GNT_OK)
-		return rc;
-	gnt__publish(lib, r, domid, frame, readonly, GNT_REF_SHARED);
-	*ref = r;
-	return GNT_OK;
+	return gnt__claim_publish(lib, domid, frame, readonly, GNT_REF_SHARED, ref);
 }
 
 /* Ended: the ref goes back to the free list, then the page to the host. */
@@ -62,10 +52,18 @@ int gnt_unshare(struct gnt_lib *lib, gnt_ref_t ref)
 	return defer(lib, ref);
 }
 
+/* Remove queue entry i, keeping the others in FIFO order. */
+static void dequeue(struct gnt_lib *lib, uint32_t i)
+{
+	for (; i + 1 < lib->defer_len; i++)
+		lib->defer_q[i] = lib->defer_q[i + 1];
+	lib->defer_len--;
+}
+
 /* Retry each entry that was queued when the tick started, once, in FIFO order. */
 unsigned gnt_tick(struct gnt_lib *lib)
 {
-	uint32_t i = 0, todo, j;
+	uint32_t i = 0, todo;
 	unsigned released = 0;
 	gnt_ref_t ref;
 
@@ -75,12 +73,13 @@ unsigned gnt_tick(struct gnt_lib *lib)
 		/* i < defer_len: a tick re-entered from page_release may have emptied the queue */
 		ref = lib->defer_q[i];
 		if (gnt__end_entry(lib, ref) != GNT_OK) {
-			i++;
+			if (GNT_IS(lost_deferred))
+				dequeue(lib, i); /* bug: still mapped, yet neither queued nor leaked */
+			else
+				i++;
 			continue;
 		}
-		for (j = i; j + 1 < lib->defer_len; j++)
-			lib->defer_q[j] = lib->defer_q[j + 1];
-		lib->defer_len--;
+		dequeue(lib, i);
 		lib->stats.reclaimed++;
 		released++;
 		/* cve23041 mutant: the page already went back when the unshare was busy */

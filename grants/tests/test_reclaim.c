@@ -115,6 +115,44 @@ static void tick_partial(void **state)
 		assert_int_equal(fx_released_count(&fx.x, FRAME(i)), 1);
 }
 
+/* Every deferred page stays accounted for while the peer holds it, however many ticks find it
+ * busy: deferred = reclaimed + still queued, and each queued page's ref is still DEFERRED. */
+static void busy_ticks_lose_nothing(void **state)
+{
+	gnt_ref_t r[3];
+	struct gnt_stats st;
+	unsigned i, t, ndeferred;
+
+	fx_setup(&fx.x, &fx.lib, 1, 0);
+	for (i = 0; i < 3; i++) {
+		r[i] = share(FRAME(i), 0);
+		assert_true(xen_map(&fx.x, r[i], 1));
+		assert_int_equal(gnt_unshare(&fx.lib, r[i]), GNT_BUSY);
+	}
+	xen_unmap(&fx.x, r[1]);
+	for (t = 0; t < 3; t++) {
+		gnt_tick(&fx.lib);
+		gnt_get_stats(&fx.lib, &st);
+		assert_int_equal(st.deferred, 3);
+		assert_int_equal(st.deferred_now + st.reclaimed, st.deferred);
+		assert_int_equal(st.leaked, 0);
+		for (ndeferred = 0, i = 0; i < 3; i++)
+			ndeferred += gnt_ref_state(&fx.lib, r[i]) == GNT_REF_DEFERRED;
+		assert_int_equal(ndeferred, st.deferred_now);
+	}
+	assert_int_equal(st.deferred_now, 2);
+	assert_int_equal(fx.x.nreleased, 1);
+	/* the peer lets go of the rest: one tick brings both back */
+	xen_unmap(&fx.x, r[0]);
+	xen_unmap(&fx.x, r[2]);
+	assert_int_equal(gnt_tick(&fx.lib), 2);
+	assert_int_equal(fx_released_count(&fx.x, FRAME(0)), 1);
+	assert_int_equal(fx_released_count(&fx.x, FRAME(2)), 1);
+	gnt_get_stats(&fx.lib, &st);
+	assert_int_equal(st.reclaimed, 3);
+	assert_int_equal(st.deferred_now, 0);
+}
+
 /* Queue full: the page is counted leaked, never released, and its ref never reused. */
 static void queue_full_leaks(void **state)
 {
@@ -245,6 +283,7 @@ int run_reclaim_tests(void)
 		cmocka_unit_test(unshare_v2_busy_rw),
 		cmocka_unit_test(unshare_v2_busy_ro),
 		cmocka_unit_test(tick_partial),
+		cmocka_unit_test(busy_ticks_lose_nothing),
 		cmocka_unit_test(queue_full_leaks),
 		cmocka_unit_test(release_callback_reenters),
 		cmocka_unit_test(release_callback_ticks),
