@@ -80,12 +80,7 @@ static void sub_page(void)
 {
 	char buf[32] = "subpage";
 	setup(2);
-	grant_entry_v2_t *e = xsim_gnt_v2(&sim, GUEST, 8);
-	e->hdr.domid = PEER;
-	e->sub_page.frame = xsim_page_frame(3);
-	e->sub_page.page_off = 1024;
-	e->sub_page.length = 64;
-	e->hdr.flags = GTF_permit_access | GTF_sub_page;
+	grant_sub_page(8, PEER, 3, 1024, 64);
 	CHECK(xsim_copy(&sim, PEER, GUEST, 8, 1024, 32, buf, 1) == GNTST_okay &&
 	      memcmp(xsim_frame_mem(&sim, GUEST, xsim_page_frame(3)) + 1024, "subpage", 8) == 0,
 	      "v2 sub-page copy inside the window succeeds");

@@ -30,14 +30,7 @@ static void first_pin_validation(void)
 	CHECK(*xsim_gnt_status(&sim, GUEST, 8) == 0, "v2 refused write pin leaves the status frame clear");
 
 	setup(2);
-	{
-		grant_entry_v2_t *e = xsim_gnt_v2(&sim, GUEST, 8);
-		e->hdr.domid = PEER;
-		e->sub_page.frame = xsim_page_frame(1);
-		e->sub_page.page_off = 128;
-		e->sub_page.length = 256;
-		e->hdr.flags = GTF_permit_access | GTF_sub_page;
-	}
+	grant_sub_page(8, PEER, 1, 128, 256);
 	CHECK(map(PEER, 8, RO, NULL) == GNTST_general_error, "v2 map refuses a sub-page grant (copy only)");
 }
 

@@ -41,6 +41,18 @@ static __attribute__((unused)) void grant(grant_ref_t ref, domid_t to, uint32_t 
 	}
 }
 
+/* The guest (v2 table) grants `len` bytes at `off` of page `page` to `to`: a sub-page grant. */
+static __attribute__((unused)) void grant_sub_page(grant_ref_t ref, domid_t to, uint32_t page, uint16_t off,
+						   uint16_t len)
+{
+	grant_entry_v2_t *e = xsim_gnt_v2(&sim, GUEST, ref);
+	e->hdr.domid = to;
+	e->sub_page.frame = xsim_page_frame(page);
+	e->sub_page.page_off = off;
+	e->sub_page.length = len;
+	__atomic_store_n(&e->hdr.flags, (uint16_t)(GTF_permit_access | GTF_sub_page), __ATOMIC_SEQ_CST);
+}
+
 /* The guest's header flags (v1: including Xen's status bits). */
 static __attribute__((unused)) uint16_t *hdr_flags(grant_ref_t ref)
 {
