@@ -48,7 +48,7 @@ $(WORLD_OUT)/test_oracle: harness/oracle/tests/test_oracle.c harness/oracle/orac
 	@mkdir -p $(@D)
 	$(CLANG) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ harness/oracle/tests/test_oracle.c harness/oracle/oracle.c
 
-TESTS += test-scenario test-oracle test-world-asan test-world-random test-reproduce
+TESTS += test-scenario test-oracle test-world-asan test-world-random test-world-replay test-reproduce
 BENCHES += bench-world
 
 ## world: build build/world/m<N>/gntworld (gcc) and gntworld-asan (clang ASan+UBSan) for the fixed library (0) and every mutant
@@ -56,10 +56,11 @@ BENCHES += bench-world
 ## test-oracle: one test per oracle invariant: fires on a crafted violation, silent on the legal twin
 ## test-world-asan: every corpus scenario on the fixed library and every mutant under ASan+UBSan: no sanitizer report
 ## test-world-random: the fixed library is never flagged on 100000 pseudo-random inputs (gcc) and 10000 (ASan+UBSan)
+## test-world-replay: past false alarms (harness/world/tests/regress) stay clean; saved findings of every mutant replay (.scn and report text) to the same invariant and frame
 ## bench-world: world runs/s on pseudo-random inputs for the fixed library and every mutant, and how many inputs each flags
 ## reproduce: run every corpus scenario on the fixed library and every mutant; table, reports of first catches (--json: REPRODUCE_ARGS=--json)
 ## test-reproduce: `make reproduce` must show every mutant caught, every `# catches:` claim true, the fixed library clean
-.PHONY: world test-scenario test-oracle test-world-asan test-world-random bench-world reproduce test-reproduce
+.PHONY: world test-scenario test-oracle test-world-asan test-world-random test-world-replay bench-world reproduce test-reproduce
 world: $(WORLD_BINS) $(WORLD_ASAN_BINS)
 
 test-scenario: $(WORLD_OUT)/m0/gntworld $(WORLD_OUT)/m0/gntworld-asan
@@ -78,6 +79,9 @@ test-world-random: $(WORLD_OUT)/m0/gntworld $(WORLD_OUT)/m0/gntworld-asan
 	  out=$$($(WORLD_OUT)/m0/$$1 random $$2 7 2>&1 | tail -1); \
 	  if echo "$$out" | grep -q " 0 with a violation"; then echo "ok - $$1: $$out"; \
 	  else echo "not ok - $$1: false alarm on the fixed library: $$out"; exit 1; fi; done
+
+test-world-replay: $(WORLD_BINS) $(WORLD_OUT)/m0/gntworld-asan
+	@$(PYTHON) harness/world/tests/test_replay.py $(WORLD_OUT)
 
 bench-world: $(WORLD_BINS)
 	@for n in $(WORLD_VARIANTS); do $(WORLD_OUT)/m$$n/gntworld random 100000 1 | tail -1; done

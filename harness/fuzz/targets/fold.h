@@ -24,13 +24,6 @@ static inline void fold_init(struct fold *f, int (*keep)(unsigned op))
 
 static inline void fold_scenario(const struct fold *f, int (*keep)(unsigned op), struct scenario *scn)
 {
-	/* `at K` steps after the last plain step have no target step to wait for: run them as plain
-	 * steps. (Left queued, the world ran them inside its end-of-run ticks, after its final
-	 * unmap-all, and flagged the real library with a map it had just made: a false alarm.) */
-	for (uint32_t i = scn->nsteps; i-- > 0 && scn->steps[i].queued;) {
-		scn->steps[i].queued = 0;
-		scn->steps[i].at = 0;
-	}
 	for (uint32_t i = 0; i < scn->nsteps; i++) {
 		struct scn_step *s = &scn->steps[i];
 		if (keep(s->op))
