@@ -28,6 +28,20 @@ PROG = "killmatrix"
 OUT = fc.FUZZ_OUT / "killmatrix"
 
 
+def run_logged(cmd, env, budget, logfile):
+    """Run one engine with its output in logfile; given 30 s past its budget to finish on its own,
+    then stopped either way. -> wall seconds."""
+    t0 = time.monotonic()
+    with open(logfile, "wb") as log:
+        p = fc.spawn(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            p.wait(budget + 30)
+        except subprocess.TimeoutExpired:
+            pass
+        fc.stop(p)
+    return time.monotonic() - t0
+
+
 def run_libfuzzer(target, mutant, budget, rundir, seed=None):
     """Fuzz from nothing until the first crash or the budget. -> dict(found, secs, execs, file)."""
     corpus, art = rundir / "corpus", rundir / "artifacts"
@@ -41,15 +55,7 @@ def run_libfuzzer(target, mutant, budget, rundir, seed=None):
     if (fc.CORPORA / f"{target}.dict").exists():  # a dictionary is not a corpus: every step's bytes
         cmd.insert(1, f"-dict={fc.CORPORA / f'{target}.dict'}")
     env = {"ASAN_OPTIONS": "detect_leaks=0", "GNTWORLD_FINDINGS": str(rundir / "world")}
-    t0 = time.monotonic()
-    with open(rundir / "libfuzzer.log", "wb") as log:
-        p = fc.spawn(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            p.wait(budget + 30)
-        except subprocess.TimeoutExpired:
-            pass
-        fc.stop(p)
-    secs = time.monotonic() - t0
+    secs = run_logged(cmd, env, budget, rundir / "libfuzzer.log")
     text = (rundir / "libfuzzer.log").read_text(errors="replace")
     m = re.search(r"stat::number_of_executed_units: (\d+)", text)
     crashes = sorted(art.glob("crash-*")) + sorted(art.glob("timeout-*")) + sorted(art.glob("oom-*"))
@@ -68,15 +74,7 @@ def run_afl(target, mutant, budget, rundir):
         cmd += ["-x", fc.CORPORA / f"{target}.dict"]
     cmd += ["--", fc.binary("afl", target, mutant)]
     env = dict(fc.AFL_ENV, AFL_BENCH_UNTIL_CRASH="1", GNTWORLD_FINDINGS=str(rundir / "world"))
-    t0 = time.monotonic()
-    with open(rundir / "afl.log", "wb") as log:
-        p = fc.spawn(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            p.wait(budget + 30)
-        except subprocess.TimeoutExpired:
-            pass
-        fc.stop(p)
-    wall = time.monotonic() - t0
+    wall = run_logged(cmd, env, budget, rundir / "afl.log")
     fc.kill_orphans()  # a SIGSTOPped CmpLog target outlives afl-fuzz otherwise
     crashes = sorted((out / "default" / "crashes").glob("id:*"))
     stats = {}
