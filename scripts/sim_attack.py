@@ -4,10 +4,11 @@ library and on every mutant, in the multi-process simulator. Prints a verdict ta
 
 Each cell is one fresh simulator (broker + xenstored): the target (domain 1, gntfuzz-target-m<N>)
 and the peer (domain 0, gntfuzz-peer --strategy S) run side by side. A cell is CAUGHT when the
-oracle saw a violation: the target's checks against the broker's map counts ("target: VIOLATION")
-or the peer's own observations of reused memory ("peer: REUSED-*", "STALE-MAP"). After every run
-the broker must hold no map and no pin. Exit 0 only if the fixed library holds in every cell and
-every mutant is caught by some strategy. TAP lines for `make test`.
+oracle saw a violation: the target's checks against the broker's map counts and, at its end, that
+every page of its pool is accounted for ("target: VIOLATION"), or the peer's own observations of
+reused memory ("peer: REUSED-*", "STALE-MAP"). After every run the broker must hold no map and no
+pin. Exit 0 only if the fixed library holds in every cell and every mutant is caught by some
+strategy. TAP lines for `make test`.
 """
 import argparse
 import os
@@ -161,7 +162,8 @@ def main(argv):
             cells.append("ERROR" if r["error"] else ("CAUGHT*" if r.get("retried") else "CAUGHT") if r["caught"]
                          else "held" if r["progress"] else "idle")
         print(f"{f'm{mid} {name}':<18}" + "".join(f"{c:>{width + 1}}" for c in cells))
-    print("(CAUGHT: target VIOLATION from the broker's map counts, or the peer read/wrote reused memory;"
+    print("(CAUGHT: target VIOLATION from the broker's map counts or a page unaccounted at its end, or the"
+          " peer read/wrote reused memory;"
           " *: on a retry of a race)")
 
     fails = 0

@@ -137,6 +137,25 @@ static int setup_memory(struct target *t, unsigned version)
 	return 0;
 }
 
+/* Oracle (invariant 5, every page in exactly one state): each page of our pool is on the free
+ * list, a frontend spare, or the library's (shared, queued for reclaim, or counted leaked). A page
+ * in none of them was lost: nobody will ever free it and no counter shows it. */
+static void check_pages_accounted(struct env *e)
+{
+	struct gnt_stats s;
+	uint32_t shared = 0, total = TGT_NR_PAGES - TGT_FIRST_PAGE;
+	gnt_get_stats(&e->lib, &s);
+	for (uint32_t r = 0; r < e->lib.nr_refs; r++)
+		shared += gnt_ref_state(&e->lib, r) == GNT_REF_SHARED;
+	uint64_t seen = (uint64_t)e->t.nr_free + e->fe.nr_spare + shared + s.deferred_now + s.leaked;
+	if (seen != total) {
+		e->t.violations++;
+		printf("target: VIOLATION pages-unaccounted pages=%u free=%u spare=%u shared=%u deferred_now=%u "
+		       "leaked=%llu missing=%lld\n", total, e->t.nr_free, e->fe.nr_spare, shared, s.deferred_now,
+		       (unsigned long long)s.leaked, (long long)total - (long long)seen);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct env e;
@@ -245,6 +264,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	check_pages_accounted(&e);
 	struct gnt_stats s;
 	gnt_get_stats(&e.lib, &s);
 	printf("target: result mutant=%s version=%u sent=%llu completed=%llu returned=%llu reused=%llu busy=%llu "
