@@ -9,6 +9,26 @@ static struct xsim_port *port_of(struct xsim_domain *d, evtchn_port_t port)
 	return port < XSIM_MAX_PORTS ? &d->ports[port] : NULL;
 }
 
+/* Port `port` of the live domain `dom`: 0, -XEN_ESRCH without the domain, -XEN_EINVAL for a port
+ * beyond the table (whatever its state: the caller judges that). */
+static int live_port(struct xsim *sim, domid_t dom, evtchn_port_t port, struct xsim_domain **dp,
+		     struct xsim_port **cp)
+{
+	*dp = xsim_lookup_live(sim, dom);
+	if (!*dp)
+		return -XEN_ESRCH;
+	*cp = port_of(*dp, port);
+	return *cp ? 0 : -XEN_EINVAL;
+}
+
+/* The other end of an interdomain port, a dying domain's included; NULL if that domain does
+ * not exist (or the port is beyond its table). */
+static struct xsim_port *remote_of(struct xsim *sim, const struct xsim_port *c)
+{
+	struct xsim_domain *rd = xsim_lookup_any(sim, c->remote_dom);
+	return rd ? port_of(rd, c->remote_port) : NULL;
+}
+
 /* Xen's get_free_port: the lowest free port. Ports at or above port_hw were never used. */
 static int free_port(struct xsim_domain *d)
 {
@@ -86,16 +106,14 @@ int xsim_evtchn_bind_interdomain(struct xsim *sim, domid_t dom, domid_t remote, 
 
 int xsim_evtchn_send(struct xsim *sim, domid_t dom, evtchn_port_t port)
 {
-	struct xsim_domain *d = xsim_lookup_live(sim, dom);
-	if (!d)
-		return -XEN_ESRCH;
-	struct xsim_port *c = port_of(d, port);
-	if (!c)
-		return -XEN_EINVAL;
+	struct xsim_domain *d;
+	struct xsim_port *c;
+	int err = live_port(sim, dom, port, &d, &c);
+	if (err)
+		return err;
 	switch (c->state) {
 	case XSIM_PORT_INTERDOMAIN: {
-		struct xsim_domain *rd = xsim_lookup_any(sim, c->remote_dom);
-		struct xsim_port *rc = rd ? port_of(rd, c->remote_port) : NULL;
+		struct xsim_port *rc = remote_of(sim, c);
 		if (!rc)
 			return -XEN_EINVAL;
 		rc->pending = 1; /* set even when masked: the mask only stops the upcall */
@@ -117,8 +135,7 @@ static int close_port(struct xsim *sim, struct xsim_domain *d, evtchn_port_t por
 	if (!c || c->state == XSIM_PORT_FREE || c->state == XSIM_PORT_RESERVED)
 		return -XEN_EINVAL;
 	if (c->state == XSIM_PORT_INTERDOMAIN) {
-		struct xsim_domain *rd = xsim_lookup_any(sim, c->remote_dom);
-		struct xsim_port *rc = rd ? port_of(rd, c->remote_port) : NULL;
+		struct xsim_port *rc = remote_of(sim, c);
 		if (rc && rc->state == XSIM_PORT_INTERDOMAIN) {
 			rc->state = XSIM_PORT_UNBOUND; /* may be re-bound by us later */
 			rc->remote_dom = d->domid;
@@ -154,12 +171,11 @@ int xsim_evtchn_take_pending(struct xsim *sim, domid_t dom, evtchn_port_t port)
 
 int xsim_evtchn_mask(struct xsim *sim, domid_t dom, evtchn_port_t port, int masked)
 {
-	struct xsim_domain *d = xsim_lookup_live(sim, dom);
-	if (!d)
-		return -XEN_ESRCH;
-	struct xsim_port *c = port_of(d, port);
-	if (!c)
-		return -XEN_EINVAL;
+	struct xsim_domain *d;
+	struct xsim_port *c;
+	int err = live_port(sim, dom, port, &d, &c);
+	if (err)
+		return err;
 	note_port(d, port);
 	c->masked = !!masked; /* unmasking keeps the pending bit: delivery happens then */
 	return 0;
