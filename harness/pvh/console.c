@@ -1,5 +1,6 @@
 /* console.c - port 0xE9 console: no ring, no event channel, so it works from the first instruction. */
 #include "console.h"
+#include "lib.h"
 
 static inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
 
@@ -11,14 +12,9 @@ void con_puts(const char *s)
 
 void con_putu(uint64_t v)
 {
-	char buf[24];
-	int i = sizeof(buf) - 1;
-	buf[i] = 0;
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	con_puts(&buf[i]);
+	char buf[24] = "";   /* room for the 20 digits of UINT64_MAX */
+	str_append_u(buf, sizeof(buf), v);
+	con_puts(buf);
 }
 
 void con_putx(uint64_t v)
