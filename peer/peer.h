@@ -85,4 +85,10 @@ extern const char *const peer_strategies[];
 int peer_run_scenario(struct peer *p, const char *file);
 int peer_check_scenario(const char *file);   /* grammar only: 0 or -1 with a message */
 
+/* peer_rounds.c: the round protocol of the PVH and Linux targets on real Xen (--protocol rounds) */
+int peer_run_rounds(struct peer *p, unsigned round, const char *label);  /* 0 held, 3 caught, 1 failed */
+int peer_rounds_quit(struct peer *p);
+int peer_round_strategy_known(const char *name);
+extern const char *const peer_round_strategies[];
+
 #endif

@@ -12,3 +12,9 @@ peer: $(PEER_BIN)
 $(PEER_BIN): $(PEER_SRCS) peer/peer.h harness/workload/wl_proto.h
 	@mkdir -p $(PEER_OUT)
 	$(CC) $(PEER_CFLAGS) $(PEER_SRCS) -lxengnttab -lxenevtchn -lxenstore -lxenctrl -o $@
+
+## test-peer-rounds: gntfuzz-peer --protocol rounds: bad arguments and a missing Xen are one-line errors, exits 2 and 1
+.PHONY: test-peer-rounds
+test-peer-rounds: $(PEER_BIN)
+	@$(PYTHON) peer/tests/rounds_cli.py $(BUILD)
+TESTS += test-peer-rounds

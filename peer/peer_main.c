@@ -2,11 +2,15 @@
  *
  *   gntfuzz-peer --strategy NAME | --scenario FILE [--target DOMID] [--self DOMID]
  *                [--duration S] [--connect-timeout S] [-v]
+ *   gntfuzz-peer --protocol rounds --target DOMID (--strategy NAME --round K [--label L] | --quit)
  *
- * Strategies: hold, forged-done, race-end, storm, copy-loop, flood, bad-ids, early-closed.
+ * Strategies: hold, forged-done, race-end, storm, copy-loop, flood, bad-ids, early-closed
+ * (workload protocol, the default); honest, forged-done, forged-ro, storm (--protocol rounds,
+ * the PVH and Linux targets' round protocol: peer_rounds.c).
  * Prints one "peer: REUSED-READ|REUSED-WRITE|REUSED-COPY|STALE-MAP ..." line per observation and
  * one closing "peer: verdict ..." line. Exit 0: the target held; 3: memory the target reused was
- * still reachable (caught); 1: setup failed; 2: usage or scenario error.
+ * still reachable (caught); 1: setup failed; 2: usage or scenario error. The rounds protocol prints
+ * "peer: LEAK ..." lines instead and exits the same way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,9 +23,14 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: gntfuzz-peer (--strategy NAME | --scenario FILE) [--target DOMID] [--self DOMID]\n"
-			"                    [--duration S] [--connect-timeout S] [-v]\nstrategies:");
+			"                    [--duration S] [--connect-timeout S] [-v]\n"
+			"       gntfuzz-peer --protocol rounds --target DOMID (--strategy NAME --round K [--label L] | --quit)\n"
+			"strategies:");
 	for (int i = 0; peer_strategies[i]; i++)
 		fprintf(stderr, " %s", peer_strategies[i]);
+	fprintf(stderr, "\nrounds strategies:");
+	for (int i = 0; peer_round_strategies[i]; i++)
+		fprintf(stderr, " %s", peer_round_strategies[i]);
 	fputc('\n', stderr);
 }
 
@@ -36,15 +45,20 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 int main(int argc, char **argv)
 {
 	static struct peer p;
-	const char *scenario = NULL;
+	const char *scenario = NULL, *protocol = "workload", *label = "target";
 	double connect_timeout = 10;
-	unsigned long v;
+	unsigned long v, round = 0;
+	int quit = 0, have_target = 0;
 	p.target = 1;
 	p.duration = 3;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "-v")) {
 			p.verbose = 1;
+			continue;
+		}
+		if (!strcmp(a, "--quit")) {
+			quit = 1;
 			continue;
 		}
 		if (!val) {
@@ -57,9 +71,15 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--scenario"))
 			scenario = val;
 		else if (!strcmp(a, "--target") && parse_uint(val, DOMID_FIRST_RESERVED - 1, &v) == 0)
-			p.target = (uint32_t)v;
+			p.target = (uint32_t)v, have_target = 1;
 		else if (!strcmp(a, "--self") && parse_uint(val, DOMID_FIRST_RESERVED - 1, &v) == 0)
 			p.self = (uint32_t)v;
+		else if (!strcmp(a, "--protocol") && (!strcmp(val, "workload") || !strcmp(val, "rounds")))
+			protocol = val;
+		else if (!strcmp(a, "--round") && parse_uint(val, 1000000, &round) == 0 && round > 0)
+			;
+		else if (!strcmp(a, "--label") && *val)
+			label = val;
 		else if (!strcmp(a, "--duration") && (p.duration = atof(val)) > 0)
 			;
 		else if (!strcmp(a, "--connect-timeout") && (connect_timeout = atof(val)) > 0)
@@ -69,7 +89,25 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!!p.strategy == !!scenario || (p.strategy && !peer_strategy_known(p.strategy))) {
+	int rounds = !strcmp(protocol, "rounds");
+	if (rounds) {
+		/* the round protocol names its target and round explicitly: no defaults to guess */
+		const char *why = !have_target ? "--target DOMID is required"
+				: scenario ? "--scenario is for the workload protocol"
+				: quit ? (p.strategy || round ? "--quit takes no --strategy or --round" : NULL)
+				: !p.strategy ? "--strategy NAME or --quit is required"
+				: !peer_round_strategy_known(p.strategy) ? "unknown rounds strategy"
+				: !round ? "--round K (K >= 1) is required" : NULL;
+		if (why) {
+			fprintf(stderr, "gntfuzz-peer: --protocol rounds: %s%s%s\n", why,
+				p.strategy && !quit && !peer_round_strategy_known(p.strategy) ? ": " : "",
+				p.strategy && !quit && !peer_round_strategy_known(p.strategy) ? p.strategy : "");
+			return 2;
+		}
+	} else if (quit || round || strcmp(label, "target")) {
+		fprintf(stderr, "gntfuzz-peer: --quit, --round and --label need --protocol rounds\n");
+		return 2;
+	} else if (!!p.strategy == !!scenario || (p.strategy && !peer_strategy_known(p.strategy))) {
 		usage();
 		return 2;
 	}
@@ -84,6 +122,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "peer: cannot open %s: %s\n", !p.xgt ? "libxengnttab" : !p.xce ? "libxenevtchn" : "xenstore",
 			strerror(errno));
 		return 1;
+	}
+	if (rounds) {
+		int rrc = quit ? peer_rounds_quit(&p) : peer_run_rounds(&p, (unsigned)round, label);
+		peer_unmap_all(&p);
+		xengnttab_close(p.xgt);
+		xenevtchn_close(p.xce);
+		xs_close(p.xsh);
+		return rrc;
 	}
 	p.xc = xc_interface_open(NULL, NULL, 0); /* optional: only race-end pauses the target */
 	p.start = peer_now();

@@ -4,7 +4,7 @@
 # Linux domU image for linux-target. Also the uncompressed Xen that QEMU's multiboot wants.
 #
 # usage: build-images.sh <out-dir> <bin-dir> <pvh-dir>
-#   bin-dir: standin-peer outside-oracle linux-target [peer]   pvh-dir: gntfuzz-pvh-m<N>.elf
+#   bin-dir: gntfuzz-peer outside-oracle linux-target   pvh-dir: gntfuzz-pvh-m<N>.elf
 # env: GNTFUZZ_TARGETS, GNTFUZZ_STRATEGIES (written into the dom0's plan), K (kernel version)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -63,8 +63,7 @@ for t in $XB/xl $XB/xenstored $XB/xenconsoled $XB/xen-init-dom0 $XB/libxl-save-h
 	 /usr/bin/xenstore-read /usr/bin/xenstore-write /usr/bin/xenstore-ls /usr/bin/xenstore-rm /usr/bin/xenstore-chmod; do add_tool "$D" "$t"; done
 install -D -m644 /lib/x86_64-linux-gnu/libgcc_s.so.1 "$D/lib/x86_64-linux-gnu/libgcc_s.so.1" # xl dlopen()s it
 mods "$D" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
-for p in standin-peer outside-oracle; do add_prog "$D" "$BIN/$p"; done
-if [ -x "$BIN/gntfuzz-peer" ]; then add_prog "$D" "$BIN/gntfuzz-peer"; fi
+for p in gntfuzz-peer outside-oracle; do add_prog "$D" "$BIN/$p"; done
 install -m755 "$HERE/dom0-plan.sh" "$D/usr/bin/dom0-plan.sh"
 mkdir -p "$D/etc/xen" "$D/var/lib/xen" "$D/var/log/xen/console" "$D/guest" "$D/etc/gntfuzz"
 : > "$D/etc/xen/xl.conf"

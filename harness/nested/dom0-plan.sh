@@ -6,18 +6,17 @@
 #
 # env: GNTFUZZ_TARGETS   labels; each has $GNTFUZZ_CFG/<label>.cfg (domain name gntfuzz-<label>)
 #      GNTFUZZ_STRATEGIES  peer strategies, one round each
-#      GNTFUZZ_BIN       where standin-peer and outside-oracle live
-#      GNTFUZZ_PEER      the peer program for pvh-*/linux targets (default: $GNTFUZZ_BIN/standin-peer)
-#      GNTFUZZ_WL_PEER   peer/'s gntfuzz-peer, for wl-* targets (the workload frontend)
-#      GNTFUZZ_WL_STRATEGIES  its strategies, one session each
+#      GNTFUZZ_BIN       where gntfuzz-peer and outside-oracle live
+#      GNTFUZZ_PEER      the peer program (default: $GNTFUZZ_BIN/gntfuzz-peer, peer/'s): pvh-* and
+#                        linux targets get --protocol rounds, wl-* targets its workload protocol
+#      GNTFUZZ_WL_STRATEGIES  its strategies for wl-* targets, one session each
 #      GNTFUZZ_DMESG=1   also print the target's Xen console lines (real hosts: no serial log)
 #      GNTFUZZ_PRESTART  targets created (running) before the plan starts, so that a slow boot
 #                        (a Linux domU takes ~90 s under TCG) overlaps the other targets' runs
 BIN=${GNTFUZZ_BIN:-/usr/bin}
 CFG=${GNTFUZZ_CFG:-/etc/gntfuzz}
-PEER=${GNTFUZZ_PEER:-$BIN/standin-peer}
+PEER=${GNTFUZZ_PEER:-$BIN/gntfuzz-peer}
 STRATEGIES=${GNTFUZZ_STRATEGIES:-honest forged-done forged-ro storm}
-WL_PEER=${GNTFUZZ_WL_PEER:-$BIN/gntfuzz-peer}
 WL_STRATEGIES=${GNTFUZZ_WL_STRATEGIES:-hold forged-done race-end storm copy-loop flood bad-ids early-closed}
 TARGETS=${GNTFUZZ_TARGETS:-pvh-fixed pvh-msa02 linux}
 up() { cut -d' ' -f1 /proc/uptime; }
@@ -91,7 +90,7 @@ for label in $TARGETS; do
 			opid=$!
 			xenstore-write "/local/domain/$domid/data/gntfuzz/go" "$k"
 			if wait_key "$domid" state "wl-ready $k" 30; then
-				"$WL_PEER" --strategy "$s" --target "$domid" --duration "${GNTFUZZ_WL_DURATION:-1}"; rc=$?
+				"$PEER" --strategy "$s" --target "$domid" --duration "${GNTFUZZ_WL_DURATION:-1}"; rc=$?
 			else
 				echo "peer: target never became ready for session $k"; rc=1
 			fi
@@ -108,11 +107,12 @@ for label in $TARGETS; do
 		round=1
 		for s in $STRATEGIES; do
 			mark "strategy-start $label $s"
-			GNTFUZZ_HOLD_HOOK="$BIN/outside-oracle $domid once" "$PEER" "$domid" "$s" "$round" "$label"
+			GNTFUZZ_HOLD_HOOK="$BIN/outside-oracle $domid once" \
+				"$PEER" --protocol rounds --target "$domid" --strategy "$s" --round "$round" --label "$label"
 			mark "strategy-end $label $s rc=$?"
 			round=$((round + 1))
 		done
-		"$PEER" "$domid" quit
+		"$PEER" --protocol rounds --target "$domid" --quit
 	fi
 	# wait for the guest to shut down (on_poweroff=preserve keeps it listed, state "s")
 	i=0

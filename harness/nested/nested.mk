@@ -7,23 +7,21 @@ NESTED_LOGS   := $(NESTED_OUT)/logs
 # NESTED=0 skips the QEMU boot (and says so); NESTED_TIMEOUT bounds one whole boot (a hang fails).
 NESTED         ?= 1
 NESTED_TIMEOUT ?= 600
-NESTED_TARGETS ?= pvh-fixed pvh-msa02 pvh-fixed-v2 pvh-cve23041 pvh-ro_reading linux $(if $(PEER_BIN),wl-fixed wl-msa02)
-# peer/'s strategies for the wl-* targets (the workload frontend in the PVH guest)
+NESTED_TARGETS ?= pvh-fixed pvh-msa02 pvh-fixed-v2 pvh-cve23041 pvh-ro_reading linux wl-fixed wl-msa02
+# peer/'s gntfuzz-peer plays every target: its workload strategies for the wl-* targets (the
+# workload frontend in the PVH guest), its --protocol rounds strategies for pvh-* and linux.
 NESTED_WL_STRATEGIES ?= hold forged-done race-end storm copy-loop flood bad-ids early-closed
 NESTED_STRATEGIES ?= honest forged-done forged-ro storm
-# The peer program dom0 runs (path inside dom0); empty = standin-peer. See README "the peer seam".
+# Another peer program (path inside dom0, same arguments as gntfuzz-peer); empty = gntfuzz-peer.
 NESTED_PEER    ?=
 NESTED_HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(XEN_IFACE)
-NESTED_PROGS := $(NESTED_BIN)/standin-peer $(NESTED_BIN)/outside-oracle $(NESTED_BIN)/linux-target
+NESTED_PROGS := $(NESTED_BIN)/gntfuzz-peer $(NESTED_BIN)/outside-oracle $(NESTED_BIN)/linux-target
 NESTED_PVH   := $(PVH_KERNELS)
 NESTED_SCRIPTS := $(addprefix harness/nested/,build-images.sh target-cfg.sh dom0-plan.sh init-dom0 init-linux-domU)
 NESTED_RUN = $(PYTHON) harness/nested/nested.py run --images $(NESTED_IMAGES) --logs $(NESTED_LOGS) \
              --timeout $(NESTED_TIMEOUT) --strategies "$(NESTED_STRATEGIES)" --targets "$(NESTED_TARGETS)" \
              --wl-strategies "$(NESTED_WL_STRATEGIES)"
 
-$(NESTED_BIN)/standin-peer: harness/nested/standin-peer.c
-	@mkdir -p $(@D)
-	$(CC) $(NESTED_HOST_CFLAGS) $< -o $@ -lxenstore -lxengnttab -lxenevtchn
 $(NESTED_BIN)/outside-oracle: harness/nested/outside-oracle.c harness/workload/wl_proto.h
 	@mkdir -p $(@D)
 	$(CC) $(NESTED_HOST_CFLAGS) -Iharness/workload $< -o $@ -lxenctrl -lxenforeignmemory -lxenstore
@@ -31,13 +29,10 @@ $(NESTED_BIN)/linux-target: harness/nested/linux-target.c
 	@mkdir -p $(@D)
 	$(CC) $(NESTED_HOST_CFLAGS) $< -o $@ -lxengnttab -lxenstore
 
-# peer/'s gntfuzz-peer (engineer D2's fragment defines PEER_BIN) goes into dom0 for wl-* targets.
-ifneq ($(PEER_BIN),)
-NESTED_PROGS += $(NESTED_BIN)/gntfuzz-peer
+# peer/'s gntfuzz-peer (peer/peer.mk defines PEER_BIN): the one peer binary for every target.
 $(NESTED_BIN)/gntfuzz-peer: $(PEER_BIN)
 	@mkdir -p $(@D)
 	cp $< $@
-endif
 # The plan's variables live in dom0's plan.env: a change of them must rebuild the images.
 NESTED_VARS := $(NESTED_TARGETS)|$(NESTED_STRATEGIES)|$(NESTED_WL_STRATEGIES)|$(NESTED_PEER)
 $(NESTED_OUT)/plan.vars: nested-vars-check
@@ -49,7 +44,7 @@ $(NESTED_IMAGES)/dom0.cpio.gz: $(NESTED_PROGS) $(NESTED_PVH) $(NESTED_SCRIPTS) g
 	GNTFUZZ_WL_STRATEGIES="$(NESTED_WL_STRATEGIES)" \
 	  bash harness/nested/build-images.sh $(NESTED_IMAGES) $(NESTED_BIN) $(PVH_OUT)
 
-## nested-tools: build the dom0 programs (standin-peer, outside-oracle) and linux-target into build/nested/bin
+## nested-tools: build the dom0 programs (gntfuzz-peer, outside-oracle) and linux-target into build/nested/bin
 nested-tools: $(NESTED_PROGS)
 
 ## nested-images: build the Xen/dom0/Linux-domU images for the nested run into build/nested/images
