@@ -62,7 +62,8 @@ struct world {
 	int16_t ref_page[SCN_REFS_MAX];   /* page a ref was last shared with, -1 if none */
 	uint8_t page_wl[SCN_PAGES_MAX];   /* handed to the workload: `target` steps leave it alone */
 	/* --- the peer --- */
-	struct world_peer_map maps[WORLD_MAX_PEER_MAPS];
+	struct world_peer_map maps[WORLD_MAX_PEER_MAPS]; /* live maps only, oldest first */
+	uint32_t nmaps;
 	uint32_t map_seq;
 	uint32_t reuse_reads;             /* peer reads/writes of memory the target had reused */
 	/* --- verdict and output --- */

@@ -5,15 +5,15 @@
 #include "world/world.h"
 #include "world/world_internal.h"
 
+/* The live maps are kept dense and in the order they were made (w->maps[0..nmaps)), so that
+ * "most recent map of ref" and "unmap everything, most recent first" look only at live maps,
+ * never at the whole table (the fuzzers run this per input). */
 struct world_peer_map *world_peer_find(struct world *w, grant_ref_t ref)
 {
-	struct world_peer_map *best = NULL;
-	for (unsigned i = 0; i < WORLD_MAX_PEER_MAPS; i++) {
-		struct world_peer_map *m = &w->maps[i];
-		if (m->in_use && m->ref == ref && (!best || m->seq > best->seq))
-			best = m;
-	}
-	return best;
+	for (uint32_t i = w->nmaps; i-- > 0;)
+		if (w->maps[i].ref == ref)
+			return &w->maps[i];
+	return NULL;
 }
 
 int world_peer_map(struct world *w, grant_ref_t ref, int readonly, int16_t *st)
@@ -28,29 +28,30 @@ int world_peer_map(struct world *w, grant_ref_t ref, int readonly, int16_t *st)
 		  rc == GNTST_okay ? " (mapped)" : "");
 	if (rc != GNTST_okay)
 		return -1;
-	for (unsigned i = 0; i < WORLD_MAX_PEER_MAPS; i++) {
-		struct world_peer_map *m = &w->maps[i];
-		if (m->in_use)
-			continue;
-		m->in_use = 1;
-		m->readonly = (uint8_t)!!readonly;
-		m->ref = ref;
-		m->handle = h;
-		m->frame = frame;
-		m->seq = ++w->map_seq;
-		m->tag_at_map = world_page_tag_in_mem(w, frame);
-		return (int)i;
+	if (w->nmaps >= WORLD_MAX_PEER_MAPS) {
+		/* xsim's maptrack is the same size as our table, so this cannot happen; undo if it does. */
+		xsim_unmap(&w->sim, WORLD_PEER_DOM, h);
+		return -1;
 	}
-	/* xsim's maptrack is the same size as our table, so this cannot happen; undo if it does. */
-	xsim_unmap(&w->sim, WORLD_PEER_DOM, h);
-	return -1;
+	struct world_peer_map *m = &w->maps[w->nmaps];
+	m->in_use = 1;
+	m->readonly = (uint8_t)!!readonly;
+	m->ref = ref;
+	m->handle = h;
+	m->frame = frame;
+	m->seq = ++w->map_seq;
+	m->tag_at_map = world_page_tag_in_mem(w, frame);
+	return (int)w->nmaps++;
 }
 
 static void unmap_slot(struct world *w, struct world_peer_map *m)
 {
 	int16_t rc = xsim_unmap(&w->sim, WORLD_PEER_DOM, m->handle);
 	world_log(w, "  peer unmap r%u -> GNTST %d", m->ref, rc);
-	m->in_use = 0;
+	uint32_t i = (uint32_t)(m - w->maps);
+	/* keep the rest dense and in order: the maps made after this one move down one slot */
+	memmove(m, m + 1, (w->nmaps - i - 1) * sizeof *m);
+	w->nmaps--;
 }
 
 int world_peer_unmap(struct world *w, grant_ref_t ref)
@@ -70,15 +71,8 @@ uint8_t *world_peer_mem(struct world *w, grant_ref_t ref)
 
 void world_peer_unmap_all(struct world *w)
 {
-	for (;;) { /* most recent first, as a peer tearing down would */
-		struct world_peer_map *last = NULL;
-		for (unsigned i = 0; i < WORLD_MAX_PEER_MAPS; i++)
-			if (w->maps[i].in_use && (!last || w->maps[i].seq > last->seq))
-				last = &w->maps[i];
-		if (!last)
-			return;
-		unmap_slot(w, last);
-	}
+	while (w->nmaps) /* most recent first, as a peer tearing down would */
+		unmap_slot(w, &w->maps[w->nmaps - 1]);
 }
 
 /* Did the target write new content (alloc/write tag) into the page since the peer mapped it? */

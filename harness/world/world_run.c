@@ -146,8 +146,7 @@ static int world_reset(struct world *w)
 	}
 	for (unsigned r = 0; r < c->refs; r++)
 		w->ref_page[r] = -1;
-	for (unsigned i = 0; i < WORLD_MAX_PEER_MAPS; i++)
-		w->maps[i].in_use = 0;
+	w->nmaps = 0;
 	w->map_seq = 0;
 	w->reuse_reads = 0;
 	w->nqueued = 0;
@@ -231,7 +230,7 @@ static void final_check(struct world *w)
 		f.lib_shared += gnt_ref_state(&w->lib, r) == GNT_REF_SHARED;
 	f.alloc_free = w->nfree;
 	struct xsim_domain *peer = xsim_domain(&w->sim, WORLD_PEER_DOM);
-	for (unsigned i = 0; peer && i < XSIM_MAX_MAPS; i++)
+	for (unsigned i = 0; peer && i < peer->map_fresh; i++) /* handles above were never used */
 		f.peer_maps += peer->maps[i].in_use && peer->maps[i].granter == WORLD_TARGET_DOM;
 	oracle_final_check(&w->oracle, &f);
 }

@@ -28,7 +28,7 @@ static int is_grant_api_op(unsigned op)
 static void found(void)
 {
 	world_report(&world, stderr);
-	/* the whole input as it ran (the report's replay is the shortest prefix that reproduces it);
+	/* the whole input as it ran (the report's replay is the prefix that reproduces it);
 	 * the campaign drivers keep and minimize this one */
 	fprintf(stderr, "fuzz input as a scenario:\n");
 	scn_print(&world.scn, stderr);
