@@ -18,7 +18,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
-MUTANTS = (1, 2, 3, 4, 5, 6, 7)
+MUTANTS = [int(i) for i in re.findall(r"^MUTANT\((\d+),", open(os.path.join(ROOT, "grants", "mutants.def")).read(), re.M)]
 INPUTS = "3000"
 MAX_PER_MUTANT = 25
 
