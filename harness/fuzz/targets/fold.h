@@ -12,21 +12,22 @@
 struct fold {
 	uint16_t ops[SCN_NR_OPS];
 	unsigned n;
+	uint8_t keep[SCN_NR_OPS]; /* per op, decided once: per input it is one table look-up a step */
 };
 
 static inline void fold_init(struct fold *f, int (*keep)(unsigned op))
 {
 	f->n = 0;
 	for (unsigned op = 0; op < SCN_NR_OPS; op++)
-		if (keep(op))
+		if ((f->keep[op] = !!keep(op)))
 			f->ops[f->n++] = (uint16_t)op;
 }
 
-static inline void fold_scenario(const struct fold *f, int (*keep)(unsigned op), struct scenario *scn)
+static inline void fold_scenario(const struct fold *f, struct scenario *scn)
 {
 	for (uint32_t i = 0; i < scn->nsteps; i++) {
 		struct scn_step *s = &scn->steps[i];
-		if (keep(s->op))
+		if (f->keep[s->op])
 			continue;
 		s->op = f->ops[s->op % f->n];
 		const char *k = scn_op_args(s->op);

@@ -50,7 +50,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	scn_decode(&world.scn, data, size); /* in place: no copy per input */
-	fold_scenario(&fold, is_grant_api_op, &world.scn);
+	fold_scenario(&fold, &world.scn);
 	if (world_run(&world, &world.scn) == 1) /* 2: configuration refused, not a finding */
 		found();
 	return 0;
