@@ -32,6 +32,8 @@ static void point(struct world *w)
 	if (!w->in_target || w->in_point || w->stopped)
 		return;
 	uint32_t k = w->point++;
+	if (!w->nqueued) /* the common case: nothing waits for a point */
+		return;
 	for (uint32_t i = 0; i < w->nqueued && !w->stopped; i++) {
 		struct world_queued *q = &w->queue[i];
 		if (q->done || q->point != k || !scn_op_interleaves(w->scn.steps[q->step].op))
