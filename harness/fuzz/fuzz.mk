@@ -10,7 +10,7 @@ FUZZ_DIR     := harness/fuzz
 AFL_CC       ?= afl-clang-fast
 FUZZ_ENGINES := libfuzzer afl cmplog cov
 FUZZ_ARGS    ?=
-FUZZ_HEADERS  = $(wildcard grants/include/*.h harness/*/*.h harness/*/*.def)
+FUZZ_HEADERS  = $(wildcard grants/include/*.h harness/*/*.h harness/*/*.def harness/fuzz/targets/*.h)
 # The xenstore server and the broker include their own headers by bare name.
 FUZZ_INCLUDES := -Iharness/xenstored -Iharness/multiproc
 
