@@ -37,7 +37,7 @@ static const char *ev_name(int kind)
 		[EV_UNMAP] = "peer unmap", [EV_COPY] = "peer copy", [EV_READ] = "peer read",
 		[EV_PEER_WRITE] = "peer write", [EV_DONE] = "peer done", [EV_END] = "end ok",
 		[EV_BUSY] = "end busy", [EV_DEFER] = "deferred", [EV_LEAK] = "leaked",
-		[EV_RELEASE] = "release",
+		[EV_RELEASE] = "release", [EV_UNSHARE_OK] = "unshare ok", [EV_UNSHARE_BUSY] = "unshare busy",
 	};
 	return kind > 0 && kind < (int)(sizeof names / sizeof names[0]) && names[kind] ? names[kind] : "?";
 }
@@ -219,7 +219,9 @@ void oracle_grant_done(struct oracle *o, int rc, uint32_t ref, int page_owned)
 void oracle_end(struct oracle *o, uint32_t ref, uint64_t frame, int rc, int page_owned)
 {
 	struct oracle_frame *f = frame_of(o, frame);
-	note(o, frame, rc == GNT_OK ? EV_END : rc == GNT_LEAKED ? EV_LEAK : EV_BUSY, ref, (uint32_t)rc);
+	/* Name the call whose answer this is: an unshare's OK is the library's claim, not an end seen. */
+	int ok = page_owned ? EV_UNSHARE_OK : EV_END, busy = page_owned ? EV_UNSHARE_BUSY : EV_BUSY;
+	note(o, frame, rc == GNT_OK ? ok : rc == GNT_LEAKED ? EV_LEAK : busy, ref, (uint32_t)rc);
 	if (rc == GNT_OK && ref < o->nrefs)
 		o->refs[ref].revoked = 1; /* from now on the ref grants nothing */
 	if (!page_owned || !f)

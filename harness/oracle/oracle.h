@@ -33,6 +33,7 @@ const char *oracle_page_state_name(int st);
 enum oracle_ev {
 	EV_ALLOC = 1, EV_FREE, EV_WRITE, EV_GRANT, EV_STORE, EV_MAP, EV_UNMAP, EV_COPY, EV_READ,
 	EV_PEER_WRITE, EV_DONE, EV_END, EV_BUSY, EV_DEFER, EV_LEAK, EV_RELEASE,
+	EV_UNSHARE_OK, EV_UNSHARE_BUSY, /* gnt_unshare's answer: a mutant may say OK without a real end */
 };
 
 struct oracle_event {
