@@ -11,7 +11,7 @@ MP_BROKER_LIB  := $(MP_OUT)/libmpbroker.a
 MP_BROKERD     := $(MP_OUT)/gntfuzz-broker
 MP_DROPINS     := $(MP_LIBD)/libxengnttab.so.1 $(MP_LIBD)/libxenevtchn.so.1 $(MP_LIBD)/libxenctrl.so.4.17
 MP_XENSIM      := $(MP_OUT)/xensim
-MP_LIB_DEPS    := $(MP_DIR)/lib/client.c $(MP_DIR)/lib/client.h $(MP_DIR)/proto.h
+MP_LIB_DEPS    := $(MP_DIR)/lib/client.c $(MP_DIR)/lib/client.h $(MP_DIR)/proto.h $(MP_DIR)/spin.h
 
 ## multiproc: build the broker daemon, the drop-in libxengnttab/libxenevtchn/libxenctrl and the xensim CLI
 .PHONY: multiproc test-dropin bench-sim
@@ -25,7 +25,7 @@ $(MP_BROKER_LIB): $(MP_BROKER_SRCS) $(MP_BROKER_HDRS)
 	$(CC) $(MP_CFLAGS) -c $(MP_DIR)/broker_evtchn.c -o $(MP_OUT)/obj/broker_evtchn.o
 	ar rcs $@ $(MP_OUT)/obj/broker_core.o $(MP_OUT)/obj/broker_gnttab.o $(MP_OUT)/obj/broker_evtchn.o
 
-$(MP_BROKERD): $(MP_DIR)/brokerd.c $(MP_BROKER_LIB)
+$(MP_BROKERD): $(MP_DIR)/brokerd.c $(MP_DIR)/spin.h $(MP_BROKER_LIB)
 	$(CC) $(MP_CFLAGS) $< $(MP_BROKER_LIB) -o $@
 
 # Drop-ins: Debian's sonames and symbol versions (version scripts), built against Debian's headers.
@@ -70,7 +70,7 @@ bench-sim: multiproc $(MP_BENCH)
 # The target process, for the fixed library (m0) and every mutant: frontend + grants/ (hosted
 # build of the same sources) + the memfd platform; Debian's -lxenevtchn -lxenstore at link time.
 MP_TARGET_SRCS := $(MP_DIR)/target/target_main.c $(MP_DIR)/target/target_platform.c $(MP_DIR)/lib/client.c
-MP_TARGET_DEPS := $(MP_TARGET_SRCS) $(MP_DIR)/target/target.h $(MP_DIR)/proto.h $(GRANTS_SRCS) \
+MP_TARGET_DEPS := $(MP_TARGET_SRCS) $(MP_DIR)/target/target.h $(MP_DIR)/proto.h $(MP_DIR)/spin.h $(MP_DIR)/lib/client.h $(GRANTS_SRCS) \
                   $(wildcard grants/include/*.h grants/src/*.h) $(WORKLOAD_FRONTEND_SRCS) harness/workload/frontend.h
 MP_TARGETS     := $(foreach n,0 $(MUTANT_IDS),$(MP_OUT)/gntfuzz-target-m$(n))
 $(MP_OUT)/gntfuzz-target-m%: $(MP_TARGET_DEPS)

@@ -20,6 +20,11 @@
 #define MP_SOCK_NAME "broker.sock"
 #define MP_ENV_SOCK "GNTFUZZ_BROKER" /* path of the broker socket, set by `xensim run` */
 #define MP_ENV_DOMID "GNTFUZZ_DOMID" /* the domain the process belongs to */
+/* Microseconds a waiting end keeps polling without sleeping (client for its reply, broker for the
+ * next request) before it blocks: saves two scheduler wake-ups per round trip. 0 = always block. */
+#define MP_ENV_SPIN "GNTFUZZ_SPIN_US"
+#define MP_SPIN_US_DEFAULT 30
+#define MP_SPIN_US_MAX 1000
 
 #define MP_PAGE 4096u
 /* Domain memory (one memfd): guest pages, then the grant table page, then the v2 status page.

@@ -8,6 +8,31 @@
 #include <unistd.h>
 #include "client.h"
 
+/* recvmsg that first retries without blocking for the spin window, then blocks. The broker
+ * usually answers within a few microseconds; sleeping at once would cost a scheduler wake-up. */
+static ssize_t recv_reply(int fd, struct msghdr *mh, struct mp_spin *spin)
+{
+	long window = mp_spin_window(spin);
+	if (window > 0) {
+		long t0 = mp_now_ns();
+		for (;;) {
+			ssize_t n = recvmsg(fd, mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+			if (n >= 0 || (errno != EAGAIN && errno != EINTR)) {
+				mp_spin_result(spin, 1);
+				return n;
+			}
+			if (mp_now_ns() - t0 > window)
+				break;
+		}
+		mp_spin_result(spin, 0);
+	}
+	ssize_t n;
+	do
+		n = recvmsg(fd, mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 int mp_connect(struct mp_conn *c, uint16_t kind)
 {
 	const char *path = getenv(MP_ENV_SOCK);
@@ -19,6 +44,7 @@ int mp_connect(struct mp_conn *c, uint16_t kind)
 	}
 	strcpy(sa.sun_path, path);
 	c->dom = dom ? (uint16_t)atoi(dom) : 0;
+	mp_spin_init(&c->spin);
 	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return -1;
@@ -67,10 +93,7 @@ static int call_locked(struct mp_conn *c, uint16_t op, const void *req, size_t l
 	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			     .msg_controllen = sizeof(u.buf) };
-	ssize_t n;
-	do
-		n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = recv_reply(c->fd, &mh, &c->spin);
 	if (n == 0) {
 		errno = ECONNRESET; /* the broker went away */
 		return -1;

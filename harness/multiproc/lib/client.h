@@ -9,12 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../proto.h"
+#include "../spin.h"
 
 #define MP_HIDDEN __attribute__((visibility("hidden")))
 
 struct mp_conn {
 	int fd;
 	uint16_t dom;
+	struct mp_spin spin;     /* how long to poll for a reply before blocking */
 	pthread_mutex_t lock;    /* one request in flight per connection */
 };
 
