@@ -99,6 +99,16 @@ $(MP_OUT)/fuzz_broker: $(MP_FUZZ_SRCS) $(MP_BROKER_HDRS)
 	@mkdir -p $(MP_OUT)
 	$(CLANG) $(MP_CFLAGS) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(MP_FUZZ_SRCS) -o $@
 
+## test-mp-spin: the adaptive spin window of a broker round trip (bounded, falls back to blocking)
+.PHONY: test-mp-spin
+$(MP_OUT)/test_spin: $(MP_DIR)/tests/test_spin.c $(MP_DIR)/spin.h $(MP_DIR)/proto.h
+	@mkdir -p $(MP_OUT)
+	$(CC) $(MP_CFLAGS) $< -o $@
+test-mp-spin: $(MP_OUT)/test_spin
+	@$<
+	@taskset -c 0 $< >/dev/null && echo "ok - pinned to one CPU: init gives no window" || { echo "not ok - pinned to one CPU"; exit 1; }
+TESTS += test-mp-spin
+
 ## test-broker-fuzz: 5000 random hostile inputs through the broker's handler under ASan+UBSan (nothing held after)
 .PHONY: test-broker-fuzz fuzz-broker
 test-broker-fuzz: $(MP_OUT)/fuzz_broker_smoke

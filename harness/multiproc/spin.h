@@ -10,6 +10,7 @@
 #ifndef MP_SPIN_H
 #define MP_SPIN_H
 
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 #include "proto.h"
@@ -34,9 +35,13 @@ static inline long mp_spin_max_ns(void)
 	return (us > MP_SPIN_US_MAX ? MP_SPIN_US_MAX : us) * 1000L;
 }
 
+/* Only worth it when this process may run on two CPUs at least: with one, the peer it waits for
+ * can only run once it stops spinning. */
 static inline void mp_spin_init(struct mp_spin *s)
 {
-	s->max_ns = mp_spin_max_ns();
+	cpu_set_t cpus;
+	int multi = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) >= 2;
+	s->max_ns = multi ? mp_spin_max_ns() : 0;
 	s->cur_ns = s->max_ns;
 	s->waits = 0;
 }

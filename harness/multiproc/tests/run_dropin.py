@@ -74,6 +74,31 @@ def vchan_exchange(out):
     return fails
 
 
+def cpu_ticks(pid):
+    """utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def broker_sleeps_when_idle(d):
+    """The broker spins a few microseconds after each request, bounded: with no client talking it
+    must sleep, so one idle second costs it (almost) no CPU."""
+    try:
+        with open(os.path.join(d, "broker.pid")) as f:
+            pid = int(f.read())
+        before = cpu_ticks(pid)
+        time.sleep(1.0)
+        used = cpu_ticks(pid) - before
+    except (OSError, ValueError) as e:
+        print(f"not ok - broker CPU time unreadable: {e}")
+        return 1
+    hz = os.sysconf("SC_CLK_TCK")
+    ok = used * 1000 // hz <= 50
+    print(f"{'ok' if ok else 'not ok'} - the idle broker sleeps: {used * 1000 // hz} ms CPU in 1 s idle")
+    return 0 if ok else 1
+
+
 def main(out):
     fails = 0
     for ours, theirs, subset in (("libxengnttab.so.1", "libxengnttab.so.1", False),
@@ -107,6 +132,7 @@ def main(out):
         alive = subprocess.run(["pgrep", "-F", os.path.join(d, "broker.pid")], capture_output=True).returncode == 0
         fails += not alive
         print(f"{'ok' if alive else 'not ok'} - the broker survived the whole test")
+        fails += broker_sleeps_when_idle(d)
     finally:
         xensim.stop(d)
         shutil.rmtree(d, ignore_errors=True)
