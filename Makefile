@@ -6,27 +6,29 @@ include mk/config.mk
 
 TESTS :=        # test targets run by `make test`, appended to by the fragments
 
--include grants/grants.mk
--include harness/xensim/xensim.mk
--include harness/world.mk
--include harness/workload/workload.mk
--include harness/fuzz/fuzz.mk
--include harness/multiproc.mk
--include harness/xenstored/xenstored.mk
--include peer/peer.mk
--include harness/pvh/pvh.mk
--include harness/nested/nested.mk
+include mk/targets.mk
+include grants/grants.mk
+# A library's own fragment (its unit tests), beside its manifest.
+include $(filter-out %/target.mk,$(wildcard targets/*/*.mk))
+include harness/xensim/xensim.mk
+include harness/world.mk
+include harness/workload/workload.mk
+include harness/fuzz/fuzz.mk
+include harness/multiproc.mk
+include harness/xenstored/xenstored.mk
+include peer/peer.mk
+include harness/pvh/pvh.mk
+include harness/nested/nested.mk
 
 ## help: list the targets (every "## target: what it does" line of the Makefile and its fragments)
 ## deps: install the Debian packages the project needs (apt-get, as root or with sudo)
 ## test: install what is needed, build, and run every test; closes with "N passed, N failed"
-## mutants: list the build-time mutants of grants/, one line each
 ## clean: remove build/
 
 # The user-facing jobs install what they need first, as `make test` does.
 fuzz killmatrix coverage reproduce sim-attack nested-xen real-xen bench: deps
 
-.PHONY: help deps test list-tests mutants clean
+.PHONY: help deps test list-tests clean
 help:
 	@grep -h '^## [a-z-]*:' $(MAKEFILE_LIST) | sed 's/^## \([^:]*\): */\1\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
 
@@ -40,9 +42,6 @@ test: deps
 
 list-tests:
 	@printf '%s\n' $(TESTS)
-
-mutants:
-	@sed -n 's/^MUTANT.\([0-9]*\), *\([a-z0-9_]*\), *"\(.*\)")/  \1  \2\t\3/p' grants/mutants.def | expand -t 22
 
 clean:
 	rm -rf $(BUILD)

@@ -1,16 +1,15 @@
-# harness/world.mk - the in-process world (scenarios, scheduler, sim platform), the oracle,
-# gntworld for the fixed library and every mutant (gcc, and clang ASan+UBSan), and their tests.
+# harness/world.mk - the in-process world (scenarios, scheduler, seam host), the oracle, gntworld
+# for every variant (library/mutant, mk/targets.mk) in a plain and an ASan+UBSan build, and tests.
 WORLD_OUT      := $(BUILD)/world
-WORLD_VARIANTS := 0 $(MUTANT_IDS)
-# Library code of the world (fuzzers link these too, with $(XSIM_SRCS) and one grants variant).
+# Code of the world (fuzzers link these too, with $(XSIM_SRCS) and one target archive).
 WORLD_SRCS     := $(filter-out harness/world/gntworld.c,$(sort $(wildcard harness/world/*.c))) \
-                  $(sort $(wildcard harness/oracle/*.c)) $(sort $(wildcard harness/workload/*.c))
-WORLD_HDRS     := $(wildcard harness/world/*.h harness/world/*.def harness/oracle/*.h \
-                  harness/workload/*.h harness/workload/*.def harness/xensim/*.h grants/include/*.h \
-                  grants/src/*.h) grants/mutants.def
-WORLD_COMMON   := $(WORLD_SRCS) $(XSIM_SRCS) harness/world/gntworld.c
-WORLD_BINS     := $(foreach n,$(WORLD_VARIANTS),$(WORLD_OUT)/m$(n)/gntworld)
-WORLD_ASAN_BINS:= $(foreach n,$(WORLD_VARIANTS),$(WORLD_OUT)/m$(n)/gntworld-asan)
+                  $(sort $(wildcard harness/oracle/*.c)) $(sort $(wildcard harness/workload/*.c)) \
+                  harness/seam/seam_hooks.c harness/seam/seam_check.c
+WORLD_HDRS     := $(wildcard harness/world/*.h harness/world/*.def harness/oracle/*.h harness/seam/*.h \
+                  harness/workload/*.h harness/workload/*.def harness/xensim/*.h)
+WORLD_COMMON   := $(WORLD_SRCS) $(XSIM_SRCS) harness/world/gntworld.c harness/seam/seam_cov_stubs.c
+WORLD_BINS     := $(foreach v,$(VARIANTS),$(WORLD_OUT)/$(v)/gntworld)
+WORLD_ASAN_BINS:= $(foreach v,$(VARIANTS),$(WORLD_OUT)/$(v)/gntworld-asan)
 WORLD_SCNS      = $(sort $(wildcard corpora/scenarios/*.scn))
 
 # Objects shared by all variants, one tree per compiler flavour.
@@ -23,26 +22,18 @@ $(WORLD_OUT)/asan/%.o: %.c $(WORLD_HDRS)
 	@echo "  CLANG   $@"
 	@$(CLANG) $(HOST_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
-# Per variant: the grant library compiled with -DGNT_MUTANT=N, linked with the shared objects.
+# Per variant: the shared objects and the variant's target archive (mk/targets.mk).
 define WORLD_VARIANT
-$(WORLD_OUT)/m$(1)/plain/%.o: %.c $(WORLD_HDRS)
+$(WORLD_OUT)/$(1)/gntworld: $(patsubst %.c,$(WORLD_OUT)/plain/%.o,$(WORLD_COMMON)) $(call target_archive,plain,$(1))
 	@mkdir -p $$(@D)
-	@echo "  CC      $$@"
-	@$$(CC) $$(HOST_CFLAGS) -DGNT_MUTANT=$(1) -c $$< -o $$@
-$(WORLD_OUT)/m$(1)/asan/%.o: %.c $(WORLD_HDRS)
-	@mkdir -p $$(@D)
-	@echo "  CLANG   $$@"
-	@$$(CLANG) $$(HOST_CFLAGS) $$(SAN_FLAGS) -DGNT_MUTANT=$(1) -c $$< -o $$@
-$(WORLD_OUT)/m$(1)/gntworld: $(patsubst %.c,$(WORLD_OUT)/plain/%.o,$(WORLD_COMMON)) \
-                             $(patsubst %.c,$(WORLD_OUT)/m$(1)/plain/%.o,$(GRANTS_SRCS))
 	@echo "  LD      $$@"
 	@$$(CC) -o $$@ $$^
-$(WORLD_OUT)/m$(1)/gntworld-asan: $(patsubst %.c,$(WORLD_OUT)/asan/%.o,$(WORLD_COMMON)) \
-                                  $(patsubst %.c,$(WORLD_OUT)/m$(1)/asan/%.o,$(GRANTS_SRCS))
+$(WORLD_OUT)/$(1)/gntworld-asan: $(patsubst %.c,$(WORLD_OUT)/asan/%.o,$(WORLD_COMMON)) $(call target_archive,asan,$(1))
+	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
 	@$$(CLANG) $$(SAN_FLAGS) -o $$@ $$^
 endef
-$(foreach n,$(WORLD_VARIANTS),$(eval $(call WORLD_VARIANT,$(n))))
+$(foreach v,$(VARIANTS),$(eval $(call WORLD_VARIANT,$(v))))
 
 $(WORLD_OUT)/test_oracle: harness/oracle/tests/test_oracle.c harness/oracle/oracle.c $(WORLD_HDRS)
 	@mkdir -p $(@D)
@@ -51,20 +42,22 @@ $(WORLD_OUT)/test_oracle: harness/oracle/tests/test_oracle.c harness/oracle/orac
 TESTS += test-scenario test-oracle test-world-asan test-world-random test-world-replay test-reproduce
 BENCHES += bench-world
 
-## world: build build/world/m<N>/gntworld (gcc) and gntworld-asan (clang ASan+UBSan) for the fixed library (0) and every mutant
+FIXED_VARIANTS := $(foreach l,$(LIBS),$(l)/fixed)
+
+## world: build build/world/<library>/<mutant>/gntworld (plain) and gntworld-asan (ASan+UBSan) for every variant (make list-variants)
 ## test-scenario: scenario parser bad-input table (plain and ASan), text->binary->text round trip of the corpus, random bytes decode and re-encode stably
 ## test-oracle: one test per oracle invariant: fires on a crafted violation, silent on the legal twin
-## test-world-asan: every corpus scenario on the fixed library and every mutant under ASan+UBSan: no sanitizer report
-## test-world-random: the fixed library is never flagged on 100000 pseudo-random inputs (gcc) and 10000 (ASan+UBSan)
+## test-world-asan: every corpus scenario on every variant under ASan+UBSan: no sanitizer report
+## test-world-random: no fixed library is ever flagged on 100000 pseudo-random inputs (plain) and 10000 (ASan+UBSan)
 ## test-world-replay: past false alarms (harness/world/tests/regress) stay clean; saved findings of every mutant replay (.scn and report text) to the same invariant and frame
-## bench-world: world runs/s on pseudo-random inputs for the fixed library and every mutant, and how many inputs each flags
-## reproduce: run every corpus scenario on the fixed library and every mutant; table, reports of first catches (--json: REPRODUCE_ARGS=--json)
-## test-reproduce: `make reproduce` must show every mutant caught, every `# catches:` claim true, the fixed library clean
+## bench-world: world runs/s on pseudo-random inputs for every variant, and how many inputs each flags
+## reproduce: run every corpus scenario on every variant; table, reports of first catches (--json: REPRODUCE_ARGS=--json)
+## test-reproduce: `make reproduce` must show every mutant caught, every `# catches:` claim true, every fixed library clean
 .PHONY: world test-scenario test-oracle test-world-asan test-world-random test-world-replay bench-world reproduce test-reproduce
 world: $(WORLD_BINS) $(WORLD_ASAN_BINS)
 
-test-scenario: $(WORLD_OUT)/m0/gntworld $(WORLD_OUT)/m0/gntworld-asan
-	@$(PYTHON) harness/world/tests/test_scenario.py $(WORLD_OUT)/m0/gntworld $(WORLD_OUT)/m0/gntworld-asan
+test-scenario: $(WORLD_OUT)/grants/fixed/gntworld $(WORLD_OUT)/grants/fixed/gntworld-asan
+	@$(PYTHON) harness/world/tests/test_scenario.py $(WORLD_OUT)/grants/fixed/gntworld $(WORLD_OUT)/grants/fixed/gntworld-asan
 
 test-oracle: $(WORLD_OUT)/test_oracle $(WORLD_BINS)
 	@$(WORLD_OUT)/test_oracle
@@ -73,24 +66,24 @@ test-oracle: $(WORLD_OUT)/test_oracle $(WORLD_BINS)
 test-world-asan: $(WORLD_ASAN_BINS)
 	@$(PYTHON) harness/world/tests/test_world_asan.py $(WORLD_OUT) $(WORLD_SCNS)
 
-# The fixed library must never be flagged: a false alarm here is a bug in the world or oracle.
-test-world-random: $(WORLD_OUT)/m0/gntworld $(WORLD_OUT)/m0/gntworld-asan
-	@for b in "gntworld 100000" "gntworld-asan 10000"; do set -- $$b; \
-	  out=$$($(WORLD_OUT)/m0/$$1 random $$2 7 2>&1 | tail -1); \
-	  if echo "$$out" | grep -q " 0 with a violation"; then echo "ok - $$1: $$out"; \
-	  else echo "not ok - $$1: false alarm on the fixed library: $$out"; exit 1; fi; done
+# A fixed library must never be flagged: a false alarm here is a bug in the world or oracle.
+test-world-random: $(foreach v,$(FIXED_VARIANTS),$(WORLD_OUT)/$(v)/gntworld $(WORLD_OUT)/$(v)/gntworld-asan)
+	@for v in $(FIXED_VARIANTS); do for b in "gntworld 100000" "gntworld-asan 10000"; do set -- $$b; \
+	  out=$$($(WORLD_OUT)/$$v/$$1 random $$2 7 2>&1 | tail -1); \
+	  if echo "$$out" | grep -q " 0 with a violation"; then echo "ok - $$v $$1: $$out"; \
+	  else echo "not ok - $$v $$1: false alarm on a fixed library: $$out"; exit 1; fi; done; done
 
-test-world-replay: $(WORLD_BINS) $(WORLD_OUT)/m0/gntworld-asan
+test-world-replay: $(WORLD_BINS) $(foreach v,$(FIXED_VARIANTS),$(WORLD_OUT)/$(v)/gntworld-asan)
 	@$(PYTHON) harness/world/tests/test_replay.py $(WORLD_OUT)
 
 bench-world: $(WORLD_BINS)
-	@for n in $(WORLD_VARIANTS); do $(WORLD_OUT)/m$$n/gntworld random 100000 1 | tail -1; done
+	@for v in $(VARIANTS); do $(WORLD_OUT)/$$v/gntworld random 100000 1 | tail -1; done
 
 reproduce: $(WORLD_BINS)
 	@$(PYTHON) scripts/reproduce.py --build $(WORLD_OUT) $(REPRODUCE_ARGS)
 
 test-reproduce: $(WORLD_BINS)
-	@$(PYTHON) scripts/reproduce.py --build $(WORLD_OUT) --tap
+	@$(PYTHON) scripts/reproduce.py --no-build --build $(WORLD_OUT) --tap
 	@t=$$(mktemp -d); sed 's/^# catches: .*/# catches: msa02/' corpora/scenarios/msa02.scn > $$t/msa02.scn; \
 	  if $(PYTHON) scripts/reproduce.py --no-build --build $(WORLD_OUT) --scenarios $$t >/dev/null 2>&1; \
 	  then echo "not ok - reproduce accepts a wrong # catches: claim and uncaught mutants"; rm -rf $$t; exit 1; \

@@ -12,6 +12,3 @@ FREE_CFLAGS = -std=gnu11 -O2 -g $(WARN) $(XEN_IFACE) -ffreestanding -fno-builtin
               -isystem $(shell $(1) -print-file-name=include) -idirafter /usr/include -Igrants/include
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 GRANTS_SRCS := $(sort $(wildcard grants/src/*.c))
-# The mutant ids, from grants/mutants.def (one MUTANT(id, name, ...) per line).
-MUTANT_IDS   := $(shell sed -n 's/^MUTANT.\([0-9]*\), *\([a-z0-9_]*\),.*/\1/p' grants/mutants.def)
-MUTANT_NAMES := $(shell sed -n 's/^MUTANT.\([0-9]*\), *\([a-z0-9_]*\),.*/\2/p' grants/mutants.def)

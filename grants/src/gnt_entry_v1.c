@@ -6,7 +6,7 @@ void gnt__v1_publish(struct gnt_lib *lib, gnt_ref_t ref, domid_t domid, uint64_t
 {
 	const struct gnt_platform_ops *ops = lib->ops;
 	grant_entry_v1_t *e = &lib->v1[ref];
-	uint16_t flags = (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0));
+	uint16_t flags = (uint16_t)(GTF_permit_access | (readonly && !GNT_IS(ro_flag) ? GTF_readonly : 0));
 
 	if (GNT_IS(flags_first)) {
 		/* Bug: the entry is live before it says what it grants. */

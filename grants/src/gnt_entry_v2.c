@@ -9,7 +9,7 @@ void gnt__v2_publish(struct gnt_lib *lib, gnt_ref_t ref, domid_t domid, uint64_t
 {
 	const struct gnt_platform_ops *ops = lib->ops;
 	grant_entry_v2_t *e = &lib->v2[ref];
-	uint16_t flags = (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0));
+	uint16_t flags = (uint16_t)(GTF_permit_access | (readonly && !GNT_IS(ro_flag) ? GTF_readonly : 0));
 
 	if (GNT_IS(flags_first)) {
 		ops->store16(lib->ctx, &e->hdr.flags, flags);
@@ -29,7 +29,7 @@ void gnt__v2_publish_subpage(struct gnt_lib *lib, gnt_ref_t ref, domid_t domid, 
 {
 	const struct gnt_platform_ops *ops = lib->ops;
 	grant_entry_v2_t *e = &lib->v2[ref];
-	uint16_t flags = (uint16_t)(GTF_permit_access | GTF_sub_page | (readonly ? GTF_readonly : 0));
+	uint16_t flags = (uint16_t)(GTF_permit_access | GTF_sub_page | (readonly && !GNT_IS(ro_flag) ? GTF_readonly : 0));
 
 	if (GNT_IS(flags_first)) {
 		ops->store16(lib->ctx, &e->hdr.flags, flags);

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <xen/grant_table.h>
-#include "gnt.h"
+#include "seam/seam.h"
 #include "oracle/oracle.h"
 
 const char *oracle_inv_sentence(int inv)
@@ -12,13 +12,13 @@ const char *oracle_inv_sentence(int inv)
 	case INV_FREE_WHILE_MAPPED:
 		return "no page is released to, or handed out by, the target's allocator while a foreign mapping of it exists";
 	case INV_REGRANT_WHILE_MAPPED:
-		return "no grant ref is re-granted while a mapping of its previous grant exists";
+		return "no grant ref is re-granted while its previous grant is still live or mapped";
 	case INV_WRONG_FRAME:
-		return "the peer never gains access to a frame that was not granted to it at that moment";
+		return "the peer never gains access to a frame that was not granted to it at that moment, nor write access to a read-only grant";
 	case INV_SANITIZER:
 		return "no memory error or undefined behaviour in the target, no crash on any peer input";
 	case INV_LOST:
-		return "nothing lost: deferred pages are reclaimed once the peer lets go, every page is in exactly one state";
+		return "nothing lost: once the peer lets go, every page and grant ref given up comes back (or is counted as written off), every page is in exactly one state";
 	}
 	return "no violation";
 }
@@ -145,14 +145,14 @@ int oracle_release(struct oracle *o, uint64_t frame, unsigned maps)
 	if (!f)
 		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, "the library released a frame that is no target page");
 	int was = f->state;
-	if (was == PG_GRANTED || was == PG_DEFERRED)
+	if (was == PG_DEFERRED || was == PG_LEAKED)
 		f->state = PG_FREE;
 	if (maps)
 		return oracle_violate(o, INV_FREE_WHILE_MAPPED, frame, ref_of_frame(o, frame),
 				      "the library released a page to the allocator while the peer still maps it");
-	if (was != PG_GRANTED && was != PG_DEFERRED) {
+	if (was != PG_DEFERRED && was != PG_LEAKED) {
 		char msg[120];
-		snprintf(msg, sizeof msg, "the library released a page it did not own (page was %s)",
+		snprintf(msg, sizeof msg, "the library freed a page the target never gave up to it (page was %s)",
 			 oracle_page_state_name(was));
 		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, msg);
 	}
@@ -166,9 +166,10 @@ void oracle_target_write(struct oracle *o, uint64_t frame, uint32_t tag)
 
 /* --- grants --- */
 
-void oracle_grant_intent(struct oracle *o, uint16_t domid, uint64_t frame)
+void oracle_grant_intent(struct oracle *o, uint16_t domid, uint64_t frame, int readonly)
 {
 	o->pending_valid = 1;
+	o->pending_readonly = (uint8_t)!!readonly;
 	o->pending_domid = domid;
 	o->pending_frame = frame;
 	o->pending_ref = ORACLE_NO_REF;
@@ -182,6 +183,7 @@ int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint3
 	if (o->pending_valid && o->pending_ref == ORACLE_NO_REF && ref < o->nrefs) {
 		o->pending_ref = ref;
 		o->refs[ref].intent_valid = 1;
+		o->refs[ref].readonly = o->pending_readonly;
 		o->refs[ref].domid = o->pending_domid;
 		o->refs[ref].frame = o->pending_frame;
 	}
@@ -201,19 +203,34 @@ int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint3
 	return 0;
 }
 
-void oracle_grant_done(struct oracle *o, int rc, uint32_t ref, int page_owned)
+void oracle_grant_done(struct oracle *o, int rc, uint32_t ref)
 {
 	struct oracle_frame *f = o->pending_valid ? frame_of(o, o->pending_frame) : NULL;
-	if (f && rc == GNT_OK && page_owned && f->state == PG_INUSE)
-		f->state = PG_GRANTED; /* gnt_share: the library owns the page from now on */
-	if (o->pending_valid && rc == GNT_OK && ref < o->nrefs) {
+	if (f && rc == SEAM_OK && f->state == PG_INUSE)
+		f->state = PG_GRANTED;
+	if (o->pending_valid && rc == SEAM_OK && ref < o->nrefs) {
 		/* Also bind when the library made no store we saw (defensive: intent follows the ref). */
 		o->refs[ref].intent_valid = 1;
+		o->refs[ref].readonly = o->pending_readonly;
 		o->refs[ref].domid = o->pending_domid;
 		o->refs[ref].frame = o->pending_frame;
-		note(o, o->pending_frame, EV_GRANT, ref, 0);
+		note(o, o->pending_frame, EV_GRANT, ref, o->pending_readonly);
 	}
 	o->pending_valid = 0;
+}
+
+void oracle_handover(struct oracle *o, uint32_t ref, uint64_t frame)
+{
+	struct oracle_frame *f = frame_of(o, frame);
+	if (f && f->state == PG_GRANTED)
+		f->state = PG_DEFERRED;
+}
+
+void oracle_take_back(struct oracle *o, uint64_t frame)
+{
+	struct oracle_frame *f = frame_of(o, frame);
+	if (f && f->state == PG_GRANTED)
+		f->state = PG_INUSE;
 }
 
 void oracle_end(struct oracle *o, uint32_t ref, uint64_t frame, int rc, int page_owned)
@@ -221,18 +238,17 @@ void oracle_end(struct oracle *o, uint32_t ref, uint64_t frame, int rc, int page
 	struct oracle_frame *f = frame_of(o, frame);
 	/* Name the call whose answer this is: an unshare's OK is the library's claim, not an end seen. */
 	int ok = page_owned ? EV_UNSHARE_OK : EV_END, busy = page_owned ? EV_UNSHARE_BUSY : EV_BUSY;
-	note(o, frame, rc == GNT_OK ? ok : rc == GNT_LEAKED ? EV_LEAK : busy, ref, (uint32_t)rc);
-	if (rc == GNT_OK && ref < o->nrefs)
+	note(o, frame, rc == SEAM_OK ? ok : rc == SEAM_LEAKED ? EV_LEAK : busy, ref, (uint32_t)rc);
+	if (rc == SEAM_OK && ref < o->nrefs)
 		o->refs[ref].revoked = 1; /* from now on the ref grants nothing */
 	if (!page_owned || !f)
 		return;
-	/* Ownership moves of gnt_unshare; the release itself comes through oracle_release. */
-	if (rc == GNT_BUSY && f->state == PG_GRANTED) {
-		f->state = PG_DEFERRED;
+	if (rc == SEAM_BUSY && f->state == PG_DEFERRED)
 		note(o, frame, EV_DEFER, ref, 0);
-	} else if (rc == GNT_LEAKED && f->state == PG_GRANTED) {
+	else if (rc == SEAM_LEAKED && f->state == PG_DEFERRED)
 		f->state = PG_LEAKED;
-	}
+	else if (rc < 0 && f->state == PG_DEFERRED)
+		f->state = PG_GRANTED; /* refused: the share stands */
 }
 
 /* --- peer --- */
@@ -249,6 +265,12 @@ int oracle_map(struct oracle *o, uint16_t mapper, uint32_t ref, uint64_t frame, 
 	if (ref >= o->nrefs || !o->refs[ref].intent_valid)
 		return 0; /* a grant the world did not announce (low-level use): nothing to compare */
 	const struct oracle_ref *r = &o->refs[ref];
+	if (r->readonly && !readonly && r->frame == frame) {
+		char msg[180];
+		snprintf(msg, sizeof msg, "domain %u mapped ref %u (frame 0x%" PRIx64 ") read-write, but the library was asked to grant it read-only",
+			 mapper, ref, frame);
+		return oracle_violate(o, INV_WRONG_FRAME, frame, ref, msg);
+	}
 	if (r->frame != frame || r->domid != mapper) {
 		char msg[180];
 		snprintf(msg, sizeof msg, "domain %u mapped frame 0x%" PRIx64 " through ref %u, which grants frame 0x%" PRIx64 " to domain %u",
@@ -263,6 +285,13 @@ void oracle_unmap(struct oracle *o, uint32_t ref, uint64_t frame) { note(o, fram
 int oracle_copy(struct oracle *o, uint32_t ref, uint64_t frame, int to_granter)
 {
 	note(o, frame, EV_COPY, ref, (uint32_t)to_granter);
+	if (to_granter && ref < o->nrefs && o->refs[ref].intent_valid && o->refs[ref].readonly &&
+	    !o->refs[ref].revoked && o->refs[ref].frame == frame) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "a copy wrote into frame 0x%" PRIx64 " through ref %u, which the library was asked to grant read-only",
+			 frame, ref);
+		return oracle_violate(o, INV_WRONG_FRAME, frame, ref, msg);
+	}
 	if (ref >= o->nrefs || (!o->refs[ref].revoked && (!o->refs[ref].intent_valid || o->refs[ref].frame == frame)))
 		return 0;
 	char msg[160];
@@ -280,26 +309,39 @@ void oracle_done(struct oracle *o, uint32_t ref, uint64_t frame) { note(o, frame
 int oracle_final_check(struct oracle *o, const struct oracle_final *f)
 {
 	uint32_t count[PG_NR_STATES] = { 0 };
+	uint64_t held_frame = ~0ull;
 	char msg[200];
-	for (uint32_t i = 0; i < o->npages; i++)
-		count[o->frames[i].state < PG_NR_STATES ? o->frames[i].state : 0]++;
+	for (uint32_t i = 0; i < o->npages; i++) {
+		int st = o->frames[i].state < PG_NR_STATES ? o->frames[i].state : 0;
+		count[st]++;
+		if (st == PG_DEFERRED || (st == PG_LEAKED && held_frame == ~0ull))
+			held_frame = o->frame_base + i;
+	}
 	if (f->peer_maps) {
 		snprintf(msg, sizeof msg, "%u peer maps still live after the world unmapped them all", f->peer_maps);
 		return oracle_violate(o, INV_LOST, ~0ull, ORACLE_NO_REF, msg);
 	}
-	if (f->deferred_now || count[PG_DEFERRED]) {
-		uint64_t frame = ~0ull;
-		for (uint32_t i = 0; i < o->npages; i++)
-			if (o->frames[i].state == PG_DEFERRED)
-				frame = o->frame_base + i;
-		snprintf(msg, sizeof msg, "deferred pages not reclaimed after the peer let go: library %u, oracle %u",
-			 f->deferred_now, count[PG_DEFERRED]);
-		return oracle_violate(o, INV_LOST, frame, ORACLE_NO_REF, msg);
-	}
-	if (count[PG_LEAKED] != f->leaked || count[PG_GRANTED] != f->lib_shared || count[PG_FREE] != f->alloc_free) {
+	/* Pages given up to the library that never came back: only a write-off it counted explains them. */
+	if (count[PG_DEFERRED] + count[PG_LEAKED] > f->written_off) {
 		snprintf(msg, sizeof msg,
-			 "page states disagree: leaked %u vs library %" PRIu64 ", granted %u vs library %u, free %u vs allocator %u",
-			 count[PG_LEAKED], f->leaked, count[PG_GRANTED], f->lib_shared, count[PG_FREE], f->alloc_free);
+			 "the library still holds %u page(s) given up to it after the peer let go and it ticked, and counts %u as written off",
+			 count[PG_DEFERRED] + count[PG_LEAKED], f->written_off);
+		return oracle_violate(o, INV_LOST, held_frame, ORACLE_NO_REF, msg);
+	}
+	if (f->refs_twice) {
+		snprintf(msg, sizeof msg, "asked for every free ref, the library handed out ref %u twice (%u ref(s) on its free list twice)",
+			 f->ref_twice, f->refs_twice);
+		return oracle_violate(o, INV_LOST, ~0ull, f->ref_twice, msg);
+	}
+	if (f->refs_missing > f->written_off) {
+		snprintf(msg, sizeof msg,
+			 "%u grant ref(s) given up never came back (e.g. ref %u): asked for every free ref, the library did not hand them out, and counts %u written off",
+			 f->refs_missing, f->ref_missing, f->written_off);
+		return oracle_violate(o, INV_LOST, ~0ull, f->ref_missing, msg);
+	}
+	if (count[PG_GRANTED] != f->live_shares || count[PG_FREE] != f->alloc_free) {
+		snprintf(msg, sizeof msg, "page states disagree: granted %u vs live shares %u, free %u vs allocator %u",
+			 count[PG_GRANTED], f->live_shares, count[PG_FREE], f->alloc_free);
 		return oracle_violate(o, INV_LOST, ~0ull, ORACLE_NO_REF, msg);
 	}
 	return 0;
@@ -320,7 +362,7 @@ void oracle_print_history(const struct oracle *o, uint64_t frame, FILE *out)
 		if (e->ref != ORACLE_NO_REF)
 			fprintf(out, " r%u", e->ref);
 		switch (e->kind) {
-		case EV_MAP: fprintf(out, " %s", e->arg ? "ro" : "rw"); break;
+		case EV_MAP: case EV_GRANT: fprintf(out, " %s", e->arg ? "ro" : "rw"); break;
 		case EV_COPY: fprintf(out, " %s", e->arg ? "to" : "from"); break;
 		case EV_STORE: fprintf(out, " value 0x%x", e->arg); break;
 		case EV_ALLOC: case EV_WRITE: fprintf(out, " tag %u", e->arg); break;

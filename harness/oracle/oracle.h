@@ -19,8 +19,8 @@
 enum oracle_inv {
 	INV_NONE = 0,
 	INV_FREE_WHILE_MAPPED = 1,   /* no page released to / handed out by the allocator while mapped */
-	INV_REGRANT_WHILE_MAPPED = 2,/* no ref re-granted while a map of its previous grant exists */
-	INV_WRONG_FRAME = 3,         /* the peer only ever maps the frame granted on that ref, to it */
+	INV_REGRANT_WHILE_MAPPED = 2,/* no ref re-granted while its previous grant is live or mapped */
+	INV_WRONG_FRAME = 3,         /* the peer only gets the frame granted on that ref, to it, in the mode asked */
 	INV_SANITIZER = 4,           /* no memory error / UB / crash (ASan+UBSan builds) */
 	INV_LOST = 5,                /* nothing lost: deferred reclaimed, every page in one state */
 };
@@ -60,6 +60,7 @@ struct oracle_frame {
 
 struct oracle_ref {
 	uint8_t intent_valid;    /* the world told us which frame this ref grants */
+	uint8_t readonly;        /* ... and that it asked for a read-only grant */
 	uint8_t revoked;         /* ended successfully, and nothing stored into the entry since */
 	uint16_t domid;
 	uint64_t frame;
@@ -71,6 +72,7 @@ struct oracle {
 	uint32_t step;           /* current step, stamped on events */
 	/* A grant the world is about to publish: bound to a ref at the first entry store. */
 	uint8_t pending_valid;
+	uint8_t pending_readonly;
 	uint16_t pending_domid;
 	uint64_t pending_frame;
 	uint32_t pending_ref;
@@ -91,13 +93,18 @@ int oracle_alloc(struct oracle *o, uint64_t frame, unsigned maps, uint32_t tag);
 int oracle_free(struct oracle *o, uint64_t frame, unsigned maps);
 int oracle_release(struct oracle *o, uint64_t frame, unsigned maps);   /* library page_release */
 void oracle_target_write(struct oracle *o, uint64_t frame, uint32_t tag);
-/* Grants: announce the frame/domid about to be granted, then report what the library did. */
-void oracle_grant_intent(struct oracle *o, uint16_t domid, uint64_t frame);
-/* rc = GNT_*; page_owned: it was gnt_share (the library owns the page now), not a low-level grant. */
-void oracle_grant_done(struct oracle *o, int rc, uint32_t ref, int page_owned);
+/* Grants: announce the frame/domid/mode about to be granted, then report what the library did
+ * (rc = SEAM_*). The page stays the target's (granted) until it is handed over or taken back. */
+void oracle_grant_intent(struct oracle *o, uint16_t domid, uint64_t frame, int readonly);
+void oracle_grant_done(struct oracle *o, int rc, uint32_t ref);
+/* The target gives a granted page up to the library (unshare): only the library may free it now. */
+void oracle_handover(struct oracle *o, uint32_t ref, uint64_t frame);
+/* A successful low-level end: the granted page is the target's own again. */
+void oracle_take_back(struct oracle *o, uint64_t frame);
 /* A library store into ref's entry; field_is_flags with the value stored; `pins` = live pins. */
 int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins);
-/* Ending: rc of gnt_end_access / gnt_unshare (GNT_OK, GNT_BUSY, GNT_LEAKED, <0). */
+/* Ending: rc (SEAM_*) of the adapter's end (page_owned 0) or unshare (page_owned 1, after
+ * oracle_handover: a refusal gives the page back to the target, LEAKED marks it written off). */
 void oracle_end(struct oracle *o, uint32_t ref, uint64_t frame, int rc, int page_owned);
 /* Peer side. */
 int oracle_map(struct oracle *o, uint16_t mapper, uint32_t ref, uint64_t frame, int readonly);
@@ -109,11 +116,16 @@ void oracle_done(struct oracle *o, uint32_t ref, uint64_t frame);
 
 /* End of run (after the peer let go and the library had its ticks): invariant 5. */
 struct oracle_final {
-	uint32_t deferred_now;   /* library stats */
-	uint64_t leaked;
-	uint32_t lib_shared;     /* refs the library holds in state SHARED */
-	uint32_t alloc_free;     /* pages on the world allocator's free list */
 	uint32_t peer_maps;      /* live peer maps (must be 0 by now) */
+	uint32_t written_off;    /* grants the library says it wrote off (its only claim we accept) */
+	uint32_t live_shares;    /* shares the target still holds (never given up) */
+	uint32_t alloc_free;     /* pages on the world allocator's free list */
+	/* Refs: handed out during the run, given up by the target, and not handed out again by the
+	 * library when the world asked it for every ref it has (the final sweep). */
+	uint32_t refs_missing;
+	uint32_t ref_missing;    /* one of them, for the report */
+	uint32_t refs_twice;     /* refs the sweep got twice (on the free list twice) */
+	uint32_t ref_twice;
 };
 int oracle_final_check(struct oracle *o, const struct oracle_final *f);
 

@@ -2,16 +2,14 @@
  * Freestanding: see frontend.h. */
 #include "frontend.h"
 
-static int lib_share(struct frontend *fe, uint64_t frame, int readonly, gnt_ref_t *ref)
+static int lib_share(struct frontend *fe, uint64_t frame, int readonly, grant_ref_t *ref)
 {
-	if (fe->ops->share)
-		return fe->ops->share(fe->ops->ctx, fe->backend_id, frame, readonly, ref);
-	return gnt_share(fe->lib, fe->backend_id, frame, readonly, ref);
+	return fe->ops->share(fe->ops->ctx, fe->backend_id, frame, readonly, ref);
 }
 
-static int lib_unshare(struct frontend *fe, gnt_ref_t ref)
+static int lib_unshare(struct frontend *fe, grant_ref_t ref, uint64_t frame)
 {
-	return fe->ops->unshare ? fe->ops->unshare(fe->ops->ctx, ref) : gnt_unshare(fe->lib, ref);
+	return fe->ops->unshare(fe->ops->ctx, ref, frame);
 }
 
 static void fe_log(struct frontend *fe, const char *msg, uint64_t a, uint64_t b)
@@ -128,7 +126,7 @@ static void write_tag(struct frontend *fe, uint64_t frame, uint16_t kind, uint16
 	t->seq = ++fe->tag_seq;
 }
 
-int fe_init(struct frontend *fe, const struct fe_ops *ops, struct gnt_lib *lib, domid_t backend_id,
+int fe_init(struct frontend *fe, const struct fe_ops *ops, domid_t backend_id,
 	    const char *fe_path, const char *be_path)
 {
 	volatile uint8_t *b = (volatile uint8_t *)fe;
@@ -136,10 +134,9 @@ int fe_init(struct frontend *fe, const struct fe_ops *ops, struct gnt_lib *lib, 
 	for (unsigned i = 0; i < sizeof(*fe); i++)
 		b[i] = 0;
 	fe->ops = ops;
-	fe->lib = lib;
 	fe->backend_id = backend_id;
-	fe->ring_ref = GNT_INVALID_REF;
-	if (!ops || !lib || !fe_path || !be_path || copy_str(fe->fe_path, FE_PATH_MAX, fe_path) ||
+	fe->ring_ref = FE_NO_REF;
+	if (!ops || !ops->share || !ops->unshare || !ops->tick || !fe_path || !be_path || copy_str(fe->fe_path, FE_PATH_MAX, fe_path) ||
 	    copy_str(fe->be_path, FE_PATH_MAX, be_path))
 		return FE_ERR_INVAL;
 	set_state(fe, XenbusStateInitialising);
@@ -167,9 +164,9 @@ int fe_connect(struct frontend *fe)
 	FRONT_RING_INIT(&fe->ring, sring, WL_PAGE_SIZE);
 
 	rc = lib_share(fe, frame, 0, &fe->ring_ref);
-	if (rc != GNT_OK) {
+	if (rc != SEAM_OK) {
 		fe->ops->page_free(fe->ops->ctx, frame); /* never granted: still ours */
-		fe->ring_ref = GNT_INVALID_REF;
+		fe->ring_ref = FE_NO_REF;
 		return FE_ERR_GRANT;
 	}
 	fe->ring_frame = frame;
@@ -222,7 +219,7 @@ int fe_send_op(struct frontend *fe, uint16_t op, uint16_t *id_out)
 	struct wl_request *req;
 	struct fe_slot *s;
 	uint64_t frame;
-	gnt_ref_t ref;
+	grant_ref_t ref;
 	uint16_t id;
 	int notify, i;
 
@@ -248,7 +245,7 @@ int fe_send_op(struct frontend *fe, uint16_t op, uint16_t *id_out)
 	 * told apart from the slot's current one. */
 	id = s->state == FE_SLOT_NEVER ? (uint16_t)i : (uint16_t)(s->id + FE_MAX_INFLIGHT);
 	write_tag(fe, frame, WL_TAG_REQUEST, id);
-	if (lib_share(fe, frame, op == WL_OP_READ, &ref) != GNT_OK) {
+	if (lib_share(fe, frame, op == WL_OP_READ, &ref) != SEAM_OK) {
 		fe->ops->page_free(fe->ops->ctx, frame); /* never granted: still ours */
 		fe->c.send_refused++;
 		return FE_ERR_GRANT;
@@ -274,18 +271,18 @@ int fe_send_op(struct frontend *fe, uint16_t op, uint16_t *id_out)
 }
 
 /* Unshare through the library and count its answer; returns that answer. */
-static int unshare_counted(struct frontend *fe, gnt_ref_t ref)
+static int unshare_counted(struct frontend *fe, grant_ref_t ref, uint64_t frame)
 {
-	int rc = lib_unshare(fe, ref);
+	int rc = lib_unshare(fe, ref, frame);
 
 	switch (rc) {
-	case GNT_OK:
+	case SEAM_OK:
 		fe->c.returned++;
 		break;
-	case GNT_BUSY:
+	case SEAM_BUSY:
 		fe->c.busy++;
 		break;
-	case GNT_LEAKED:
+	case SEAM_LEAKED:
 		fe->c.leaked++;
 		break;
 	default:
@@ -300,7 +297,7 @@ static void slot_done(struct frontend *fe, struct fe_slot *s)
 {
 	s->state = FE_SLOT_DONE;
 	s->frame = 0;
-	s->gref = GNT_INVALID_REF;
+	s->gref = FE_NO_REF;
 	fe->inflight--;
 }
 
@@ -308,9 +305,9 @@ static void slot_done(struct frontend *fe, struct fe_slot *s)
 static void complete(struct frontend *fe, struct fe_slot *s)
 {
 	uint64_t frame;
-	int rc = unshare_counted(fe, s->gref);
+	int rc = unshare_counted(fe, s->gref, s->frame);
 
-	if (rc == GNT_OK) {
+	if (rc == SEAM_OK) {
 		/* The library released the page to the allocator; a real driver takes a page again at
 		 * once (rx refill, next block): exactly when MSA02 hands out memory the peer maps. */
 		if (fe->ops->page_alloc(fe->ops->ctx, &frame) == 0) {
@@ -321,7 +318,7 @@ static void complete(struct frontend *fe, struct fe_slot *s)
 			else
 				fe->ops->page_free(fe->ops->ctx, frame);
 		}
-	} else if (rc != GNT_BUSY && rc != GNT_LEAKED) {
+	} else if (rc != SEAM_BUSY && rc != SEAM_LEAKED) {
 		fe_log(fe, "frontend: unshare failed", s->gref, (uint64_t)(int64_t)rc);
 	}
 	slot_done(fe, s);
@@ -393,7 +390,7 @@ unsigned fe_event(struct frontend *fe)
 
 unsigned fe_tick(struct frontend *fe)
 {
-	unsigned n = fe->ops->tick ? fe->ops->tick(fe->ops->ctx) : gnt_tick(fe->lib);
+	unsigned n = fe->ops->tick(fe->ops->ctx);
 
 	fe->c.reclaimed += n;
 	return n;
@@ -429,20 +426,20 @@ void fe_teardown(struct frontend *fe)
 	if (fe->state == XenbusStateClosed)
 		return;
 	fe->c.teardowns++;
-	/* Every outstanding page goes back through the library: on GNT_OK the library releases it,
+	/* Every outstanding page goes back through the library: on SEAM_OK the library released it,
 	 * otherwise it keeps it. The frontend itself frees none of them. */
 	for (int i = 0; i < FE_MAX_INFLIGHT; i++) {
 		struct fe_slot *s = &fe->slots[i];
 
 		if (s->state != FE_SLOT_INFLIGHT)
 			continue;
-		unshare_counted(fe, s->gref);
+		unshare_counted(fe, s->gref, s->frame);
 		slot_done(fe, s);
 	}
 	if (fe->have_ring) {
-		unshare_counted(fe, fe->ring_ref);
+		unshare_counted(fe, fe->ring_ref, fe->ring_frame);
 		fe->have_ring = 0;
-		fe->ring_ref = GNT_INVALID_REF;
+		fe->ring_ref = FE_NO_REF;
 		fe->ring_frame = 0;
 		fe->ring.sring = 0;
 		if (fe->ops->evtchn_close && fe->port)

@@ -6,21 +6,23 @@
  * in-process world, in the multi-process target and in the PVH guest.
  *
  * The backend is hostile. Responses are validated (unknown and duplicate ids are counted and
- * ignored), every poll does bounded work, and a page whose gnt_unshare did not return GNT_OK is
- * never touched again: the library owns it.
+ * ignored), every poll does bounded work, and a page whose unshare did not return SEAM_OK is
+ * never touched again: the library owns it. The grant library is reached through the host's
+ * share/unshare/tick (the seam, harness/seam/seam.h), never directly.
  */
 #ifndef FRONTEND_H
 #define FRONTEND_H
 
 #include <stdint.h>
 #include <xen/event_channel.h>
-#include "gnt.h"
+#include "seam/seam.h"
 #include "wl_proto.h"
 
 #define FE_MAX_INFLIGHT 32     /* outstanding requests (well below the ring size) */
 #define FE_POLL_BUDGET 16      /* responses handled per poll at most */
 #define FE_SPARE_MAX 8         /* reused pages kept for the next requests */
 #define FE_PATH_MAX 64
+#define FE_NO_REF ((grant_ref_t)~0u)
 
 struct fe_ops {
 	void *ctx;
@@ -35,10 +37,10 @@ struct fe_ops {
 	int (*xs_write)(void *ctx, const char *path, const char *value);
 	int (*xs_read)(void *ctx, const char *path, char *buf, unsigned size);
 	void (*log)(void *ctx, const char *msg, uint64_t a, uint64_t b); /* may be NULL */
-	/* The grant-library calls. NULL: gnt_share/gnt_unshare/gnt_tick on fe->lib directly. A host
-	 * may wrap them to watch them (the in-process world does, so its oracle sees every event). */
-	int (*share)(void *ctx, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref);
-	int (*unshare)(void *ctx, gnt_ref_t ref);
+	/* The grant library, as the seam's share/unshare/tick (answers SEAM_*). A host wraps them to
+	 * watch them (the in-process world does, so its oracle sees every event). */
+	int (*share)(void *ctx, domid_t domid, uint64_t frame, int readonly, grant_ref_t *ref);
+	int (*unshare)(void *ctx, grant_ref_t ref, uint64_t frame);
 	unsigned (*tick)(void *ctx);
 };
 
@@ -50,12 +52,12 @@ struct fe_counters {
 	uint64_t rsp_errors;       /* valid responses with a non-OK status */
 	uint64_t unknown_ids;      /* responses naming an id never issued */
 	uint64_t dup_ids;          /* responses naming an id already completed */
-	uint64_t returned;         /* gnt_unshare GNT_OK: the page came back */
+	uint64_t returned;         /* unshare SEAM_OK: the page went back to the allocator */
 	uint64_t reused;           /* ... and the frontend allocated and tagged a page at once */
-	uint64_t busy;             /* gnt_unshare GNT_BUSY: left to the library */
-	uint64_t leaked;           /* gnt_unshare GNT_LEAKED */
-	uint64_t unshare_errors;   /* any other gnt_unshare answer */
-	uint64_t reclaimed;        /* pages released by gnt_tick */
+	uint64_t busy;             /* unshare SEAM_BUSY: left to the library */
+	uint64_t leaked;           /* unshare SEAM_LEAKED */
+	uint64_t unshare_errors;   /* any other unshare answer */
+	uint64_t reclaimed;        /* pages freed by the library's tick */
 	uint64_t events;           /* event-channel upcalls */
 	uint64_t spurious_events;  /* upcalls that found no response */
 	uint64_t budget_hits;      /* polls that stopped at FE_POLL_BUDGET with work left */
@@ -69,13 +71,12 @@ enum fe_slot_state { FE_SLOT_NEVER = 0, FE_SLOT_INFLIGHT, FE_SLOT_DONE };
 struct fe_slot {
 	uint8_t state;             /* enum fe_slot_state */
 	uint16_t id;               /* the id last issued on this slot */
-	gnt_ref_t gref;
+	grant_ref_t gref;
 	uint64_t frame;
 };
 
 struct frontend {
 	const struct fe_ops *ops;
-	struct gnt_lib *lib;
 	domid_t backend_id;
 	char fe_path[FE_PATH_MAX];
 	char be_path[FE_PATH_MAX];
@@ -83,7 +84,7 @@ struct frontend {
 	uint8_t broken;            /* the backend corrupted the ring: no more ring processing */
 	uint8_t have_ring;
 	uint64_t ring_frame;
-	gnt_ref_t ring_ref;
+	grant_ref_t ring_ref;
 	evtchn_port_t port;
 	struct wl_front_ring ring;
 	struct fe_slot slots[FE_MAX_INFLIGHT];
@@ -106,7 +107,7 @@ enum fe_rc {
 };
 
 /* Set up (state Initialising, published under fe_path). No page is taken yet. */
-int fe_init(struct frontend *fe, const struct fe_ops *ops, struct gnt_lib *lib, domid_t backend_id,
+int fe_init(struct frontend *fe, const struct fe_ops *ops, domid_t backend_id,
 	    const char *fe_path, const char *be_path);
 /* Allocate and share the ring, allocate the event channel, publish ring-ref, event-channel and
  * state Initialised. */

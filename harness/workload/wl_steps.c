@@ -80,16 +80,16 @@ static void op_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
 	world_log(ctx, "  %s (%llu, %llu)", msg, (unsigned long long)a, (unsigned long long)b);
 }
 
-static int op_share(void *ctx, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
+static int op_share(void *ctx, domid_t domid, uint64_t frame, int readonly, grant_ref_t *ref)
 {
 	int page = world_frame_page(frame);
 
 	if (page < 0 || domid != WORLD_PEER_DOM)
-		return GNT_ERR_INVAL;
+		return SEAM_ERR;
 	return world_share(ctx, (unsigned)page, readonly, ref);
 }
 
-static int op_unshare(void *ctx, gnt_ref_t ref)
+static int op_unshare(void *ctx, grant_ref_t ref, uint64_t frame)
 {
 	return world_unshare(ctx, ref);
 }
@@ -130,7 +130,7 @@ static struct workload *wl_get(struct world *w)
 	memset(&wl->be, 0, sizeof(wl->be));
 	wl->be.last_responded = -1;
 	wl_xs_write(&wl->xs, WL_BE_PATH "/" WL_XS_STATE, "2"); /* XenbusStateInitWait */
-	fe_init(&wl->fe, &wl->ops, &w->lib, WORLD_PEER_DOM, WL_FE_PATH, WL_BE_PATH);
+	fe_init(&wl->fe, &wl->ops, WORLD_PEER_DOM, WL_FE_PATH, WL_BE_PATH);
 	wl->active = 1;
 	return wl;
 }

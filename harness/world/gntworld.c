@@ -21,7 +21,8 @@ static int usage(void)
 	fprintf(stderr, "usage: gntworld run FILE.scn... [--json] [--trace] [--keep-going] [--findings DIR]\n"
 			"       gntworld encode IN.scn OUT.bin\n"
 			"       gntworld decode IN.bin\n"
-			"       gntworld random N [SEED]\n");
+			"       gntworld random N [SEED]\n"
+			"       gntworld about\n");
 	return 2;
 }
 
@@ -99,8 +100,8 @@ static int cmd_run(int argc, char **argv)
 		else if (rc)
 			world_report(w, stdout);
 		else
-			printf("gntworld: library %s: clean (%u steps, all five invariants held)\n", gnt_mutant_name(),
-			       w->scn.nsteps);
+			printf("gntworld: library %s, mutant %s: clean (%u steps, all five invariants held)\n",
+			       gntfuzz_library, gntfuzz_mutant, w->scn.nsteps);
 		worst = rc > worst ? rc : worst;
 	}
 	return worst;
@@ -164,15 +165,33 @@ static int cmd_random(const char *count, const char *seed_s)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("random: library %s: %lu inputs, %lu with a violation", gnt_mutant_name(), n, found);
+	printf("random: library %s, mutant %s: %lu inputs, %lu with a violation", gntfuzz_library, gntfuzz_mutant,
+	       n, found);
 	if (found)
 		printf(" (first at input %lu)", first);
 	printf(", %.0f runs/s\n", secs > 0 ? (double)n / secs : 0.0);
-	return found && gnt_mutant_id() == 0 ? 1 : 0;
+	return found && !strcmp(gntfuzz_mutant, "fixed") ? 1 : 0;
+}
+
+/* What this binary is: the library and mutant it was built with, and what its adapter offers. */
+static int cmd_about(void)
+{
+	char why[160];
+	const struct seam_adapter *a = &gntfuzz_adapter;
+	int ok1 = !seam_check(a, 1, why, sizeof why), ok2 = !seam_check(a, 2, why, sizeof why);
+	printf("library %s\nmutant %s\nversions%s%s\nend %s\n", gntfuzz_library, gntfuzz_mutant, ok1 ? " 1" : "",
+	       ok2 ? " 2" : "", a->end ? "yes" : "no");
+	if (!ok1 && !ok2) {
+		fprintf(stderr, "gntworld: %s\n", why);
+		return 2;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "about"))
+		return cmd_about();
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "random"))
 		return cmd_random(argv[2], argc == 4 ? argv[3] : NULL);
 	if (argc >= 3 && !strcmp(argv[1], "run"))

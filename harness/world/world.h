@@ -1,17 +1,18 @@
 /* world.h - the in-process world: simulated Xen, the grant library under test as domain 1 (the
- * target), a malicious domain 0 (the peer), the scheduler that lets the peer move at each of the
- * library's grant-entry accesses, the target's page allocator, and the oracle watching it all.
+ * target, reached only through its seam adapter), a malicious domain 0 (the peer), the scheduler
+ * that lets the peer move at each of the library's loads and stores of its grant table (the
+ * compiler's hooks, harness/seam), the target's page allocator, and the oracle watching it all.
  *
  * A run depends only on its input (a scenario): no clock, no randomness, no threads.
  * Handlers of ops.def use the functions below rather than the library or xsim directly, so that
- * the oracle sees every event (and engineer C's workload steps get the same checks).
+ * the oracle sees every event (and the workload's steps get the same checks).
  */
 #ifndef WORLD_H
 #define WORLD_H
 
 #include <stdint.h>
 #include <stdio.h>
-#include "gnt.h"
+#include "seam/seam.h"
 #include "xensim/xsim.h"
 #include "world/scenario.h"
 #include "oracle/oracle.h"
@@ -41,8 +42,12 @@ struct world_peer_map {
 struct world {
 	/* --- the machine --- */
 	struct xsim sim;
-	struct gnt_lib lib;
-	struct gnt_platform_ops ops;      /* the sim platform: every entry access is a sched point */
+	const struct seam_adapter *adapter; /* the grant library under test */
+	struct seam_host host;            /* what the world gives it: pages, logging */
+	/* A store the library is about to make to its table: checked by the oracle at the next
+	 * access or when the library call returns (the hook runs before the store). */
+	uintptr_t pending_store;
+	unsigned pending_size;
 	/* --- the input --- */
 	struct scenario scn;
 	uint32_t step;                    /* index of the step running now */
@@ -59,7 +64,8 @@ struct world {
 	uint32_t nfree;
 	uint8_t page_owner[SCN_PAGES_MAX];/* enum oracle_page_state, the world's own view */
 	uint32_t page_tag[SCN_PAGES_MAX]; /* tag written at the last alloc/write: step+1 */
-	int16_t ref_page[SCN_REFS_MAX];   /* page a ref was last shared with, -1 if none */
+	int16_t ref_page[SCN_REFS_MAX];   /* page a live share of the ref grants, -1 if none */
+	uint8_t ref_handed[SCN_REFS_MAX]; /* the library handed this ref out during the run */
 	uint8_t page_wl[SCN_PAGES_MAX];   /* handed to the workload: `target` steps leave it alone */
 	/* --- the peer --- */
 	struct world_peer_map maps[WORLD_MAX_PEER_MAPS]; /* live maps only, oldest first */
@@ -74,7 +80,7 @@ struct world {
 					   * report shows what the peer then did with the memory */
 	FILE *trace;                      /* --trace: one line per step and per library event */
 	const char *findings_dir;         /* --findings / $GNTWORLD_FINDINGS: report + .scn saved */
-	/* --- engineer C's frontend/backend --- */
+	/* --- the workload's frontend and backend --- */
 	struct workload wl;
 };
 
@@ -95,12 +101,16 @@ int world_alloc_page(struct world *w);                  /* LIFO pop + fresh tag;
 int world_take_page(struct world *w, unsigned page);    /* allocate this page if free; 0 ok */
 int world_free_page(struct world *w, unsigned page);    /* back to the allocator; 0 ok */
 void world_write_page(struct world *w, unsigned page);  /* fresh tag into an owned page */
-/* Library calls with the oracle told: share/unshare move page ownership, grant/end do not. */
-int world_share(struct world *w, unsigned page, int readonly, gnt_ref_t *ref);
-int world_unshare(struct world *w, gnt_ref_t ref);
-int world_grant_access(struct world *w, uint64_t frame, int readonly, gnt_ref_t *ref);
-int world_end_access(struct world *w, gnt_ref_t ref);
+/* Library calls through the seam, with the oracle told. share grants a page the target owns;
+ * unshare gives it up to the library (which frees it through the host now, later, or never);
+ * end (where the adapter has one) revokes only, and on SEAM_OK the world releases the ref and
+ * frees the page itself, as a Mini-OS-style caller does. Answers are SEAM_*. */
+int world_share(struct world *w, unsigned page, int readonly, grant_ref_t *ref);
+int world_unshare(struct world *w, grant_ref_t ref);
+int world_end(struct world *w, grant_ref_t ref);
 unsigned world_tick(struct world *w);
+/* The target shared ref and has not given it up (unshare or end): the page, else -1. */
+int world_live_share(const struct world *w, grant_ref_t ref);
 /* Peer (domain 0) side: returns the map slot, or -1 (with the GNTST code in *st if given). */
 int world_peer_map(struct world *w, grant_ref_t ref, int readonly, int16_t *st);
 int world_peer_unmap(struct world *w, grant_ref_t ref);        /* most recent live map of ref */

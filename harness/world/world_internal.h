@@ -4,7 +4,15 @@
 
 #include "world/world.h"
 
-void world_platform_init(struct world *w);
+void world_seam_init(struct world *w);
+void world_seam_watch(struct world *w);          /* after the target domain exists (reset) */
+void world_seam_enter(struct world *w);          /* around every call into the target */
+void world_seam_leave(struct world *w);
+/* A call into the target with its table watched (stores shown to the oracle); IN_TARGET also
+ * makes its accesses scheduling points for `at K` moves. */
+#define IN_SEAM(w, call) ({ world_seam_enter(w); __typeof__(call) r_ = (call); world_seam_leave(w); r_; })
+#define IN_TARGET(w, call) ({ uint8_t was_ = (w)->in_target; (w)->in_target = 1; \
+	__typeof__(call) t_ = IN_SEAM(w, call); (w)->in_target = was_; t_; })
 /* Run scenario step `i` now (its handler, with the oracle stamped with that step). */
 void world_exec(struct world *w, uint32_t i, const char *why);
 void world_push_free(struct world *w, unsigned page);

@@ -89,70 +89,104 @@ void world_write_page(struct world *w, unsigned page)
 	oracle_target_write(&w->oracle, world_page_frame(page), w->step + 1);
 }
 
-/* --- library calls: points are live only inside them --- */
+/* --- library calls through the seam: points are live only inside them --- */
 
-#define IN_TARGET(w, call) ({ uint8_t was_ = (w)->in_target; (w)->in_target = 1; \
-	__typeof__(call) r_ = (call); (w)->in_target = was_; r_; })
-
-static uint64_t ref_frame(struct world *w, gnt_ref_t ref)
+int world_live_share(const struct world *w, grant_ref_t ref)
 {
-	return ref < SCN_REFS_MAX && w->ref_page[ref] >= 0 ? world_page_frame((unsigned)w->ref_page[ref]) : ~0ull;
+	return ref < SCN_REFS_MAX ? w->ref_page[ref] : -1;
 }
 
-int world_share(struct world *w, unsigned page, int readonly, gnt_ref_t *ref)
+/* The library handed out `ref` for a new grant: it must not be one the target still holds. */
+static void check_fresh_ref(struct world *w, grant_ref_t ref)
+{
+	char msg[160];
+	int old = world_live_share(w, ref);
+	if (old < 0)
+		return;
+	snprintf(msg, sizeof msg, "the library handed out ref %u for a new grant while it still grants page p%d (never ended)",
+		 ref, old);
+	oracle_violate(&w->oracle, INV_REGRANT_WHILE_MAPPED, world_page_frame((unsigned)old), ref, msg);
+}
+
+int world_share(struct world *w, unsigned page, int readonly, grant_ref_t *ref)
 {
 	uint64_t frame = world_page_frame(page);
-	*ref = GNT_INVALID_REF;
-	oracle_grant_intent(&w->oracle, WORLD_PEER_DOM, frame);
-	int rc = IN_TARGET(w, gnt_share(&w->lib, WORLD_PEER_DOM, frame, readonly, ref));
-	oracle_grant_done(&w->oracle, rc, *ref, 1);
-	if (rc == GNT_OK) {
-		if (page < SCN_PAGES_MAX && w->page_owner[page] == PG_INUSE)
-			w->page_owner[page] = PG_GRANTED;
-		if (*ref < SCN_REFS_MAX)
-			w->ref_page[*ref] = (int16_t)page;
+	*ref = ~0u;
+	oracle_grant_intent(&w->oracle, WORLD_PEER_DOM, frame, readonly);
+	int rc = IN_TARGET(w, w->adapter->share(WORLD_PEER_DOM, frame, readonly, ref));
+	if (rc == SEAM_OK && *ref >= w->scn.cfg.refs) {
+		char msg[120];
+		snprintf(msg, sizeof msg, "the library handed out ref %u, outside its table of %u entries", *ref,
+			 w->scn.cfg.refs);
+		oracle_violate(&w->oracle, INV_LOST, frame, ORACLE_NO_REF, msg);
+		rc = SEAM_ERR;
 	}
-	world_log(w, "  gnt_share p%u %s -> rc %d ref r%d", page, readonly ? "ro" : "rw", rc, (int)*ref);
+	oracle_grant_done(&w->oracle, rc, *ref);
+	if (rc == SEAM_OK) {
+		check_fresh_ref(w, *ref);
+		if (w->page_owner[page] == PG_INUSE)
+			w->page_owner[page] = PG_GRANTED;
+		w->ref_page[*ref] = (int16_t)page;
+		w->ref_handed[*ref] = 1;
+	}
+	world_log(w, "  share p%u %s -> rc %d ref r%d", page, readonly ? "ro" : "rw", rc, (int)*ref);
 	return rc;
 }
 
-int world_unshare(struct world *w, gnt_ref_t ref)
+int world_unshare(struct world *w, grant_ref_t ref)
 {
-	uint64_t frame = ref_frame(w, ref);
-	int page = world_frame_page(frame);
-	int rc = IN_TARGET(w, gnt_unshare(&w->lib, ref));
+	int page = world_live_share(w, ref);
+	if (page < 0) {
+		world_log(w, "  skipped: r%u is no live share of the target", ref);
+		return SEAM_ERR;
+	}
+	uint64_t frame = world_page_frame((unsigned)page);
+	/* The page is the library's from the call on, whatever it answers (except a refusal). */
+	w->page_owner[page] = PG_DEFERRED;
+	oracle_handover(&w->oracle, ref, frame);
+	int rc = IN_TARGET(w, w->adapter->unshare(ref, frame));
 	oracle_end(&w->oracle, ref, frame, rc, 1);
-	if (page >= 0 && w->page_owner[page] == PG_GRANTED) {
-		if (rc == GNT_BUSY)
-			w->page_owner[page] = PG_DEFERRED;
-		else if (rc == GNT_LEAKED)
+	if (rc == SEAM_ERR || rc == SEAM_NOREF) {
+		if (w->page_owner[page] == PG_DEFERRED)
+			w->page_owner[page] = PG_GRANTED; /* refused: the share stands */
+	} else {
+		w->ref_page[ref] = -1;
+		if (rc == SEAM_LEAKED && w->page_owner[page] == PG_DEFERRED)
 			w->page_owner[page] = PG_LEAKED;
 	}
-	world_log(w, "  gnt_unshare r%u -> rc %d", ref, rc);
+	world_log(w, "  unshare r%u -> rc %d", ref, rc);
 	return rc;
 }
 
-int world_grant_access(struct world *w, uint64_t frame, int readonly, gnt_ref_t *ref)
+int world_end(struct world *w, grant_ref_t ref)
 {
-	*ref = GNT_INVALID_REF;
-	oracle_grant_intent(&w->oracle, WORLD_PEER_DOM, frame);
-	int rc = IN_TARGET(w, gnt_grant_access(&w->lib, WORLD_PEER_DOM, frame, readonly, ref));
-	oracle_grant_done(&w->oracle, rc, *ref, 0);
-	world_log(w, "  gnt_grant_access 0x%llx -> rc %d ref r%d", (unsigned long long)frame, rc, (int)*ref);
-	return rc;
-}
-
-int world_end_access(struct world *w, gnt_ref_t ref)
-{
-	int rc = IN_TARGET(w, gnt_end_access(&w->lib, ref));
-	oracle_end(&w->oracle, ref, ref_frame(w, ref), rc, 0);
-	world_log(w, "  gnt_end_access r%u -> rc %d", ref, rc);
+	int page = world_live_share(w, ref);
+	if (!w->adapter->end || page < 0) {
+		world_log(w, "  skipped: %s", page < 0 ? "no live share of that ref" : "the library has no low-level end");
+		return SEAM_ERR;
+	}
+	uint64_t frame = world_page_frame((unsigned)page);
+	int rc = IN_TARGET(w, w->adapter->end(ref));
+	oracle_end(&w->oracle, ref, frame, rc, 0);
+	world_log(w, "  end r%u -> rc %d", ref, rc);
+	if (rc != SEAM_OK)
+		return rc;
+	/* Ended: the caller gets page and ref back, releases the ref and frees the page. */
+	w->ref_page[ref] = -1;
+	if (w->adapter->release) {
+		int rel = IN_TARGET(w, w->adapter->release(ref));
+		world_log(w, "  release r%u -> rc %d", ref, rel);
+	}
+	if (w->page_owner[page] == PG_GRANTED)
+		w->page_owner[page] = PG_INUSE;
+	oracle_take_back(&w->oracle, frame);
+	world_free_page(w, (unsigned)page);
 	return rc;
 }
 
 unsigned world_tick(struct world *w)
 {
-	unsigned n = IN_TARGET(w, gnt_tick(&w->lib));
-	world_log(w, "  gnt_tick -> %u released", n);
+	unsigned n = IN_TARGET(w, w->adapter->tick());
+	world_log(w, "  tick -> %u freed", n);
 	return n;
 }

@@ -151,14 +151,14 @@ void step_peer_copy(struct world *w, const struct scn_step *s)
  * reuses it at once (LIFO allocator). Forged when the map is still held. */
 void step_peer_done(struct world *w, const struct scn_step *s)
 {
-	gnt_ref_t ref = (gnt_ref_t)s->arg[0];
-	int page = ref < SCN_REFS_MAX ? w->ref_page[ref] : -1;
-	if (page < 0 || gnt_ref_state(&w->lib, ref) != GNT_REF_SHARED || w->page_wl[page]) {
+	grant_ref_t ref = (grant_ref_t)s->arg[0];
+	int page = world_live_share(w, ref);
+	if (page < 0 || w->page_wl[page]) {
 		/* the workload's refs get their "done" through the ring (backend respond) */
 		world_log(w, "  target ignores done for r%u: not a ref the target shared", ref);
 		return;
 	}
 	oracle_done(&w->oracle, ref, world_page_frame((unsigned)page));
-	if (world_unshare(w, ref) == GNT_OK && !w->stopped)
+	if (world_unshare(w, ref) == SEAM_OK && !w->stopped)
 		world_target_alloc(w);
 }

@@ -73,8 +73,8 @@ static void save_finding(struct world *w)
 		return;
 	mkdir(dir, 0777); /* may exist already */
 	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof path, "%s/inv%d-%s-%016" PRIx64 ".%s", dir, w->oracle.first.inv,
-			 gnt_mutant_name(), id, i ? "scn" : "txt");
+		snprintf(path, sizeof path, "%s/inv%d-%s-%s-%016" PRIx64 ".%s", dir, w->oracle.first.inv,
+			 gntfuzz_library, gntfuzz_mutant, id, i ? "scn" : "txt");
 		FILE *f = fopen(path, "w");
 		if (!f) {
 			fprintf(stderr, "gntworld: cannot write finding %s: %s\n", path, strerror(errno));
@@ -105,7 +105,7 @@ static void on_violation(void *ctx, const struct oracle_violation *v)
 void world_init(struct world *w)
 {
 	memset(w, 0, sizeof *w); /* once: xsim's first reset needs zeroed storage */
-	world_platform_init(w);
+	world_seam_init(w);
 	w->sim.obs.ctx = w;
 	w->sim.obs.on_map = obs_map;
 	w->sim.obs.on_unmap = obs_unmap;
@@ -123,29 +123,46 @@ static int world_reset(struct world *w)
 {
 	const struct scn_config *c = &w->scn.cfg;
 	struct xsim_domain *t;
+	char why[160];
 	xsim_reset(&w->sim);
 	if (xsim_domain_create(&w->sim, WORLD_PEER_DOM, 1, 1, SCN_REFS_MIN) ||
 	    xsim_domain_create(&w->sim, WORLD_TARGET_DOM, c->pages, c->version, c->refs))
 		return -1;
+	if (seam_check(w->adapter, c->version, why, sizeof why)) {
+		fprintf(stderr, "gntworld: %s\n", why);
+		return -1;
+	}
 	t = xsim_domain(&w->sim, WORLD_TARGET_DOM);
-	struct gnt_config gc = {
+	struct seam_table table = {
 		.version = c->version,
-		.table = c->version == 2 ? (void *)t->shared.v2 : (void *)t->shared.v1,
+		.shared = &t->shared,
 		.status = c->version == 2 ? t->status : NULL,
 		.nr_refs = c->refs,
-		.first_ref = 0,
+		.first_ref = GNTTAB_NR_RESERVED_ENTRIES, /* Xen keeps 0..7 for the toolstack */
 		.defer_cap = c->deferq,
+		.self = WORLD_TARGET_DOM,
 	};
-	if (gnt_init(&w->lib, &w->ops, w, &gc) != GNT_OK)
+	world_seam_watch(w);
+	w->in_target = 1; /* setup may touch the table: points are counted from each step anyway */
+	world_seam_enter(w);
+	int rc = w->adapter->setup(&w->host, &table);
+	world_seam_leave(w);
+	w->in_target = 0;
+	if (rc != SEAM_OK) {
+		fprintf(stderr, "gntworld: adapter of %s: setup refused the table (version %u, %u refs)\n",
+			gntfuzz_library, c->version, c->refs);
 		return -1;
+	}
 	w->nfree = 0;
 	for (unsigned p = c->pages; p-- > 0;) { /* p0 on top: the first alloc hands out p0 */
 		w->page_owner[p] = PG_FREE;
 		w->page_tag[p] = 0;
 		w->free_stack[w->nfree++] = (uint8_t)p;
 	}
-	for (unsigned r = 0; r < c->refs; r++)
+	for (unsigned r = 0; r < c->refs; r++) {
 		w->ref_page[r] = -1;
+		w->ref_handed[r] = 0;
+	}
 	w->nmaps = 0;
 	w->map_seq = 0;
 	w->reuse_reads = 0;
@@ -206,32 +223,50 @@ static void run_leftover_queue(struct world *w)
 	}
 }
 
+/* Invariant 5 for refs: ask the library for every ref it has (grants of one page, never mapped)
+ * and see which of the refs the target gave up come back. A ref seen twice is on its free list
+ * twice. The check trusts only what the library hands out. */
+static void sweep_refs(struct world *w, struct oracle_final *f)
+{
+	uint8_t seen[SCN_REFS_MAX] = { 0 };
+	uint64_t frame = world_page_frame(0);
+	for (unsigned n = 0; n < w->scn.cfg.refs; n++) {
+		grant_ref_t ref = ~0u;
+		int rc = IN_SEAM(w, w->adapter->share(WORLD_PEER_DOM, frame, 0, &ref));
+		if (rc != SEAM_OK || ref >= w->scn.cfg.refs)
+			break;
+		if (seen[ref]++) {
+			if (!f->refs_twice++)
+				f->ref_twice = ref;
+			break;
+		}
+	}
+	for (unsigned r = 0; r < w->scn.cfg.refs; r++)
+		if (w->ref_handed[r] && world_live_share(w, r) < 0 && !seen[r] && !f->refs_missing++)
+			f->ref_missing = r;
+}
+
 /* Invariant 5: the peer lets go, the library gets its ticks, nothing may be left over. */
 static void final_check(struct world *w)
 {
 	struct oracle_final f = { 0 };
-	struct gnt_stats st;
 	w->step = w->outer = w->scn.nsteps;
 	oracle_set_step(&w->oracle, w->step);
 	world_log(w, "end of run: peer unmaps everything, library ticks");
 	world_peer_unmap_all(w);
-	for (unsigned i = 0; i < w->scn.cfg.deferq + 2u && !w->stopped; i++) {
-		gnt_get_stats(&w->lib, &st);
-		if (!st.deferred_now)
-			break;
+	for (unsigned i = 0; i < w->scn.cfg.deferq + 2u && !w->stopped; i++)
 		world_tick(w);
-	}
 	if (w->stopped)
 		return;
-	gnt_get_stats(&w->lib, &st);
-	f.deferred_now = st.deferred_now;
-	f.leaked = st.leaked;
 	for (unsigned r = 0; r < w->scn.cfg.refs; r++)
-		f.lib_shared += gnt_ref_state(&w->lib, r) == GNT_REF_SHARED;
+		f.live_shares += world_live_share(w, r) >= 0;
+	f.written_off = IN_SEAM(w, w->adapter->leaked());
 	f.alloc_free = w->nfree;
 	struct xsim_domain *peer = xsim_domain(&w->sim, WORLD_PEER_DOM);
 	for (unsigned i = 0; peer && i < peer->map_fresh; i++) /* handles above were never used */
 		f.peer_maps += peer->maps[i].in_use && peer->maps[i].granter == WORLD_TARGET_DOM;
+	if (!f.peer_maps)
+		sweep_refs(w, &f);
 	oracle_final_check(&w->oracle, &f);
 }
 
@@ -278,7 +313,7 @@ void world_report(const struct world *w, FILE *out)
 {
 	const struct oracle_violation *v = &w->oracle.first;
 	char buf[SCN_MAX_LINE];
-	fprintf(out, "gntworld: library %s (mutant %d)\n", gnt_mutant_name(), gnt_mutant_id());
+	fprintf(out, "gntworld: library %s, mutant %s\n", gntfuzz_library, gntfuzz_mutant);
 	oracle_report(&w->oracle, out);
 	if (!v->inv)
 		return;
@@ -321,9 +356,11 @@ void world_report_json(const struct world *w, FILE *out)
 {
 	const struct oracle_violation *v = &w->oracle.first;
 	fprintf(out, "{\"library\": ");
-	json_str(out, gnt_mutant_name());
-	fprintf(out, ", \"mutant\": %d, \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u, \"violations\": %u",
-		gnt_mutant_id(), v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads, w->oracle.nviolations);
+	json_str(out, gntfuzz_library);
+	fprintf(out, ", \"mutant\": ");
+	json_str(out, gntfuzz_mutant);
+	fprintf(out, ", \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u, \"violations\": %u",
+		v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads, w->oracle.nviolations);
 	if (v->inv) {
 		fprintf(out, ", \"invariant\": %d, \"sentence\": ", v->inv);
 		json_str(out, oracle_inv_sentence(v->inv));

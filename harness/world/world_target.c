@@ -26,7 +26,7 @@ int world_target_alloc(struct world *w)
 void step_target_share(struct world *w, const struct scn_step *s)
 {
 	unsigned page = s->arg[0];
-	gnt_ref_t ref;
+	grant_ref_t ref;
 	if (w->page_owner[page] == PG_FREE && world_take_page(w, page) == 0)
 		w->page_wl[page] = 0;
 	if (!w->stopped && owned(w, page, "share"))
@@ -34,7 +34,7 @@ void step_target_share(struct world *w, const struct scn_step *s)
 }
 
 /* A ref the workload's frontend shared is the frontend's to end, not the plain target's. */
-static int workload_ref(struct world *w, gnt_ref_t ref)
+static int workload_ref(struct world *w, grant_ref_t ref)
 {
 	int page = ref < SCN_REFS_MAX ? w->ref_page[ref] : -1;
 	if (page < 0 || !w->page_wl[page])
@@ -45,14 +45,14 @@ static int workload_ref(struct world *w, gnt_ref_t ref)
 
 void step_target_unshare(struct world *w, const struct scn_step *s)
 {
-	if (!workload_ref(w, (gnt_ref_t)s->arg[0]))
-		world_unshare(w, (gnt_ref_t)s->arg[0]);
+	if (!workload_ref(w, (grant_ref_t)s->arg[0]))
+		world_unshare(w, (grant_ref_t)s->arg[0]);
 }
 
 void step_target_end(struct world *w, const struct scn_step *s)
 {
-	if (!workload_ref(w, (gnt_ref_t)s->arg[0]))
-		world_end_access(w, (gnt_ref_t)s->arg[0]);
+	if (!workload_ref(w, (grant_ref_t)s->arg[0]))
+		world_end(w, (grant_ref_t)s->arg[0]);
 }
 
 void step_target_tick(struct world *w, const struct scn_step *s)

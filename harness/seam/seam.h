@@ -1,0 +1,99 @@
+/* seam.h - the one interface between gntfuzz and a grant library under test (an "adapter").
+ *
+ * gntfuzz's worlds (the in-process simulator, the multi-process target, the PVH guest) never
+ * look inside a grant library: they call the adapter below, and the adapter calls the library in
+ * its own idiom. A library keeps its state where it likes (globals, as most do); setup() must
+ * bring all of it back to a fresh start, because the fuzzers call it before every input.
+ *
+ * What the adapter does NOT have to do: tell gntfuzz when the library touches the grant table.
+ * Target code is compiled with clang's -fsanitize-coverage=trace-loads,trace-stores (plus an edge
+ * type), so every load and store it makes to the table or status frames -- plain, volatile or
+ * atomic -- is a scheduling point where the peer may move (harness/seam/seam_hooks.c). RMW atomics
+ * (cmpxchg, xchg) are not traced: they are atomic with respect to the peer anyway.
+ *
+ * What gntfuzz never trusts: the library's own bookkeeping. Page ownership is what the host's
+ * page_alloc/page_free calls and the simulator's maps say; access modes are what the world asked
+ * to grant; a ref has come back when a later grant hands it out again.
+ *
+ * Freestanding: only <stdint.h> and Xen's public headers, so adapters build into the PVH guest.
+ */
+#ifndef GNTFUZZ_SEAM_H
+#define GNTFUZZ_SEAM_H
+
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
+/* Answers of the adapter's calls. */
+enum seam_rc {
+	SEAM_OK = 0,        /* done */
+	SEAM_BUSY = 1,      /* the peer still maps it: the library keeps the page and retries on tick */
+	SEAM_LEAKED = 2,    /* busy, and the library wrote the grant off: page and ref kept forever */
+	SEAM_ERR = -1,      /* refused: bad ref, wrong state, unsupported */
+	SEAM_NOREF = -2,    /* no free grant ref */
+};
+
+/* The grant table the world gives the library (the library never allocates its own). */
+struct seam_table {
+	unsigned version;           /* 1 or 2 */
+	void *shared;               /* grant_entry_v1_t[nr_refs] or grant_entry_v2_t[nr_refs] */
+	grant_status_t *status;     /* v2: the status frames, nr_refs entries; NULL for v1 */
+	uint32_t nr_refs;           /* entries in the table */
+	uint32_t first_ref;         /* the library may hand out refs first_ref..nr_refs-1 */
+	uint32_t defer_cap;         /* bound for a deferred-reclaim list, where the library has one */
+	domid_t self;               /* the target's own domain id */
+};
+
+/* What the host gives the library. Every page the library frees goes through page_free: that is
+ * where the oracle checks that no peer still maps it (invariant 1). */
+struct seam_host {
+	void *ctx;
+	int (*page_alloc)(void *ctx, uint64_t *frame);      /* 0 and *frame, or -1: no page */
+	void (*page_free)(void *ctx, uint64_t frame);       /* the library is done with the page */
+	void *(*page_mem)(void *ctx, uint64_t frame);       /* the page's memory, NULL if unknown */
+	void (*log)(void *ctx, const char *msg, uint64_t a, uint64_t b); /* may be NULL */
+};
+
+#define SEAM_V1 (1u << 1)
+#define SEAM_V2 (1u << 2)
+
+/* One adapter per build: the adapter file defines `const struct seam_adapter gntfuzz_adapter`. */
+struct seam_adapter {
+	unsigned versions;          /* SEAM_V1 | SEAM_V2: the table versions the library supports */
+
+	/* Fresh start on this table: forget every ref, deferred entry and counter. 0 or SEAM_ERR. */
+	int (*setup)(const struct seam_host *host, const struct seam_table *table);
+
+	/* Grant `frame` to domid (full page, read-only if asked). 0 and *ref, SEAM_NOREF, SEAM_ERR.
+	 * The caller keeps the page until it calls unshare (or end + release and frees it itself). */
+	int (*share)(domid_t domid, uint64_t frame, int readonly, grant_ref_t *ref);
+	/* End the grant and give the page up to the library, as Linux's end_foreign_access(ref, page)
+	 * or grants/' gnt_unshare do: SEAM_OK (ended; the page went back through host->page_free),
+	 * SEAM_BUSY (still mapped: kept and retried on tick), SEAM_LEAKED (written off), SEAM_ERR. */
+	int (*unshare)(grant_ref_t ref, uint64_t frame);
+	/* Retry deferred work (Linux's deferred-free timer, grants/' gnt_tick). Returns pages freed. */
+	unsigned (*tick)(void);
+	/* How many grants the library has written off (kept forever by policy, counted). */
+	unsigned (*leaked)(void);
+
+	/* Optional (NULL if the library has no such call). */
+	/* Revoke only, the caller keeps page and ref: SEAM_OK, SEAM_BUSY, SEAM_ERR. */
+	int (*end)(grant_ref_t ref);
+	/* Return an ended ref to the free list. */
+	int (*release)(grant_ref_t ref);
+	/* v2 sub-page grant of [off, off+len) of frame. */
+	int (*share_subpage)(domid_t domid, uint64_t frame, uint16_t off, uint16_t len, int readonly,
+			     grant_ref_t *ref);
+};
+
+extern const struct seam_adapter gntfuzz_adapter;
+
+/* Which library and mutant this binary was built with (set by the build, not by the adapter). */
+extern const char gntfuzz_library[];
+extern const char gntfuzz_mutant[];   /* "fixed" for the library as shipped */
+
+/* 0 if the adapter has every required call and supports `version`; else -1 and a one-line
+ * reason in msg ("adapter grants: no unshare"). */
+int seam_check(const struct seam_adapter *a, unsigned version, char *msg, unsigned size);
+
+#endif

@@ -1,0 +1,44 @@
+/* seam_check.c - is an adapter complete? One line that says what is missing, so that a user's
+ * first build of their adapter fails with a sentence, not a NULL call. Freestanding (PVH guest). */
+#include "seam/seam.h"
+
+/* Append s to msg (bounded, always terminated); returns the new length. */
+static unsigned put(char *msg, unsigned size, unsigned n, const char *s)
+{
+	while (*s && n + 1 < size)
+		msg[n++] = *s++;
+	if (size)
+		msg[n < size ? n : size - 1] = 0;
+	return n;
+}
+
+int seam_check(const struct seam_adapter *a, unsigned version, char *msg, unsigned size)
+{
+	const char *missing = 0;
+	unsigned n = 0;
+
+	if (!a->setup)
+		missing = "setup";
+	else if (!a->share)
+		missing = "share";
+	else if (!a->unshare)
+		missing = "unshare";
+	else if (!a->tick)
+		missing = "tick";
+	else if (!a->leaked)
+		missing = "leaked";
+	n = put(msg, size, 0, "adapter of ");
+	n = put(msg, size, n, gntfuzz_library);
+	if (missing) {
+		n = put(msg, size, n, ": gntfuzz_adapter has no ");
+		put(msg, size, n, missing);
+		return -1;
+	}
+	if (!(a->versions & (1u << version))) {
+		n = put(msg, size, n, version == 2 ? ": grant table v2 not supported (versions lacks SEAM_V2)"
+						   : ": grant table v1 not supported (versions lacks SEAM_V1)");
+		return -1;
+	}
+	put(msg, size, n, ": ok");
+	return 0;
+}

@@ -1,0 +1,134 @@
+/* world_seam.c - the world's side of the seam: the host services the grant library gets (pages,
+ * logging) and the scheduling points. The compiler's hooks (harness/seam/seam_hooks.c) call
+ * on_access() before every load and store the target code makes to the target domain's grant
+ * table or status frames; there the `at K` peer moves queued for point K run, and every store
+ * is shown to the oracle (invariant 2) once it has happened. */
+#include <string.h>
+#include "world/world.h"
+#include "world/world_internal.h"
+#include "seam/seam_hooks.h"
+
+/* Which ref an address of the shared entries belongs to, and whether it is the flags field.
+ * 0 if the address is not in the shared entries (e.g. a v2 status frame). */
+static int entry_of(struct world *w, uintptr_t a, uint32_t *ref, int *is_flags)
+{
+	struct xsim_domain *d = xsim_domain(&w->sim, WORLD_TARGET_DOM);
+	uintptr_t base = (uintptr_t)&d->shared;
+	size_t size = d->gnt_version == 2 ? sizeof(grant_entry_v2_t) : sizeof(grant_entry_v1_t);
+	if (a < base || a >= base + (uintptr_t)d->nr_grants * size)
+		return 0;
+	*ref = (uint32_t)((a - base) / size);
+	*is_flags = (a - base) % size == 0; /* flags is the first field of both entry versions */
+	return 1;
+}
+
+/* The store announced by the last hook has happened by now: give the oracle the value. */
+static void check_pending_store(struct world *w)
+{
+	uintptr_t a = w->pending_store;
+	uint32_t ref, value = 0;
+	int is_flags;
+	if (!a)
+		return;
+	w->pending_store = 0;
+	if (!entry_of(w, a, &ref, &is_flags))
+		return;
+	/* a wide store that starts at the entry also writes its flags: they are the low 16 bits */
+	memcpy(&value, (const void *)a, w->pending_size < sizeof value ? w->pending_size : sizeof value);
+	if (is_flags)
+		value &= 0xffff;
+	oracle_entry_store(&w->oracle, ref, is_flags, value,
+			   xsim_ref_pins(&w->sim, WORLD_TARGET_DOM, (grant_ref_t)ref));
+}
+
+/* A scheduling point: run the moves queued for point K = number of accesses so far. */
+static void on_access(void *ctx, uintptr_t addr, unsigned size, int store)
+{
+	struct world *w = ctx;
+	check_pending_store(w); /* before any peer move: the pins are still those of the store */
+	if (store) {
+		w->pending_store = addr;
+		w->pending_size = size;
+		xsim_guest_touch(&w->sim, WORLD_TARGET_DOM, (const void *)addr); /* cleared at reset */
+	}
+	if (!w->in_target || w->in_point || w->stopped)
+		return;
+	uint32_t k = w->point++;
+	if (!w->nqueued) /* the common case: nothing waits for a point */
+		return;
+	for (uint32_t i = 0; i < w->nqueued && !w->stopped; i++) {
+		struct world_queued *q = &w->queue[i];
+		if (q->done || q->point != k || !scn_op_interleaves(w->scn.steps[q->step].op))
+			continue;
+		q->done = 1;
+		w->in_point = 1;
+		world_exec(w, q->step, "at point");
+		w->in_point = 0;
+	}
+}
+
+void world_seam_enter(struct world *w)
+{
+	seam_watch.live = 1;
+}
+
+void world_seam_leave(struct world *w)
+{
+	check_pending_store(w);
+	seam_watch.live = 0;
+}
+
+/* Watch the target's table and status frames (adjacent in xsim's domain). */
+void world_seam_watch(struct world *w)
+{
+	struct xsim_domain *d = xsim_domain(&w->sim, WORLD_TARGET_DOM);
+	w->pending_store = 0;
+	seam_watch_range((uintptr_t)&d->shared, (uintptr_t)(d->status + d->nr_grants), on_access, w);
+}
+
+/* --- host services --- */
+
+static int h_page_alloc(void *ctx, uint64_t *frame)
+{
+	int page = world_alloc_page(ctx);
+	if (page < 0)
+		return -1;
+	*frame = world_page_frame((unsigned)page);
+	return 0;
+}
+
+/* The library is done with a page: the oracle checks nobody maps it, then it is free again. */
+static void h_page_free(void *ctx, uint64_t frame)
+{
+	struct world *w = ctx;
+	int page = world_frame_page(frame);
+	oracle_release(&w->oracle, frame, xsim_frame_foreign_maps(&w->sim, WORLD_TARGET_DOM, frame));
+	world_log(w, "  library frees frame 0x%llx (p%d)", (unsigned long long)frame, page);
+	if (page < 0)
+		return;
+	/* Only a page given up to the library goes back: a double free, or a free of a page the target
+	 * still shares, must not corrupt the free list (the oracle has already reported it). */
+	if (w->page_owner[page] == PG_DEFERRED || w->page_owner[page] == PG_LEAKED)
+		world_push_free(w, (unsigned)page);
+}
+
+static void *h_page_mem(void *ctx, uint64_t frame)
+{
+	struct world *w = ctx;
+	return xsim_frame_mem(&w->sim, WORLD_TARGET_DOM, frame);
+}
+
+static void h_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
+{
+	world_log(ctx, "  library: %s (%llu, %llu)", msg, (unsigned long long)a, (unsigned long long)b);
+}
+
+void world_seam_init(struct world *w)
+{
+	w->adapter = &gntfuzz_adapter;
+	w->host.ctx = w;
+	w->host.page_alloc = h_page_alloc;
+	w->host.page_free = h_page_free;
+	w->host.page_mem = h_page_mem;
+	w->host.log = h_log;
+}
