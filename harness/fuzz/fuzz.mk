@@ -1,16 +1,18 @@
 # harness/fuzz/fuzz.mk - fuzz targets in every engine flavour, mutant builds, campaigns, kill matrix.
 #
-# A binary is build/fuzz/<engine>/<target>-m<N>: engine is libfuzzer (ASan+UBSan), afl
-# (afl-clang-fast, persistent-mode shim), cmplog (its CmpLog twin) or cov (llvm-cov, replay
-# driver); N is the grants/ mutant (0 = the real library). The Python drivers build what they need
-# through these rules, so `make build/fuzz/afl/world-m1` is all a campaign asks for.
+# A binary is build/fuzz/<engine>/<target>, and for the targets that run a grant library
+# build/fuzz/<engine>/<target>-<library>-<mutant> (a variant of mk/targets.mk; mutant `fixed` is the
+# library as shipped): engine is libfuzzer (ASan+UBSan), afl (afl-clang-fast, persistent-mode
+# shim), cmplog (its CmpLog twin) or cov (llvm-cov, replay driver). The library itself is compiled
+# with the flavour of the same name (mk/targets.mk: load/store hooks included). The Python drivers
+# build what they need through these rules: `make build/fuzz/afl/world-grants-msa02`.
 
 FUZZ_OUT     := $(BUILD)/fuzz
 FUZZ_DIR     := harness/fuzz
 AFL_CC       ?= afl-clang-fast
 FUZZ_ENGINES := libfuzzer afl cmplog cov
 FUZZ_ARGS    ?=
-FUZZ_HEADERS  = $(wildcard grants/include/*.h harness/*/*.h harness/*/*.def harness/fuzz/targets/*.h)
+FUZZ_HEADERS  = $(wildcard harness/*/*.h harness/*/*.def harness/fuzz/targets/*.h)
 # The xenstore server and the broker include their own headers by bare name.
 FUZZ_INCLUDES := -Iharness/xenstored -Iharness/multiproc
 
@@ -30,40 +32,33 @@ FUZZ_DRIVER_cmplog     := $(FUZZ_OUT)/obj/cmplog/$(FUZZ_DIR)/afl_shim.o
 FUZZ_CC_cov            := $(CLANG)
 FUZZ_CFLAGS_cov        := -O0 -g -fprofile-instr-generate -fcoverage-mapping
 FUZZ_LDFLAGS_cov       := -fprofile-instr-generate
-FUZZ_DRIVER_cov        := $(FUZZ_OUT)/obj/cov/$(FUZZ_DIR)/replay_main.o
+FUZZ_DRIVER_cov        := $(FUZZ_OUT)/obj/cov/$(FUZZ_DIR)/replay_main.o $(FUZZ_OUT)/obj/cov/harness/seam/seam_cov_stubs.o
 
 # --- the code under test, shared by the targets ---
-# The in-process world: everything in harness/{world,oracle,workload} except programs with a main,
-# plus the simulated Xen. Empty until those parts land; a target is only offered when its files exist.
-FUZZ_WORLD_MAINS := $(shell grep -l '^int main' harness/world/*.c harness/oracle/*.c harness/workload/*.c harness/xensim/*.c 2>/dev/null)
-# world.mk's WORLD_SRCS and xensim.mk's XSIM_SRCS when those fragments define them.
-FUZZ_WORLD_SRCS  := $(or $(strip $(WORLD_SRCS) $(XSIM_SRCS)),$(filter-out $(FUZZ_WORLD_MAINS),\
-                      $(wildcard harness/world/*.c harness/oracle/*.c harness/workload/*.c harness/xensim/xsim*.c)))
-FUZZ_SCN_SRCS    := $(filter-out $(FUZZ_WORLD_MAINS),$(wildcard harness/world/scenario*.c harness/world/ops*.c))
+# The in-process world: world.mk's WORLD_SRCS (world, oracle, workload, seam hooks) and xensim.mk's
+# XSIM_SRCS; the scenario codec alone for the parser target.
+FUZZ_WORLD_SRCS  := $(WORLD_SRCS) $(XSIM_SRCS)
+FUZZ_SCN_SRCS    := harness/world/scenario_bin.c harness/world/scenario_text.c
 
-# --- the targets: entry file, hosted sources, whether it links grants/ (and so has mutants) ---
+# --- the targets: entry file, hosted sources, whether it runs a grant library (and so has variants) ---
 FUZZ_TARGETS :=
-define fuzz_target # name, hosted sources, links grants (y/n), required file[, entry file]
-ifneq ($$(wildcard $(4)),)
+define fuzz_target # name, hosted sources, runs a library (y/n)[, entry file]
 FUZZ_TARGETS      += $(1)
-FUZZ_SRCS_$(1)    := $(or $(5),$(FUZZ_DIR)/targets/$(1)_fuzz.c) $(2)
-FUZZ_GRANTS_$(1)  := $(3)
-endif
+FUZZ_SRCS_$(1)    := $(or $(4),$(FUZZ_DIR)/targets/$(1)_fuzz.c) $(2)
+FUZZ_LIB_$(1)     := $(3)
 endef
-$(eval $(call fuzz_target,empty,,n,$(FUZZ_DIR)/targets/empty_fuzz.c))
-$(eval $(call fuzz_target,world,$(FUZZ_WORLD_SRCS),y,harness/world/world*.c))
-$(eval $(call fuzz_target,workload,$(FUZZ_WORLD_SRCS),y,harness/world/world*.c))
-$(eval $(call fuzz_target,scenario,$(FUZZ_SCN_SRCS),n,harness/world/scenario_text.c))
-# (d) the multi-process simulator's message handlers: engineer D1's xenstore server, and
-# engineer D2's broker with the target D2 wrote beside it (harness/multiproc/tests/fuzz_broker.c).
-# (Their fragments are read after this one, so their source lists are found here directly.)
-$(eval $(call fuzz_target,xenstored,$(filter-out %_main.c,$(sort $(wildcard harness/xenstored/xs_*.c))),n,\
-  harness/xenstored/xs_server.c))
-$(eval $(call fuzz_target,broker,$(sort $(wildcard harness/multiproc/broker_*.c)),n,\
-  harness/multiproc/tests/fuzz_broker.c,harness/multiproc/tests/fuzz_broker.c))
+$(eval $(call fuzz_target,empty,,n))
+$(eval $(call fuzz_target,world,$(FUZZ_WORLD_SRCS),y))
+$(eval $(call fuzz_target,workload,$(FUZZ_WORLD_SRCS),y))
+$(eval $(call fuzz_target,scenario,$(FUZZ_SCN_SRCS),n))
+# The multi-process simulator's message handlers: the xenstore server, and the broker with the
+# target beside it (harness/multiproc/tests/fuzz_broker.c). Their fragments are read after this
+# one, so their source lists are found here directly.
+$(eval $(call fuzz_target,xenstored,$(filter-out %_main.c,$(sort $(wildcard harness/xenstored/xs_*.c))),n))
+$(eval $(call fuzz_target,broker,$(sort $(wildcard harness/multiproc/broker_*.c)),n,harness/multiproc/tests/fuzz_broker.c))
 
-# Mutant ids per target: grants-linking targets get every mutant, the others only m0.
-fuzz_mutants = 0 $(if $(filter y,$(FUZZ_GRANTS_$(1))),$(MUTANT_IDS))
+# The binary of a target (and variant, for the targets that run a library).
+fuzz_binary = $(FUZZ_OUT)/$(1)/$(2)$(if $(3),-$(subst /,-,$(3)))
 
 # --- rules ---
 define fuzz_engine_rules # engine
@@ -74,36 +69,31 @@ $(FUZZ_OUT)/obj/$(1)/%.o: %.c $$(FUZZ_HEADERS)
 endef
 $(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine_rules,$(e))))
 
-define fuzz_grants_rules # engine, mutant
-$(FUZZ_OUT)/obj/$(1)/m$(2)/grants/%.o: grants/%.c $$(FUZZ_HEADERS) grants/mutants.def
-	@mkdir -p $$(@D)
-	@echo "  CC-$(1) $$< (mutant $(2))"
-	@$$(FUZZ_CC_$(1)) $$(call FREE_CFLAGS,$(CLANG)) $$(FUZZ_CFLAGS_$(1)) $(if $(filter-out 0,$(2)),-DGNT_MUTANT=$(2)) -c $$< -o $$@
-endef
-$(foreach e,$(FUZZ_ENGINES),$(foreach m,0 $(MUTANT_IDS),$(eval $(call fuzz_grants_rules,$(e),$(m)))))
-
-define fuzz_binary_rule # engine, target, mutant
-$(FUZZ_OUT)/$(1)/$(2)-m$(3): $(patsubst %.c,$(FUZZ_OUT)/obj/$(1)/%.o,$(FUZZ_SRCS_$(2))) \
-    $(if $(filter y,$(FUZZ_GRANTS_$(2))),$(patsubst %.c,$(FUZZ_OUT)/obj/$(1)/m$(3)/%.o,$(GRANTS_SRCS))) \
-    $(FUZZ_DRIVER_$(1))
+define fuzz_binary_rule # engine, target, variant (empty for a target without a library)
+$(call fuzz_binary,$(1),$(2),$(3)): $(patsubst %.c,$(FUZZ_OUT)/obj/$(1)/%.o,$(FUZZ_SRCS_$(2))) \
+    $(if $(3),$(call target_archive,$(1),$(3))) $(FUZZ_DRIVER_$(1))
 	@mkdir -p $$(@D)
 	@echo "  LD-$(1) $$@"
 	@$$(FUZZ_CC_$(1)) $$^ $$(FUZZ_LDFLAGS_$(1)) -o $$@
 endef
-$(foreach e,$(FUZZ_ENGINES),$(foreach t,$(FUZZ_TARGETS),$(foreach m,$(call fuzz_mutants,$(t)),\
-  $(eval $(call fuzz_binary_rule,$(e),$(t),$(m))))))
+$(foreach e,$(FUZZ_ENGINES),$(foreach t,$(FUZZ_TARGETS),\
+  $(if $(filter y,$(FUZZ_LIB_$(t))),$(foreach v,$(VARIANTS),$(eval $(call fuzz_binary_rule,$(e),$(t),$(v)))),\
+    $(eval $(call fuzz_binary_rule,$(e),$(t),)))))
 
-FUZZ_BINS_M0 := $(foreach e,$(FUZZ_ENGINES),$(foreach t,$(FUZZ_TARGETS),$(FUZZ_OUT)/$(e)/$(t)-m0))
+# Every target's build on each fixed library (or alone), per engine.
+fuzz_fixed_bins = $(foreach t,$(FUZZ_TARGETS),$(if $(filter y,$(FUZZ_LIB_$(t))),\
+  $(foreach l,$(LIBS),$(call fuzz_binary,$(1),$(t),$(l)/fixed)),$(call fuzz_binary,$(1),$(t),)))
+FUZZ_BINS_FIXED := $(foreach e,$(FUZZ_ENGINES),$(call fuzz_fixed_bins,$(e)))
 
 # --- user-facing targets ---
-## fuzz: fuzzing campaign on the embedded simulator, AFL++ on all cores for 3 min by default (FUZZ_ARGS="--target world --engine afl|libfuzzer --time S --jobs N --mutant ID | --resume [DIR]")
-## fuzz-build: build every fuzz target in every engine flavour (real library)
+## fuzz: fuzzing campaign on the embedded simulator, AFL++ on all cores for 3 min by default (FUZZ_ARGS="--target world --engine afl|libfuzzer --time S --jobs N --library L --mutant NAME | --resume [DIR]"; TARGET=<dir> for your library)
+## fuzz-build: build every fuzz target in every engine flavour (fixed libraries)
 ## killmatrix: fuzz every mutant from an empty corpus per engine; fails if one survives or the real library is flagged
 ## coverage: llvm-cov report of the fuzz targets over their corpora (build/fuzz/coverage/)
 ## fuzz-seeds: regenerate corpora/fuzz/<target>/ from corpora/scenarios/*.scn
 .PHONY: fuzz-list-targets fuzz-manifest fuzz fuzz-build killmatrix coverage fuzz-seeds bench bench-fuzz \
         test-fuzz-smoke test-fuzz-triage test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
-fuzz-build: $(FUZZ_BINS_M0)
+fuzz-build: $(FUZZ_BINS_FIXED)
 
 fuzz:
 	@$(PYTHON) scripts/fuzz_campaign.py $(FUZZ_ARGS)
@@ -111,7 +101,7 @@ fuzz:
 killmatrix:
 	@$(PYTHON) scripts/killmatrix.py $(FUZZ_ARGS)
 
-coverage: $(foreach t,$(FUZZ_TARGETS),$(FUZZ_OUT)/cov/$(t)-m0)
+coverage: $(call fuzz_fixed_bins,cov)
 	@$(PYTHON) $(FUZZ_DIR)/coverage_report.py $(FUZZ_TARGETS)
 
 fuzz-seeds:
@@ -150,20 +140,20 @@ test-fuzz-triage:
 
 fuzz-list-targets:
 	@echo $(FUZZ_TARGETS)
-# One line per target for harness/fuzz/oss-fuzz/build.sh: name, links grants (y/n), hosted sources.
+# One line per target: name, runs a library (y/n). The drivers and oss-fuzz/build.sh ask this.
 fuzz-manifest:
-	@$(foreach t,$(filter-out empty,$(FUZZ_TARGETS)),echo "$(t) $(FUZZ_GRANTS_$(t)) $(FUZZ_SRCS_$(t))";)
-	@echo "grants - $(GRANTS_SRCS)"
+	@$(foreach t,$(filter-out empty,$(FUZZ_TARGETS)),echo "$(t) $(FUZZ_LIB_$(t))";)
 
 # --- tools: text <-> binary scenarios (seeds, readable findings) ---
 $(FUZZ_OUT)/tools/scnconv: $(FUZZ_DIR)/tools/scnconv.c $(FUZZ_SCN_SRCS) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	@echo "  LD $@"
 	@$(CC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@
-$(FUZZ_OUT)/tools/reset_bench: $(FUZZ_DIR)/tools/reset_bench.c $(FUZZ_WORLD_SRCS) $(GRANTS_SRCS) $(FUZZ_HEADERS)
+$(FUZZ_OUT)/tools/reset_bench: $(FUZZ_DIR)/tools/reset_bench.c $(FUZZ_WORLD_SRCS) harness/seam/seam_cov_stubs.c \
+    $(call target_archive,plain,grants/fixed) $(FUZZ_HEADERS)
 	@mkdir -p $(@D)
 	@echo "  LD $@"
-	@$(CC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@
+	@$(CC) $(HOST_CFLAGS) $(filter %.c %.a,$^) -o $@
 $(FUZZ_OUT)/tools/xs_seeds: $(FUZZ_DIR)/tools/xs_seeds.c
 	@mkdir -p $(@D)
 	@echo "  LD $@"

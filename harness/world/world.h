@@ -22,6 +22,7 @@
 #define WORLD_PEER_DOM 0
 #define WORLD_MAX_QUEUED 64           /* `at K` moves waiting for the next target step */
 #define WORLD_MAX_PEER_MAPS XSIM_MAX_MAPS
+#define WORLD_STACK_MAX 24
 
 /* One `at K` move waiting for its scheduling point. */
 struct world_queued {
@@ -74,6 +75,11 @@ struct world {
 	uint32_t reuse_reads;             /* peer reads/writes of memory the target had reused */
 	/* --- verdict and output --- */
 	struct oracle oracle;
+	/* Where the first violation was detected: return addresses as offsets into their binary
+	 * (stable under ASLR), innermost first. Triage symbolizes them and keeps the target's frames:
+	 * one bug, one finding, whatever the input around it. */
+	uint64_t stack[WORLD_STACK_MAX];
+	uint32_t nstack;
 	uint8_t stopped;                  /* a violation ends the run */
 	uint8_t abort_on_violation;       /* fuzz builds: abort() right after saving the finding */
 	uint8_t keep_going;               /* --keep-going: run on after the first violation, so the

@@ -1,7 +1,10 @@
 /* world_run.c - one run of a scenario: reset, the step loop with its `at K` queue, the end-of-run
  * check (invariant 5), and the reports. A finding is written to the findings directory the
  * moment the oracle reports it, before anything else (a fuzz build aborts right after). */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -88,9 +91,23 @@ static void save_finding(struct world *w)
 	}
 }
 
+/* The call chain of the detection, as offsets from each frame's binary base. */
+static void record_stack(struct world *w)
+{
+	void *pcs[WORLD_STACK_MAX];
+	int n = backtrace(pcs, WORLD_STACK_MAX);
+	w->nstack = 0;
+	for (int i = 0; i < n; i++) {
+		Dl_info di;
+		if (dladdr(pcs[i], &di) && di.dli_fbase)
+			w->stack[w->nstack++] = (uint64_t)((uintptr_t)pcs[i] - (uintptr_t)di.dli_fbase);
+	}
+}
+
 static void on_violation(void *ctx, const struct oracle_violation *v)
 {
 	struct world *w = ctx;
+	record_stack(w);
 	w->stopped = !w->keep_going;
 	/* A queued move detected inside a later step: the replay needs that step too. */
 	w->replay_steps = w->outer < w->scn.nsteps ? w->outer + 1 : w->scn.nsteps;
@@ -170,6 +187,7 @@ static int world_reset(struct world *w)
 	w->point = 0;
 	w->in_target = w->in_point = 0;
 	w->stopped = 0;
+	w->nstack = 0;
 	w->step = w->outer = w->replay_steps = 0;
 	oracle_reset(&w->oracle, world_page_frame(0), c->pages, c->refs);
 	workload_reset(w);
@@ -371,6 +389,10 @@ void world_report_json(const struct world *w, FILE *out)
 			fprintf(out, ", \"frame\": %" PRIu64, v->frame);
 		if (v->ref != ORACLE_NO_REF)
 			fprintf(out, ", \"ref\": %u", v->ref);
+		fprintf(out, ", \"stack\": [");
+		for (uint32_t i = 0; i < w->nstack; i++)
+			fprintf(out, "%s\"0x%" PRIx64 "\"", i ? ", " : "", w->stack[i]);
+		fprintf(out, "]");
 	}
 	fprintf(out, "}\n");
 }

@@ -21,6 +21,9 @@ static struct fold fold;
 static void found(void)
 {
 	world_report(&world, stderr);
+	/* the machine-readable report on one line: what the campaign drivers group findings by */
+	fprintf(stderr, "gntworld-json: ");
+	world_report_json(&world, stderr);
 	/* the whole input as it ran (the report's replay is the prefix that reproduces it);
 	 * the campaign drivers keep and minimize this one */
 	fprintf(stderr, "fuzz input as a scenario:\n");

@@ -1,0 +1,26 @@
+# targets/gtab/target.mk - gntfuzz manifest of gtab (a Mini-OS/Linux-style grant library)
+TARGET_NAME     := gtab
+TARGET_SOURCES  := gtab_init.c gtab_refs.c gtab_entry.c gtab_defer.c adapter.c
+TARGET_INCLUDES := .
+TARGET_DEFINES  :=
+TARGET_MUTANTS  := msa02 xsa396 cve23041 ro_reading v2_header flags_first ref_double_free lost_deferred ro_flag ref_leak
+TARGET_MUTANT_FLAGS.msa02 := -DGTAB_BUG_MSA02
+TARGET_MUTANT_ABOUT.msa02 := end_foreign_access ignores end_access's "still mapped" and frees page and ref at once (MirageOS MSA02)
+TARGET_MUTANT_FLAGS.xsa396 := -DGTAB_BUG_XSA396
+TARGET_MUTANT_ABOUT.xsa396 := end_access checks the map bits, then clears the flags (v1) / header (v2) with a separate plain store (XSA-396)
+TARGET_MUTANT_FLAGS.cve23041 := -DGTAB_BUG_CVE23041
+TARGET_MUTANT_ABOUT.cve23041 := a busy end_foreign_access defers the ref but frees the still-mapped page at once (CVE-2022-23041)
+TARGET_MUTANT_FLAGS.ro_reading := -DGTAB_BUG_RO_READING
+TARGET_MUTANT_ABOUT.ro_reading := end_access looks only at GTF_writing, so a read-only map does not stop revocation
+TARGET_MUTANT_FLAGS.v2_header := -DGTAB_BUG_V2_HEADER
+TARGET_MUTANT_ABOUT.v2_header := v2 end_access looks for the map bits in the header (cmpxchg), not in the status frame
+TARGET_MUTANT_FLAGS.flags_first := -DGTAB_BUG_FLAGS_FIRST
+TARGET_MUTANT_ABOUT.flags_first := grant_access writes the flags before domid and frame, so a peer can map a stale frame
+TARGET_MUTANT_FLAGS.ref_double_free := -DGTAB_BUG_REF_DOUBLE_FREE
+TARGET_MUTANT_ABOUT.ref_double_free := a busy end_foreign_access puts the ref back at once, and the timer puts it back again
+TARGET_MUTANT_FLAGS.lost_deferred := -DGTAB_BUG_LOST_DEFERRED
+TARGET_MUTANT_ABOUT.lost_deferred := the timer drops a deferred grant that is still mapped: neither freed nor counted, the page is lost unseen
+TARGET_MUTANT_FLAGS.ro_flag := -DGTAB_BUG_RO_FLAG
+TARGET_MUTANT_ABOUT.ro_flag := a read-only grant is published without GTF_readonly, so the peer may map it writable
+TARGET_MUTANT_FLAGS.ref_leak := -DGTAB_BUG_REF_LEAK
+TARGET_MUTANT_ABOUT.ref_leak := a successful end_foreign_access frees the page but never returns the ref: the table runs out (CVE-2022-23040 class)

@@ -1,0 +1,58 @@
+#!/bin/sh
+# freestanding.sh OUT CC... - build gtab and its adapter (TARGET_SOURCES of target.mk) as
+# shipped and per mutant, freestanding, with each compiler; -Werror. The partially linked
+# objects must need nothing from outside. With clang, also as the harness builds targets
+# (trace-loads/trace-stores): then the only outside symbols are the __sanitizer_cov hooks,
+# and 16-bit loads and stores (the grant flags) are among the traced ones. Run from the repo root.
+out=$1; shift
+dir=targets/gtab
+manifest=$dir/target.mk
+[ -n "$out" ] && [ $# -gt 0 ] && [ -f "$manifest" ] || { echo "usage: $0 OUT CC... (from the repo root)" >&2; exit 2; }
+srcs=$(sed -n 's/^TARGET_SOURCES *:= *//p' "$manifest")
+mutants=$(sed -n 's/^TARGET_MUTANTS *:= *//p' "$manifest")
+trace="-fsanitize-coverage=trace-loads,trace-stores,inline-8bit-counters"
+fail=0 n=0
+
+# check CC VARIANT FLAGS [trace]: one TAP line
+check() {
+	n=$((n + 1))
+	o="$out/$(basename "$1")-$2${4:+-trace}"
+	rm -rf "$o" && mkdir -p "$o" || exit 2
+	inc=$($1 -print-file-name=include)
+	for s in $srcs; do
+		# shellcheck disable=SC2086 # the flags are word lists
+		if ! $1 -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdinc \
+			-isystem "$inc" -idirafter /usr/include -I$dir -Iharness/seam $3 ${4:+$trace} \
+			-c "$dir/$s" -o "$o/${s%.c}.o" 2>>"$o/build.log"; then
+			echo "not ok $n - $1 $2${4:+ traced}: $s does not build (see $o/build.log)"; fail=1; return
+		fi
+	done
+	$1 -r -nostdlib -o "$o/gtab.o" "$o"/*.o 2>>"$o/build.log" || { echo "not ok $n - $1 $2: ld -r failed"; fail=1; return; }
+	undef=$(nm -u "$o/gtab.o" | awk '{print $NF}')
+	if [ -z "$4" ]; then
+		if [ -z "$undef" ]; then echo "ok $n - $1 $2: freestanding, no outside symbol"
+		else echo "not ok $n - $1 $2: outside symbols: $(echo $undef)"; fail=1; fi
+		return
+	fi
+	other=$(printf '%s\n' $undef | grep -v '^__sanitizer_cov_' | grep -v '^__st[a-z]*___sancov')
+	if [ -n "$other" ]; then echo "not ok $n - $1 $2 traced: outside symbols: $(echo $other)"; fail=1
+	elif ! printf '%s\n' $undef | grep -q '^__sanitizer_cov_load2$' ||
+	     ! printf '%s\n' $undef | grep -q '^__sanitizer_cov_store2$'; then
+		echo "not ok $n - $1 $2 traced: no traced 16-bit load or store"; fail=1
+	else echo "ok $n - $1 $2 traced: only coverage hooks outside"; fi
+}
+
+for cc in "$@"; do
+	check "$cc" fixed ""
+	for m in $mutants; do
+		check "$cc" "$m" "$(sed -n "s/^TARGET_MUTANT_FLAGS\\.$m *:= *//p" "$manifest")"
+	done
+	case $("$cc" --version 2>/dev/null) in *clang*)
+		check "$cc" fixed "" trace
+		for m in $mutants; do
+			check "$cc" "$m" "$(sed -n "s/^TARGET_MUTANT_FLAGS\\.$m *:= *//p" "$manifest")" trace
+		done ;;
+	esac
+done
+echo "1..$n"
+exit $fail
