@@ -1,5 +1,6 @@
 /* gntworld.c - run a scenario in the in-process world, or convert it between text and binary.
  *   gntworld run FILE.scn... [--json] [--trace] [--keep-going] [--findings DIR]
+ *       exit 0 clean, 1 violation, 2 bad input or adapter, 3 skipped (no table of that version)
  *                               exit 0 clean, 1 violation, 2 bad input
  *   gntworld encode IN.scn OUT.bin
  *   gntworld decode IN.bin                                        canonical text on stdout
@@ -66,7 +67,7 @@ static int parse_file(const char *path, struct scenario *scn)
 static int cmd_run(int argc, char **argv)
 {
 	struct world *w = &the_world;
-	int json = 0, trace = 0, nfiles = 0, worst = 0;
+	int json = 0, trace = 0, nfiles = 0, worst = 0, skipped = 0;
 	world_init(w);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -95,6 +96,10 @@ static int cmd_run(int argc, char **argv)
 		int rc = world_run(w, &w->scn);
 		if (rc == 2)
 			return 2;
+		if (rc == 3) { /* the library has no table of that version: said on stderr */
+			skipped++;
+			continue;
+		}
 		if (json)
 			world_report_json(w, stdout);
 		else if (rc)
@@ -104,7 +109,8 @@ static int cmd_run(int argc, char **argv)
 			       gntfuzz_library, gntfuzz_mutant, w->scn.nsteps);
 		worst = rc > worst ? rc : worst;
 	}
-	return worst;
+	/* 3: nothing flagged and some file could not run on this library (reproduce shows "skip") */
+	return !worst && skipped ? 3 : worst;
 }
 
 static int cmd_encode(const char *in, const char *out)

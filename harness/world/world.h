@@ -49,6 +49,9 @@ struct world {
 	 * access or when the library call returns (the hook runs before the store). */
 	uintptr_t pending_store;
 	unsigned pending_size;
+	uint32_t stores_in_call;          /* stores into the table during the current call */
+	uint32_t frees_in_call;           /* host page_free calls during the current call */
+	uint64_t last_freed;              /* the frame of the last one */
 	/* --- the input --- */
 	struct scenario scn;
 	uint32_t step;                    /* index of the step running now */
@@ -92,8 +95,12 @@ struct world {
 
 /* Set up once (options: trace, findings dir, abort); then run inputs, each from a clean world. */
 void world_init(struct world *w);
-/* 0 clean, 1 violation (first one in w->oracle.first). */
+/* 0 clean, 1 violation (first one in w->oracle.first), 2 setup refused, 3 the library has no
+ * grant table of the scenario's version (skipped). */
 int world_run(struct world *w, const struct scenario *scn);
+int world_supports_version(const struct world *w, unsigned version);
+/* Decoded inputs: a version the library lacks becomes the one it has (every input still runs). */
+void world_fit_version(struct world *w);
 /* Fuzzer entry: decode the bytes (always valid) and run them. */
 int world_run_bytes(struct world *w, const uint8_t *data, size_t size);
 /* The human report: invariant, frame, ref, history, detecting step, the replaying scenario. */

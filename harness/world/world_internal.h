@@ -8,6 +8,9 @@ void world_seam_init(struct world *w);
 void world_seam_watch(struct world *w);          /* after the target domain exists (reset) */
 void world_seam_enter(struct world *w);          /* around every call into the target */
 void world_seam_leave(struct world *w);
+/* The adapter broke the seam's contract (`what` is a printf format taking two unsigned long
+ * longs): one line on stderr, exit 2. */
+void world_adapter_error(struct world *w, const char *what, uint64_t a, uint64_t b) __attribute__((noreturn));
 /* A call into the target with its table watched (stores shown to the oracle); IN_TARGET also
  * makes its accesses scheduling points for `at K` moves. */
 #define IN_SEAM(w, call) ({ world_seam_enter(w); __typeof__(call) r_ = (call); world_seam_leave(w); r_; })

@@ -113,7 +113,12 @@ int world_share(struct world *w, unsigned page, int readonly, grant_ref_t *ref)
 	uint64_t frame = world_page_frame(page);
 	*ref = ~0u;
 	oracle_grant_intent(&w->oracle, WORLD_PEER_DOM, frame, readonly);
+	w->stores_in_call = 0;
 	int rc = IN_TARGET(w, w->adapter->share(WORLD_PEER_DOM, frame, readonly, ref));
+	if (rc == SEAM_OK && !w->stores_in_call)
+		world_adapter_error(w, "share answered ref %llu but stored nothing into the grant table the world handed "
+				    "over (give the library seam_table.shared in setup, and build it with gntfuzz's "
+				    "flags) (frame 0x%llx)", *ref, frame);
 	if (rc == SEAM_OK && *ref >= w->scn.cfg.refs) {
 		char msg[120];
 		snprintf(msg, sizeof msg, "the library handed out ref %u, outside its table of %u entries", *ref,
@@ -144,7 +149,12 @@ int world_unshare(struct world *w, grant_ref_t ref)
 	/* The page is the library's from the call on, whatever it answers (except a refusal). */
 	w->page_owner[page] = PG_DEFERRED;
 	oracle_handover(&w->oracle, ref, frame);
+	w->frees_in_call = 0;
 	int rc = IN_TARGET(w, w->adapter->unshare(ref, frame));
+	if (rc == SEAM_OK && !w->stopped && (!w->frees_in_call || w->last_freed != frame) &&
+	    w->page_owner[page] == PG_DEFERRED)
+		world_adapter_error(w, "unshare answered SEAM_OK for ref %llu but the page (frame 0x%llx) never came back "
+				    "through host->page_free (SEAM_OK means the library freed it)", ref, frame);
 	oracle_end(&w->oracle, ref, frame, rc, 1);
 	if (rc == SEAM_ERR || rc == SEAM_NOREF) {
 		if (w->page_owner[page] == PG_DEFERRED)

@@ -135,7 +135,8 @@ void world_init(struct world *w)
 }
 
 /* Everything a run touches is reset in time proportional to the configuration, not to the
- * storage (the fuzzers reset per input). Returns 0, or -1 if the simulator refused the setup. */
+ * storage (the fuzzers reset per input). Returns 0, or -1 if the simulator or the adapter refused
+ * the setup (the reason printed). */
 static int world_reset(struct world *w)
 {
 	const struct scn_config *c = &w->scn.cfg;
@@ -160,6 +161,7 @@ static int world_reset(struct world *w)
 		.self = WORLD_TARGET_DOM,
 	};
 	world_seam_watch(w);
+	w->stores_in_call = 0;
 	w->in_target = 1; /* setup may touch the table: points are counted from each step anyway */
 	world_seam_enter(w);
 	int rc = w->adapter->setup(&w->host, &table);
@@ -295,10 +297,13 @@ int world_run(struct world *w, const struct scenario *scn)
 		w->scn.nsteps = scn->nsteps;
 		memcpy(w->scn.steps, scn->steps, scn->nsteps * sizeof scn->steps[0]);
 	}
-	if (world_reset(w)) {
-		fprintf(stderr, "gntworld: the simulator refused the configuration\n");
-		return 2;
+	if (!world_supports_version(w, w->scn.cfg.version)) {
+		fprintf(stderr, "gntworld: skipped: library %s has no grant table v%u\n", gntfuzz_library,
+			w->scn.cfg.version);
+		return 3;
 	}
+	if (world_reset(w))
+		return 2;
 	for (uint32_t i = 0; i < w->scn.nsteps && !w->stopped; i++) {
 		const struct scn_step *s = &w->scn.steps[i];
 		if (s->queued) {
@@ -319,9 +324,16 @@ int world_run(struct world *w, const struct scenario *scn)
 	return w->oracle.first.inv ? 1 : 0;
 }
 
+void world_fit_version(struct world *w)
+{
+	if (!world_supports_version(w, w->scn.cfg.version))
+		w->scn.cfg.version = w->scn.cfg.version == 1 ? 2 : 1; /* a v1-only library, say */
+}
+
 int world_run_bytes(struct world *w, const uint8_t *data, size_t size)
 {
 	scn_decode(&w->scn, data, size);
+	world_fit_version(w);
 	return world_run(w, &w->scn);
 }
 

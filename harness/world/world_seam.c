@@ -3,6 +3,8 @@
  * on_access() before every load and store the target code makes to the target domain's grant
  * table or status frames; there the `at K` peer moves queued for point K run, and every store
  * is shown to the oracle (invariant 2) once it has happened. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "world/world.h"
 #include "world/world_internal.h"
@@ -47,6 +49,7 @@ static void on_access(void *ctx, uintptr_t addr, unsigned size, int store)
 	struct world *w = ctx;
 	check_pending_store(w); /* before any peer move: the pins are still those of the store */
 	if (store) {
+		w->stores_in_call++;
 		w->pending_store = addr;
 		w->pending_size = size;
 		xsim_guest_touch(&w->sim, WORLD_TARGET_DOM, (const void *)addr); /* cleared at reset */
@@ -102,6 +105,8 @@ static void h_page_free(void *ctx, uint64_t frame)
 {
 	struct world *w = ctx;
 	int page = world_frame_page(frame);
+	w->frees_in_call++;
+	w->last_freed = frame;
 	oracle_release(&w->oracle, frame, xsim_frame_foreign_maps(&w->sim, WORLD_TARGET_DOM, frame));
 	world_log(w, "  library frees frame 0x%llx (p%d)", (unsigned long long)frame, page);
 	if (page < 0)
@@ -121,6 +126,20 @@ static void *h_page_mem(void *ctx, uint64_t frame)
 static void h_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
 {
 	world_log(ctx, "  library: %s (%llu, %llu)", msg, (unsigned long long)a, (unsigned long long)b);
+}
+
+int world_supports_version(const struct world *w, unsigned version)
+{
+	return (w->adapter->versions >> version) & 1;
+}
+
+/* The adapter broke the seam's contract: no run can mean anything. One line, exit 2. */
+void world_adapter_error(struct world *w, const char *what, uint64_t a, uint64_t b)
+{
+	fprintf(stderr, "gntworld: adapter of %s: ", gntfuzz_library);
+	fprintf(stderr, what, (unsigned long long)a, (unsigned long long)b);
+	fputc('\n', stderr);
+	exit(2);
 }
 
 void world_seam_init(struct world *w)

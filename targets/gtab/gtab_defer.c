@@ -39,8 +39,9 @@ static unsigned ring_at(unsigned i)
 
 static void ring_push(grant_ref_t ref, uint64_t frame, uint8_t has_page)
 {
-	struct deferred *d = &ring[ring_at(ring_len++)];
+	struct deferred *d = &ring[ring_at(ring_len)];
 
+	ring_len++;
 	d->ref = ref;
 	d->frame = frame;
 	d->has_page = has_page;

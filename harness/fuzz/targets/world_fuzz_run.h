@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	scn_decode(&world.scn, data, size); /* in place: no copy per input */
 	fold_scenario(&fold, &world.scn);
+	world_fit_version(&world);
 	if (world_run(&world, &world.scn) == 1) /* 2: configuration refused, not a finding */
 		found();
 	return 0;

@@ -1,14 +1,17 @@
 /* target_main.c - gntfuzz-target: the workload frontend as a process of a simulated domain.
  *
- *   xensim run --dir D --domain 1 -- gntfuzz-target-m<N> [--version 1|2] [--requests N]
- *        [--inflight K] [--duration S] [--widen US] [--backend DOMID] [-v]
+ *   xensim run --dir D --domain 1 -- build/multiproc/<library>/<mutant>/gntfuzz-target
+ *        [--version 1|2] [--requests N] [--inflight K] [--duration S] [--widen US] [--backend DOMID] [-v]
  *
+ * The grant library (any, behind the seam: harness/seam/seam.h) and its mutant are the build's
+ * (mutant "fixed": the library as shipped).
  * Announces itself through xenstore as a PV frontend does (device/wl/0: ring-ref, event-channel,
  * state), follows the backend's state at /local/domain/<backend>/backend/wl/<us>/0/state, keeps K
  * requests in flight until N were sent, handles responses and events, ticks the library's
  * deferred reclaims, and exits with one result line. Oracle lines ("target: VIOLATION ...") come
- * from the broker's pin counts at the moments that matter: a page going back to the allocator, a
- * ref being granted. Exit 0: no violation; 3: violations; 1: setup failed.
+ * from the broker's pin counts at the moments that matter (a page going back to the allocator, a
+ * ref being granted) and from the host's own record of every page (target.h): the library's
+ * statistics are never asked. Exit 0: no violation; 3: violations; 1: setup failed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,7 +29,6 @@
 
 struct env {
 	struct target t;
-	struct gnt_lib lib;
 	struct frontend fe;
 	xenevtchn_handle *xce;
 	struct xs_handle *xsh;
@@ -83,30 +85,23 @@ static void o_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
 		fprintf(stderr, "target: fe: %s %llu %llu\n", msg, (unsigned long long)a, (unsigned long long)b);
 }
 
-/* Oracle (invariant 2): a ref handed out must have no pins left from its previous grant. Pins
- * on the new frame are a peer that mapped the new grant already (legal); pins on another frame
- * are maps of the previous grant still alive. */
-static int o_share(void *ctx, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
+static int o_share(void *ctx, domid_t domid, uint64_t frame, int readonly, grant_ref_t *ref)
 {
-	struct env *e = ctx;
-	int rc = gnt_share(&e->lib, domid, frame, readonly, ref);
-	if (rc == GNT_OK) {
-		uint64_t pinned = 0;
-		uint32_t pins = target_ref_pins(&e->t, *ref, &pinned);
-		if (pins && pinned != frame) {
-			e->t.violations++;
-			printf("target: VIOLATION regranted-while-mapped ref=%u frame=%llu old_frame=%llu pins=%u\n", *ref,
-			       (unsigned long long)frame, (unsigned long long)pinned, pins);
-			fflush(stdout);
-		}
-	}
-	return rc;
+	return target_share(&((struct env *)ctx)->t, domid, frame, readonly, ref);
 }
+
+static int o_unshare(void *ctx, grant_ref_t ref, uint64_t frame)
+{
+	return target_unshare(&((struct env *)ctx)->t, ref, frame);
+}
+
+static unsigned o_tick(void *ctx) { return target_tick(&((struct env *)ctx)->t); }
 
 static const struct fe_ops ops_template = {
 	.page_alloc = o_page_alloc, .page_free = o_page_free, .page_mem = o_page_mem,
 	.evtchn_alloc_unbound = o_alloc_unbound, .evtchn_notify = o_notify, .evtchn_close = o_close,
 	.xs_write = o_xs_write, .xs_read = o_xs_read, .log = o_log, .share = o_share,
+	.unshare = o_unshare, .tick = o_tick,
 };
 
 static int setup_memory(struct target *t, unsigned version)
@@ -137,22 +132,42 @@ static int setup_memory(struct target *t, unsigned version)
 	return 0;
 }
 
-/* Oracle (invariant 5, every page in exactly one state): each page of our pool is on the free
- * list, a frontend spare, or the library's (shared, queued for reclaim, or counted leaked). A page
- * in none of them was lost: nobody will ever free it and no counter shows it. */
+/* Oracle (invariant 5, every page in exactly one state), from the host's records alone: each page
+ * of the pool is free, a frontend spare, shared, or the library's. A page the library was given
+ * (unshare) and has not freed is fine while the peer still maps it (the library retries it) or
+ * when the library wrote it off (unshare said SEAM_LEAKED, or its leaked() count grew in a tick);
+ * one nobody maps, that the library's ticks do not free and that no count explains, was lost. */
 static void check_pages_accounted(struct env *e)
 {
-	struct gnt_stats s;
-	uint32_t shared = 0, total = TGT_NR_PAGES - TGT_FIRST_PAGE;
-	gnt_get_stats(&e->lib, &s);
-	for (uint32_t r = 0; r < e->lib.nr_refs; r++)
-		shared += gnt_ref_state(&e->lib, r) == GNT_REF_SHARED;
-	uint64_t seen = (uint64_t)e->t.nr_free + e->fe.nr_spare + shared + s.deferred_now + s.leaked;
-	if (seen != total) {
-		e->t.violations++;
-		printf("target: VIOLATION pages-unaccounted pages=%u free=%u spare=%u shared=%u deferred_now=%u "
-		       "leaked=%llu missing=%lld\n", total, e->t.nr_free, e->fe.nr_spare, shared, s.deferred_now,
-		       (unsigned long long)s.leaked, (long long)total - (long long)seen);
+	struct target *t = &e->t;
+	unsigned total = TGT_NR_PAGES - TGT_FIRST_PAGE, mapped = 0, unmapped = 0;
+	for (int i = 0; i < 8 && target_tick(t); i++) /* let deferred work finish */
+		;
+	for (unsigned f = TGT_FIRST_PAGE; f < TGT_NR_PAGES; f++) {
+		if (t->page[f] != TGT_PG_LIB)
+			continue;
+		if (target_frame_pins(t, f)) {
+			mapped++;
+			continue;
+		}
+		for (int i = 0; i < 64 && t->page[f] == TGT_PG_LIB; i++) /* a library that backs off */
+			target_tick(t);
+		if (t->page[f] == TGT_PG_LIB)
+			target_frame_pins(t, f) ? mapped++ : unmapped++;
+	}
+	unsigned free = t->nr_free, spare = e->fe.nr_spare, shared = target_count(t, TGT_PG_SHARED);
+	unsigned frontend = target_count(t, TGT_PG_HOST), lib = target_count(t, TGT_PG_LIB);
+	unsigned off = target_count(t, TGT_PG_WRITTEN_OFF), own = target_count(t, TGT_PG_LIB_OWN);
+	uint64_t leaked = gntfuzz_adapter.leaked();
+	/* written off in a tick rather than by an unshare answer: those are among the held pages */
+	uint64_t tick_leaks = leaked > t->written_off ? leaked - t->written_off : 0;
+	long long missing = (long long)(frontend > spare ? frontend - spare : 0) +
+			    (unmapped > tick_leaks ? (long long)(unmapped - tick_leaks) : 0);
+	if (missing || free + frontend + shared + lib + off + own != total) {
+		t->violations++;
+		printf("target: VIOLATION pages-unaccounted pages=%u free=%u spare=%u frontend=%u shared=%u library=%u "
+		       "library_mapped=%u written_off=%u leaked=%llu missing=%lld\n", total, free, spare, frontend, shared,
+		       lib, mapped, off, (unsigned long long)leaked, missing);
 	}
 }
 
@@ -191,13 +206,25 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (setup_memory(&e.t, version) < 0)
 		return 1;
-	struct gnt_config cfg = {
-		.version = version, .table = e.t.mem + MP_GT_OFFSET,
+	char why[160];
+	if (seam_check(&gntfuzz_adapter, version, why, sizeof(why))) {
+		fprintf(stderr, "gntfuzz-target: %s\n", why);
+		return 1;
+	}
+	struct seam_table table = {
+		.version = version, .shared = e.t.mem + MP_GT_OFFSET,
 		.status = version == 2 ? (grant_status_t *)(e.t.mem + MP_STATUS_OFFSET) : NULL,
 		.nr_refs = MP_POOL_FIRST_REF, /* refs above belong to xengntshr */
+		.first_ref = GNTTAB_NR_RESERVED_ENTRIES, .defer_cap = TGT_NR_PAGES, .self = e.t.domid,
 	};
-	if (gnt_init(&e.lib, &target_gnt_ops, &e.t, &cfg) != GNT_OK) {
-		fprintf(stderr, "gntfuzz-target: gnt_init failed\n");
+	target_host_init(&e.t);
+	if (gntfuzz_adapter.setup(&e.t.host, &table) != SEAM_OK) {
+		fprintf(stderr, "gntfuzz-target: adapter of %s: setup refused the table (version %u)\n",
+			gntfuzz_library, version);
+		return 1;
+	}
+	if (target_widen_start(&e.t) < 0) {
+		fprintf(stderr, "gntfuzz-target: --widen: cannot protect the grant table: %s\n", strerror(errno));
 		return 1;
 	}
 	e.xce = xenevtchn_open(NULL, 0);
@@ -211,7 +238,7 @@ int main(int argc, char **argv)
 	char be_path[FE_PATH_MAX], watch_path[FE_PATH_MAX + 8];
 	snprintf(be_path, sizeof(be_path), "/local/domain/%u/backend/wl/%u/0", backend, e.t.domid);
 	snprintf(watch_path, sizeof(watch_path), "%s/state", be_path);
-	if (fe_init(&e.fe, &ops, &e.lib, (domid_t)backend, "device/wl/0", be_path) != FE_OK ||
+	if (fe_init(&e.fe, &ops, (domid_t)backend, "device/wl/0", be_path) != FE_OK ||
 	    fe_connect(&e.fe) != FE_OK) {
 		fprintf(stderr, "gntfuzz-target: the frontend could not connect (xenstore or event channel)\n");
 		return 1;
@@ -220,8 +247,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gntfuzz-target: cannot watch %s\n", watch_path);
 		return 1;
 	}
-	printf("target: up domid=%u mutant=%s version=%u ring-ref=%u port=%u\n", e.t.domid, gnt_mutant_name(),
-	       version, e.fe.ring_ref, e.fe.port);
+	printf("target: up domid=%u library=%s mutant=%s version=%u ring-ref=%u port=%u\n", e.t.domid,
+	       gntfuzz_library, gntfuzz_mutant, version, e.fe.ring_ref, e.fe.port);
 
 	double end = now() + duration, closed_at = 0;
 	const char *why = "duration";
@@ -259,21 +286,22 @@ int main(int argc, char **argv)
 			why = "backend-closed";
 			break;
 		}
-		if (e.fe.c.sent >= requests && !e.fe.inflight && e.lib.defer_len == 0 && !closed_at) {
+		if (e.fe.c.sent >= requests && !e.fe.inflight && !target_count(&e.t, TGT_PG_LIB) && !closed_at) {
 			why = "all-done";
 			break;
 		}
 	}
 	check_pages_accounted(&e);
-	struct gnt_stats s;
-	gnt_get_stats(&e.lib, &s);
-	printf("target: result mutant=%s version=%u sent=%llu completed=%llu returned=%llu reused=%llu busy=%llu "
-	       "leaked=%llu deferred=%llu reclaimed=%llu deferred_now=%u unknown_ids=%llu dup_ids=%llu events=%llu "
-	       "violations=%llu end=%s\n",
-	       gnt_mutant_name(), version, (unsigned long long)e.fe.c.sent, (unsigned long long)e.fe.c.completed,
-	       (unsigned long long)e.fe.c.returned, (unsigned long long)e.fe.c.reused, (unsigned long long)e.fe.c.busy,
-	       (unsigned long long)s.leaked, (unsigned long long)s.deferred, (unsigned long long)s.reclaimed,
-	       s.deferred_now, (unsigned long long)e.fe.c.unknown_ids, (unsigned long long)e.fe.c.dup_ids,
+	/* deferred: unshare answered BUSY; deferred_now: pages given up and not back yet (host's count) */
+	printf("target: result library=%s mutant=%s version=%u sent=%llu completed=%llu returned=%llu reused=%llu "
+	       "busy=%llu leaked=%llu deferred=%llu reclaimed=%llu deferred_now=%u unknown_ids=%llu dup_ids=%llu "
+	       "events=%llu violations=%llu end=%s\n",
+	       gntfuzz_library, gntfuzz_mutant, version, (unsigned long long)e.fe.c.sent,
+	       (unsigned long long)e.fe.c.completed, (unsigned long long)e.fe.c.returned,
+	       (unsigned long long)e.fe.c.reused, (unsigned long long)e.fe.c.busy,
+	       (unsigned long long)gntfuzz_adapter.leaked(), (unsigned long long)e.t.busy,
+	       (unsigned long long)e.t.reclaimed, target_count(&e.t, TGT_PG_LIB),
+	       (unsigned long long)e.fe.c.unknown_ids, (unsigned long long)e.fe.c.dup_ids,
 	       (unsigned long long)e.fe.c.events, (unsigned long long)e.t.violations, why);
 	xs_close(e.xsh);
 	xenevtchn_close(e.xce);
