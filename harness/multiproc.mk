@@ -67,22 +67,38 @@ BENCHES += bench-sim
 bench-sim: multiproc $(MP_BENCH)
 	@$(PYTHON) $(MP_DIR)/xensim.py bench --out $(MP_OUT) -- $(MP_BENCH)
 
-# The target process, for the fixed library (m0) and every mutant: frontend + grants/ (hosted
-# build of the same sources) + the memfd platform; Debian's -lxenevtchn -lxenstore at link time.
-MP_TARGET_SRCS := $(MP_DIR)/target/target_main.c $(MP_DIR)/target/target_platform.c $(MP_DIR)/lib/client.c
-MP_TARGET_DEPS := $(MP_TARGET_SRCS) $(MP_DIR)/target/target.h $(MP_DIR)/proto.h $(MP_DIR)/spin.h $(MP_DIR)/lib/client.h $(GRANTS_SRCS) \
-                  $(wildcard grants/include/*.h grants/src/*.h) $(WORKLOAD_FRONTEND_SRCS) harness/workload/frontend.h
-MP_TARGETS     := $(foreach n,0 $(MUTANT_IDS),$(MP_OUT)/gntfuzz-target-m$(n))
-$(MP_OUT)/gntfuzz-target-m%: $(MP_TARGET_DEPS)
-	@mkdir -p $(MP_OUT)
-	$(CC) $(MP_CFLAGS) -Iharness/workload -DGNT_MUTANT=$* $(MP_TARGET_SRCS) $(GRANTS_SRCS) \
-	  $(WORKLOAD_FRONTEND_SRCS) -lxenevtchn -lxenstore -lpthread -o $@
+# The target process, one per variant (LIB/MUTANT of mk/targets.mk): the frontend and the host
+# side of the seam (the memfd pages, the oracle), built once, linked with the variant's target
+# archive (library + adapter + names, flavour mp); Debian's -lxenevtchn -lxenstore at link time.
+# build/multiproc/<library>/<mutant>/gntfuzz-target ("fixed": the library as shipped).
+MP_TARGET_SRCS := $(MP_DIR)/target/target_main.c $(MP_DIR)/target/target_platform.c $(MP_DIR)/lib/client.c \
+                  harness/seam/seam_check.c $(WORKLOAD_FRONTEND_SRCS)
+MP_TARGET_HDRS := $(MP_DIR)/target/target.h $(MP_DIR)/proto.h $(MP_DIR)/spin.h $(MP_DIR)/lib/client.h \
+                  harness/seam/seam.h $(wildcard harness/workload/*.h)
+MP_TARGET_OBJD := $(MP_OUT)/target-obj
+MP_TARGET_OBJS := $(addprefix $(MP_TARGET_OBJD)/,$(notdir $(MP_TARGET_SRCS:.c=.o)))
+mp_target       = $(MP_OUT)/$(1)/gntfuzz-target
+MP_TARGETS     := $(foreach v,$(VARIANTS),$(call mp_target,$(v)))
 
-## mp-targets: build the target process build/multiproc/gntfuzz-target-m<N> (0 = fixed library, N = mutant)
+define MP_TARGET_OBJ_RULE
+$(MP_TARGET_OBJD)/$(notdir $(1:.c=.o)): $(1) $(MP_TARGET_HDRS)
+	@mkdir -p $$(@D)
+	$(CC) $(MP_CFLAGS) -Iharness/workload -c $$< -o $$@
+endef
+$(foreach src,$(MP_TARGET_SRCS),$(eval $(call MP_TARGET_OBJ_RULE,$(src))))
+
+define MP_TARGET_RULE
+$(call mp_target,$(1)): $(MP_TARGET_OBJS) $(call target_archive,mp,$(1))
+	@mkdir -p $$(@D)
+	$(CC) $(MP_TARGET_OBJS) $(call target_archive,mp,$(1)) -lxenevtchn -lxenstore -lpthread -o $$@
+endef
+$(foreach v,$(VARIANTS),$(eval $(call MP_TARGET_RULE,$(v))))
+
+## mp-targets: build the target process build/multiproc/<library>/<mutant>/gntfuzz-target for every variant (make list-variants)
 .PHONY: mp-targets
 mp-targets: $(MP_TARGETS)
 
-## sim-attack: target process vs malicious peer, every strategy x fixed library and every mutant; verdict table
+## sim-attack: target process vs malicious peer, every strategy x every variant (each library fixed and its mutants); verdict table
 .PHONY: sim-attack test-sim-attack
 sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD)
@@ -129,6 +145,6 @@ TESTS += test-sim-scenarios
 
 ## test-multiproc-cli: bad arguments and files to broker, xensim, target and peer: one-line errors, non-zero exits
 .PHONY: test-multiproc-cli
-test-multiproc-cli: multiproc $(MP_OUT)/gntfuzz-target-m0 peer
-	@$(PYTHON) $(MP_DIR)/tests/run_cli.py $(BUILD)
+test-multiproc-cli: multiproc $(call mp_target,$(firstword $(filter %/fixed,$(VARIANTS)))) peer
+	@$(PYTHON) $(MP_DIR)/tests/run_cli.py $(BUILD) $(call mp_target,$(firstword $(filter %/fixed,$(VARIANTS))))
 TESTS += test-multiproc-cli

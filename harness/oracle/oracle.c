@@ -23,6 +23,16 @@ const char *oracle_inv_sentence(int inv)
 	return "no violation";
 }
 
+/* The one spelling of each invariant's name: reports, JSON, findings files and scripts use it. */
+const char *oracle_inv_name(int inv)
+{
+	static const char *const names[] = {
+		[INV_FREE_WHILE_MAPPED] = "free-while-mapped", [INV_REGRANT_WHILE_MAPPED] = "regrant-while-live",
+		[INV_WRONG_FRAME] = "wrong-frame", [INV_SANITIZER] = "sanitizer", [INV_LOST] = "lost",
+	};
+	return inv > 0 && inv <= INV_LOST ? names[inv] : "none";
+}
+
 const char *oracle_page_state_name(int st)
 {
 	static const char *const names[PG_NR_STATES] = { "free", "in use", "granted", "deferred", "leaked" };

@@ -25,6 +25,7 @@ enum oracle_inv {
 	INV_LOST = 5,                /* nothing lost: deferred reclaimed, every page in one state */
 };
 const char *oracle_inv_sentence(int inv);
+const char *oracle_inv_name(int inv);    /* "free-while-mapped" ...: the one spelling */
 
 /* Where a target page is, as the world's allocator and the grant library see it. */
 enum oracle_page_state { PG_FREE = 0, PG_INUSE, PG_GRANTED, PG_DEFERRED, PG_LEAKED, PG_NR_STATES };

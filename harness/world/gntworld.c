@@ -23,7 +23,8 @@ static int usage(void)
 			"       gntworld encode IN.scn OUT.bin\n"
 			"       gntworld decode IN.bin\n"
 			"       gntworld random N [SEED]\n"
-			"       gntworld about\n");
+			"       gntworld about\n"
+			"       gntworld list ops|invariants\n");
 	return 2;
 }
 
@@ -194,10 +195,38 @@ static int cmd_about(void)
 	return 0;
 }
 
+/* The world's tables, asked rather than re-parsed: scenario steps and invariants. */
+static int cmd_list(const char *what)
+{
+	if (!strcmp(what, "ops")) {
+		for (unsigned op = 0; op < SCN_NR_OPS; op++) {
+			char actor[16], verb[32];
+			snprintf(actor, sizeof actor, "%s", scn_ops[op].actor);
+			snprintf(verb, sizeof verb, "%s", scn_ops[op].verb);
+			for (char *c = actor; *c; c++)
+				*c = (char)(*c | 0x20); /* actors are upper-case letters only */
+			for (char *c = verb; *c; c++)
+				*c = *c == '_' ? '-' : *c;
+			/* row (the op byte of the binary form), actor, verb, argument kinds ('*': runs inside a step) */
+			printf("%u %s %s %s\n", op, actor, verb, *scn_ops[op].args ? scn_ops[op].args : "-");
+		}
+		return 0;
+	}
+	if (!strcmp(what, "invariants")) {
+		for (int inv = INV_FREE_WHILE_MAPPED; inv <= INV_LOST; inv++)
+			printf("%d %s %s\n", inv, oracle_inv_name(inv), oracle_inv_sentence(inv));
+		return 0;
+	}
+	fprintf(stderr, "gntworld: list: unknown table '%s' (ops, invariants)\n", what);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "about"))
 		return cmd_about();
+	if (argc == 3 && !strcmp(argv[1], "list"))
+		return cmd_list(argv[2]);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "random"))
 		return cmd_random(argv[2], argc == 4 ? argv[3] : NULL);
 	if (argc >= 3 && !strcmp(argv[1], "run"))

@@ -392,7 +392,7 @@ void world_report_json(const struct world *w, FILE *out)
 	fprintf(out, ", \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u, \"violations\": %u",
 		v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads, w->oracle.nviolations);
 	if (v->inv) {
-		fprintf(out, ", \"invariant\": %d, \"sentence\": ", v->inv);
+		fprintf(out, ", \"invariant\": %d, \"name\": \"%s\", \"sentence\": ", v->inv, oracle_inv_name(v->inv));
 		json_str(out, oracle_inv_sentence(v->inv));
 		fprintf(out, ", \"step\": %u, \"at_end\": %s, \"message\": ", v->step + 1,
 			v->step >= w->scn.nsteps ? "true" : "false");

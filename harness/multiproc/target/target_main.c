@@ -206,9 +206,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (setup_memory(&e.t, version) < 0)
 		return 1;
-	char why[160];
-	if (seam_check(&gntfuzz_adapter, version, why, sizeof(why))) {
-		fprintf(stderr, "gntfuzz-target: %s\n", why);
+	char msg[160];
+	if (seam_check(&gntfuzz_adapter, version, msg, sizeof(msg))) {
+		fprintf(stderr, "gntfuzz-target: %s\n", msg);
 		return 1;
 	}
 	struct seam_table table = {

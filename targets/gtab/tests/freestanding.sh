@@ -7,7 +7,9 @@
 out=$1; shift
 dir=targets/gtab
 manifest=$dir/target.mk
-[ -n "$out" ] && [ $# -gt 0 ] && [ -f "$manifest" ] || { echo "usage: $0 OUT CC... (from the repo root)" >&2; exit 2; }
+if [ -z "$out" ] || [ $# -eq 0 ] || [ ! -f "$manifest" ]; then
+	echo "usage: $0 OUT CC... (from the repo root)" >&2; exit 2
+fi
 srcs=$(sed -n 's/^TARGET_SOURCES *:= *//p' "$manifest")
 mutants=$(sed -n 's/^TARGET_MUTANTS *:= *//p' "$manifest")
 trace="-fsanitize-coverage=trace-loads,trace-stores,inline-8bit-counters"
@@ -31,13 +33,13 @@ check() {
 	undef=$(nm -u "$o/gtab.o" | awk '{print $NF}')
 	if [ -z "$4" ]; then
 		if [ -z "$undef" ]; then echo "ok $n - $1 $2: freestanding, no outside symbol"
-		else echo "not ok $n - $1 $2: outside symbols: $(echo $undef)"; fail=1; fi
+		else echo "not ok $n - $1 $2: outside symbols: $(echo "$undef" | tr '\n' ' ')"; fail=1; fi
 		return
 	fi
-	other=$(printf '%s\n' $undef | grep -v '^__sanitizer_cov_' | grep -v '^__st[a-z]*___sancov')
-	if [ -n "$other" ]; then echo "not ok $n - $1 $2 traced: outside symbols: $(echo $other)"; fail=1
-	elif ! printf '%s\n' $undef | grep -q '^__sanitizer_cov_load2$' ||
-	     ! printf '%s\n' $undef | grep -q '^__sanitizer_cov_store2$'; then
+	other=$(printf '%s\n' "$undef" | grep -v '^__sanitizer_cov_' | grep -v '^__st[a-z]*___sancov')
+	if [ -n "$other" ]; then echo "not ok $n - $1 $2 traced: outside symbols: $(echo "$other" | tr '\n' ' ')"; fail=1
+	elif ! printf '%s\n' "$undef" | grep -q '^__sanitizer_cov_load2$' ||
+	     ! printf '%s\n' "$undef" | grep -q '^__sanitizer_cov_store2$'; then
 		echo "not ok $n - $1 $2 traced: no traced 16-bit load or store"; fail=1
 	else echo "ok $n - $1 $2 traced: only coverage hooks outside"; fi
 }

@@ -6,7 +6,9 @@
 out=$1 cc=${2:-cc} cflags=${3:--std=gnu11 -O2 -g -Wall -Wextra}
 dir=targets/gtab
 manifest=$dir/target.mk
-[ -n "$out" ] && [ -f "$manifest" ] || { echo "usage: $0 OUT [CC [CFLAGS]] (from the repo root)" >&2; exit 2; }
+if [ -z "$out" ] || [ ! -f "$manifest" ]; then
+	echo "usage: $0 OUT [CC [CFLAGS]] (from the repo root)" >&2; exit 2
+fi
 mkdir -p "$out" || exit 2
 
 mutants=$(sed -n 's/^TARGET_MUTANTS *:= *//p' "$manifest")
