@@ -4,7 +4,7 @@
 # objects must need nothing from outside. With clang, also as the harness builds targets
 # (trace-loads/trace-stores): then the only outside symbols are the __sanitizer_cov hooks,
 # and 16-bit loads and stores (the grant flags) are among the traced ones. Run from the repo root.
-out=$1; shift
+out=$1; [ $# -gt 0 ] && shift
 dir=targets/gtab
 manifest=$dir/target.mk
 if [ -z "$out" ] || [ $# -eq 0 ] || [ ! -f "$manifest" ]; then
