@@ -68,7 +68,7 @@ void oracle_reset(struct oracle *o, uint64_t frame_base, uint32_t npages, uint32
 		o->frames[i].hist_head = 0;
 	}
 	for (uint32_t i = 0; i < o->nrefs; i++)
-		o->refs[i].intent_valid = o->refs[i].revoked = 0;
+		o->refs[i].intent_valid = o->refs[i].revoked = o->refs[i].revoking = 0;
 }
 
 static struct oracle_frame *frame_of(struct oracle *o, uint64_t frame)
@@ -198,8 +198,10 @@ int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint3
 		o->refs[ref].frame = o->pending_frame;
 	}
 	uint64_t frame = ref < o->nrefs && o->refs[ref].intent_valid ? o->refs[ref].frame : ~0ull;
-	if (ref < o->nrefs)
-		o->refs[ref].revoked = 0; /* a new grant is being written: maps may follow */
+	if (ref < o->nrefs && (!field_is_flags || (value & GTF_permit_access)))
+		o->refs[ref].revoked = o->refs[ref].revoking = 0; /* a new grant is being written: maps may follow */
+	else if (ref < o->nrefs)
+		o->refs[ref].revoked = 0;
 	int regrant = !field_is_flags || (value & GTF_permit_access);
 	note(o, frame, EV_STORE, ref, value);
 	if (regrant && pins) {
@@ -232,6 +234,8 @@ void oracle_grant_done(struct oracle *o, int rc, uint32_t ref)
 void oracle_handover(struct oracle *o, uint32_t ref, uint64_t frame)
 {
 	struct oracle_frame *f = frame_of(o, frame);
+	if (ref < o->nrefs)
+		o->refs[ref].revoking = 1;
 	if (f && f->state == PG_GRANTED)
 		f->state = PG_DEFERRED;
 }
@@ -249,6 +253,8 @@ void oracle_end(struct oracle *o, uint32_t ref, uint64_t frame, int rc, int page
 	/* Name the call whose answer this is: an unshare's OK is the library's claim, not an end seen. */
 	int ok = page_owned ? EV_UNSHARE_OK : EV_END, busy = page_owned ? EV_UNSHARE_BUSY : EV_BUSY;
 	note(o, frame, rc == SEAM_OK ? ok : rc == SEAM_LEAKED ? EV_LEAK : busy, ref, (uint32_t)rc);
+	if (ref < o->nrefs)
+		o->refs[ref].revoking = 1;
 	if (rc == SEAM_OK && ref < o->nrefs)
 		o->refs[ref].revoked = 1; /* from now on the ref grants nothing */
 	if (!page_owned || !f)
@@ -275,7 +281,7 @@ int oracle_map(struct oracle *o, uint16_t mapper, uint32_t ref, uint64_t frame, 
 	if (ref >= o->nrefs || !o->refs[ref].intent_valid)
 		return 0; /* a grant the world did not announce (low-level use): nothing to compare */
 	const struct oracle_ref *r = &o->refs[ref];
-	if (r->readonly && !readonly && r->frame == frame) {
+	if (r->readonly && !r->revoking && !readonly && r->frame == frame) {
 		char msg[180];
 		snprintf(msg, sizeof msg, "domain %u mapped ref %u (frame 0x%" PRIx64 ") read-write, but the library was asked to grant it read-only",
 			 mapper, ref, frame);
@@ -296,7 +302,7 @@ int oracle_copy(struct oracle *o, uint32_t ref, uint64_t frame, int to_granter)
 {
 	note(o, frame, EV_COPY, ref, (uint32_t)to_granter);
 	if (to_granter && ref < o->nrefs && o->refs[ref].intent_valid && o->refs[ref].readonly &&
-	    !o->refs[ref].revoked && o->refs[ref].frame == frame) {
+	    !o->refs[ref].revoking && o->refs[ref].frame == frame) {
 		char msg[160];
 		snprintf(msg, sizeof msg, "a copy wrote into frame 0x%" PRIx64 " through ref %u, which the library was asked to grant read-only",
 			 frame, ref);

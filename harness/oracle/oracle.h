@@ -63,6 +63,11 @@ struct oracle_ref {
 	uint8_t intent_valid;    /* the world told us which frame this ref grants */
 	uint8_t readonly;        /* ... and that it asked for a read-only grant */
 	uint8_t revoked;         /* ended successfully, and nothing stored into the entry since */
+	/* The target tried to end it (busy or not). A v2 end clears the header, GTF_readonly with
+	 * it, and Xen then lets a peer that still holds a pin take a write pin (common/grant_table.c
+	 * re-checks only GTF_readonly once pinned): Xen's behaviour, not the library's doing, so the
+	 * access-mode check of invariant 3 stops there. */
+	uint8_t revoking;
 	uint16_t domid;
 	uint64_t frame;
 };

@@ -152,6 +152,13 @@ static void inv3(void)
 	oracle_map(&o, 0, 8, F(1), 1);
 	oracle_copy(&o, 8, F(1), 0);
 	check(o.first.inv == INV_NONE, "invariant 3 silent: read-only map of, and copy from, a read-only grant");
+	/* Xen's v2 rule: once the target's end cleared the header, a pinned peer may take a write pin */
+	reset();
+	share_mode(1, 8, 0, 1);
+	oracle_map(&o, 0, 8, F(1), 1);
+	unshare_busy(1, 8);
+	oracle_copy(&o, 8, F(1), 1);
+	check(o.first.inv == INV_NONE, "invariant 3 silent: a write Xen allows after the target began to revoke the grant");
 }
 
 static void inv5(void)
