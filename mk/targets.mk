@@ -70,7 +70,10 @@ TARGET_CC_mp            := $(CC)
 TARGET_CFLAGS_mp        := -O2 -g
 TARGET_CC_pvh            = $(PVH_TARGET_CC)
 TARGET_CFLAGS_pvh        = $(PVH_TARGET_CFLAGS)
-TARGET_FLAVOURS         := plain asan libfuzzer afl cmplog cov mp pvh
+# The libFuzzer flavour without the hooks: only `make bench-seam` uses it, to price them.
+TARGET_CC_nohooks       := $(CLANG)
+TARGET_CFLAGS_nohooks   := -O2 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS)
+TARGET_FLAVOURS         := plain asan libfuzzer afl cmplog cov mp pvh nohooks
 TARGET_OUT              := $(BUILD)/target
 TARGET_BASE_CFLAGS      := -std=gnu11 $(WARN) $(XEN_IFACE) -Iharness/seam -Iharness
 

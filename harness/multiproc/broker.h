@@ -1,7 +1,7 @@
 /* broker.h - state of the multi-process simulated Xen and its pure message handler.
  *
  * mp_handle() takes one request as bytes and produces one reply as bytes (plus at most one fd
- * to pass): no socket I/O, so a fuzzer can drive it directly (engineer F). brokerd.c is only the
+ * to pass): no socket I/O, so a fuzzer can drive it directly. brokerd.c is only the
  * socket loop around it. Grant entries live in each domain's memfd, where the guest process
  * writes them; the broker's private state is what Xen keeps private (active entries with pin
  * counts, maptrack handles, event-channel ports).

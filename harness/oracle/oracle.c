@@ -1,4 +1,4 @@
-/* oracle.c - the invariants of DESIGN.md "harness/oracle", checked on every event the world
+/* oracle.c - the invariants (README "The invariants"), checked on every event the world
  * reports, plus a bounded per-frame history so that a violation comes with its story. */
 #include <inttypes.h>
 #include <string.h>

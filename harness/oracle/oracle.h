@@ -1,4 +1,4 @@
-/* oracle.h - what "bug" means: the invariants of DESIGN.md "harness/oracle", checked per event.
+/* oracle.h - what "bug" means: the five invariants (README "The invariants"), checked per event.
  *
  * The oracle is pure bookkeeping over events that the world reports (it never looks into the
  * simulator itself: the caller passes the facts it needs, such as how many foreign maps a frame

@@ -17,3 +17,19 @@ test-seam-hooks: $(SEAM_OUT)/test_hooks
 test-byo:
 	@$(PYTHON) harness/seam/tests/test_byo.py
 TESTS += test-seam-hooks test-byo
+
+# The world's libFuzzer target with the library built without the load/store hooks: no race is
+# reachable through it, it only prices the hooks for `make bench-seam`.
+define seam_nohooks_rule # library
+$(FUZZ_OUT)/libfuzzer/world-$(1)-fixed-nohooks: $(patsubst %.c,$(FUZZ_OUT)/obj/libfuzzer/%.o,$(FUZZ_SRCS_world)) \
+    $(call target_archive,nohooks,$(1)/fixed)
+	@mkdir -p $$(@D)
+	@$$(FUZZ_CC_libfuzzer) $$^ $$(FUZZ_LDFLAGS_libfuzzer) -o $$@
+endef
+$(foreach l,$(LIBS),$(eval $(call seam_nohooks_rule,$(l))))
+
+BENCHES += bench-seam
+## bench-seam: world execs/s through the seam with the hooks vs the same library without them vs the empty target (same flags, same run), per library; time to the first finding of every mutant of every library (libFuzzer)
+.PHONY: bench-seam
+bench-seam:
+	@$(PYTHON) harness/seam/bench_seam.py

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include "world/world.h"
+#include "workload/workload.h"
 
 /* ---- the frontend's environment: the world's target domain ---- */
 
@@ -65,14 +66,14 @@ static int op_xs_write(void *ctx, const char *path, const char *value)
 {
 	struct world *w = ctx;
 
-	return wl_xs_write(&w->wl.xs, path, value);
+	return wl_xs_write(&workload_of(w)->xs, path, value);
 }
 
 static int op_xs_read(void *ctx, const char *path, char *buf, unsigned size)
 {
 	struct world *w = ctx;
 
-	return wl_xs_read(&w->wl.xs, path, buf, size);
+	return wl_xs_read(&workload_of(w)->xs, path, buf, size);
 }
 
 static void op_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
@@ -99,15 +100,23 @@ static unsigned op_tick(void *ctx)
 	return world_tick(ctx);
 }
 
-void workload_reset(struct world *w)
+static struct workload the_workload; /* one world per process: fuzzers and gntworld alike */
+
+struct workload *workload_of(struct world *w)
 {
-	w->wl.active = 0;
+	struct workload *wl = &the_workload;
+
+	if (wl->run != w->run) {
+		wl->run = w->run;
+		wl->active = 0;
+	}
+	return wl;
 }
 
 /* Set the workload up on its first step of a run (keeps workload_reset O(1) for fuzzers). */
 static struct workload *wl_get(struct world *w)
 {
-	struct workload *wl = &w->wl;
+	struct workload *wl = workload_of(w);
 
 	if (wl->active)
 		return wl;
@@ -137,7 +146,7 @@ static struct workload *wl_get(struct world *w)
 
 static void refuse(struct world *w, const char *why)
 {
-	w->wl.be.refused++;
+	workload_of(w)->be.refused++;
 	world_log(w, "  workload: step skipped: %s", why);
 }
 
@@ -147,8 +156,8 @@ void step_frontend_connect(struct world *w, const struct scn_step *s)
 {
 	int rc = fe_connect(&wl_get(w)->fe);
 
-	world_log(w, "  frontend connect: rc %d ring-ref %u port %u", rc, w->wl.fe.ring_ref,
-		  w->wl.fe.port);
+	world_log(w, "  frontend connect: rc %d ring-ref %u port %u", rc, workload_of(w)->fe.ring_ref,
+		  workload_of(w)->fe.port);
 }
 
 void step_frontend_send(struct world *w, const struct scn_step *s)
@@ -201,8 +210,8 @@ static void backend_state(struct world *w, enum xenbus_state st)
 	char val[4];
 
 	snprintf(val, sizeof(val), "%u", (unsigned)st);
-	wl_xs_write(&w->wl.xs, WL_BE_PATH "/" WL_XS_STATE, val);
-	fe_otherend_changed(&w->wl.fe);
+	wl_xs_write(&workload_of(w)->xs, WL_BE_PATH "/" WL_XS_STATE, val);
+	fe_otherend_changed(&workload_of(w)->fe);
 }
 
 void step_backend_connect(struct world *w, const struct scn_step *s)
@@ -268,7 +277,7 @@ void step_backend_map_req(struct world *w, const struct scn_step *s)
 
 static void push_response(struct world *w, uint16_t id)
 {
-	struct wl_backend *be = &w->wl.be;
+	struct wl_backend *be = &workload_of(w)->be;
 	struct wl_response *rsp;
 
 	rsp = RING_GET_RESPONSE(&be->ring, be->ring.rsp_prod_pvt);
@@ -288,7 +297,7 @@ static void respond_req(struct world *w, struct wl_be_req *r)
 		oracle_done(&w->oracle, r->gref, m->frame);
 	world_log(w, "  backend respond: id %u r%u%s", r->id, r->gref, r->mapped ? " (forged: still mapped)" : "");
 	r->responded = 1;
-	w->wl.be.last_responded = (int32_t)(r - w->wl.be.reqs);
+	workload_of(w)->be.last_responded = (int32_t)(r - workload_of(w)->be.reqs);
 	push_response(w, r->id);
 }
 
@@ -378,7 +387,7 @@ void step_backend_unmap_all(struct world *w, const struct scn_step *s)
 /* One notification, delivered at once as the frontend's upcall if its port is pending. */
 static void notify_once(struct world *w)
 {
-	struct workload *wl = &w->wl;
+	struct workload *wl = workload_of(w);
 
 	xsim_evtchn_send(&w->sim, WORLD_PEER_DOM, wl->be.port);
 	if (wl->fe.port && xsim_evtchn_take_pending(&w->sim, WORLD_TARGET_DOM, wl->fe.port))

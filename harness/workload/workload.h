@@ -1,6 +1,7 @@
 /* workload.h - the PV-style frontend workload as part of the in-process world.
  *
- * struct workload is embedded in B2's struct world: the frontend (frontend.h) running on the
+ * The workload depends on the world, never the other way: its state lives here and starts afresh
+ * whenever the world starts a new run (struct world's run counter). It holds the frontend (frontend.h) running on the
  * world's grant library as the target domain, a tiny in-process xenstore, and the malicious
  * backend's view (its map of the ring, the requests it has mapped). The world's interpreter runs
  * the `frontend ...` / `backend ...` steps of harness/workload/ops.def, documented in
@@ -42,15 +43,16 @@ struct wl_backend {
 };
 
 struct workload {
-	uint8_t active;                  /* the frontend was set up since the last reset */
+	uint32_t run;                    /* the world's run this state belongs to */
+	uint8_t active;                  /* the frontend was set up in that run */
 	struct fe_ops ops;               /* ctx = the world */
 	struct frontend fe;
 	struct wl_xenstore xs;
 	struct wl_backend be;
 };
 
-/* Forget everything: called by the world on every reset (O(1): the rest is set up lazily by the
- * first workload step). */
-void workload_reset(struct world *w);
+/* The workload of the world's current run (O(1) to start afresh: the rest is set up lazily by
+ * the first workload step of a run). */
+struct workload *workload_of(struct world *w);
 
 #endif

@@ -1,4 +1,4 @@
-# harness/workload/workload.mk - the PV-style frontend workload (engineer C) and its tests.
+# harness/workload/workload.mk - the PV-style frontend workload and its tests.
 # Other parts compile these in (include path: -Iharness):
 #   WORKLOAD_SRCS           everything the in-process world links (frontend + step handlers + xenstore)
 #   WORKLOAD_FRONTEND_SRCS  the freestanding frontend alone (multi-process target, PVH guest)

@@ -16,7 +16,6 @@
 #include "xensim/xsim.h"
 #include "world/scenario.h"
 #include "oracle/oracle.h"
-#include "workload/workload.h"
 
 #define WORLD_TARGET_DOM 1
 #define WORLD_PEER_DOM 0
@@ -89,8 +88,8 @@ struct world {
 					   * report shows what the peer then did with the memory */
 	FILE *trace;                      /* --trace: one line per step and per library event */
 	const char *findings_dir;         /* --findings / $GNTWORLD_FINDINGS: report + .scn saved */
-	/* --- the workload's frontend and backend --- */
-	struct workload wl;
+	uint32_t run;                     /* counts runs: state kept outside the world (the
+					   * workload's) starts afresh when it changes */
 };
 
 /* Set up once (options: trace, findings dir, abort); then run inputs, each from a clean world. */

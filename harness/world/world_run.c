@@ -192,7 +192,7 @@ static int world_reset(struct world *w)
 	w->nstack = 0;
 	w->step = w->outer = w->replay_steps = 0;
 	oracle_reset(&w->oracle, world_page_frame(0), c->pages, c->refs);
-	workload_reset(w);
+	w->run++;
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-# harness/xenstored/xenstored.mk - the xenstore wire-protocol server (engineer D1).
+# harness/xenstored/xenstored.mk - the xenstore wire-protocol server.
 # Library: build/xenstored/libxsserver.a (API: harness/xenstored/xs_server.h, for embedding and fuzzing).
 XSD_DIR    := harness/xenstored
 XSD_OUT    := $(BUILD)/xenstored

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "world/world.h"
+#include "workload/workload.h"
 
 #define REFERENCE_LIBRARY "grants" /* the library the plain "# catches:" line is about */
 
@@ -30,7 +31,7 @@ static int is_fixed(void)
 
 static const volatile struct wl_tag *tag_of(uint64_t frame)
 {
-	const uint8_t *mem = W.wl.ops.page_mem(&W, frame);
+	const uint8_t *mem = workload_of(&W)->ops.page_mem(&W, frame);
 
 	return mem ? (const volatile struct wl_tag *)(mem + WL_TAG_OFFSET) : NULL;
 }
@@ -68,7 +69,7 @@ static const char *xs(const char *path)
 {
 	static char buf[WL_XS_VALUE_MAX];
 
-	return wl_xs_read(&W.wl.xs, path, buf, sizeof(buf)) ? "(absent)" : buf;
+	return wl_xs_read(&workload_of(&W)->xs, path, buf, sizeof(buf)) ? "(absent)" : buf;
 }
 
 static void test_numbers(void)
@@ -93,22 +94,22 @@ static void test_handshake(void)
 	int rc;
 
 	rc = run("config version 1\nbackend connect\nfrontend connect\n");
-	check(rc == 0 && !W.wl.be.connected && W.wl.be.refused == 1 &&
-	      W.wl.fe.state == XenbusStateInitialised && !strcmp(xs(WL_FE_PATH "/state"), "3"),
+	check(rc == 0 && !workload_of(&W)->be.connected && workload_of(&W)->be.refused == 1 &&
+	      workload_of(&W)->fe.state == XenbusStateInitialised && !strcmp(xs(WL_FE_PATH "/state"), "3"),
 	      "handshake: the backend cannot connect before the frontend published its keys; frontend Initialised");
 
 	rc = run(PROLOGUE);
-	snprintf(want, sizeof(want), "%u", W.wl.fe.ring_ref);
+	snprintf(want, sizeof(want), "%u", workload_of(&W)->fe.ring_ref);
 	check(rc == 0 && !strcmp(xs(WL_FE_PATH "/" WL_XS_RING_REF), want),
 	      "handshake: ring-ref %s published under the device path", want);
-	snprintf(want, sizeof(want), "%u", W.wl.fe.port);
-	check(W.wl.fe.port != 0 && !strcmp(xs(WL_FE_PATH "/" WL_XS_EVTCHN), want),
+	snprintf(want, sizeof(want), "%u", workload_of(&W)->fe.port);
+	check(workload_of(&W)->fe.port != 0 && !strcmp(xs(WL_FE_PATH "/" WL_XS_EVTCHN), want),
 	      "handshake: event-channel %s published", want);
-	check(W.wl.be.connected && W.wl.be.ring_gref == W.wl.fe.ring_ref &&
-	      W.wl.fe.state == XenbusStateConnected && !strcmp(xs(WL_FE_PATH "/state"), "4") &&
+	check(workload_of(&W)->be.connected && workload_of(&W)->be.ring_gref == workload_of(&W)->fe.ring_ref &&
+	      workload_of(&W)->fe.state == XenbusStateConnected && !strcmp(xs(WL_FE_PATH "/state"), "4") &&
 	      !strcmp(xs(WL_BE_PATH "/state"), "4"),
 	      "handshake: backend maps the ring and goes Connected, frontend follows to Connected");
-	check(world_live_share(&W, W.wl.fe.ring_ref) >= 0,
+	check(world_live_share(&W, workload_of(&W)->fe.ring_ref) >= 0,
 	      "handshake: the ring page is shared through the library (the seam's share)");
 }
 
@@ -119,27 +120,27 @@ static void test_send(void)
 	int rc;
 
 	rc = run("config version 1\nfrontend connect\nfrontend send\n");
-	check(rc == 0 && W.wl.fe.c.sent == 0 && W.wl.fe.c.send_refused == 1,
+	check(rc == 0 && workload_of(&W)->fe.c.sent == 0 && workload_of(&W)->fe.c.send_refused == 1,
 	      "send: refused until the backend is Connected");
 
 	rc = run(PROLOGUE "frontend send\nfrontend send\n");
-	req = RING_GET_REQUEST(&W.wl.fe.ring, 1);
-	check(rc == 0 && W.wl.fe.c.sent == 2 && W.wl.fe.ring.sring->req_prod == 2 && req->id == 1 &&
-	      req->op == WL_OP_DATA && req->gref == W.wl.fe.slots[1].gref,
+	req = RING_GET_REQUEST(&workload_of(&W)->fe.ring, 1);
+	check(rc == 0 && workload_of(&W)->fe.c.sent == 2 && workload_of(&W)->fe.ring.sring->req_prod == 2 && req->id == 1 &&
+	      req->op == WL_OP_DATA && req->gref == workload_of(&W)->fe.slots[1].gref,
 	      "send: two requests pushed; the second is {id 1, gref %u}", req->gref);
-	tag = tag_of(W.wl.fe.slots[1].frame);
+	tag = tag_of(workload_of(&W)->fe.slots[1].frame);
 	check(tag && tag->magic == WL_TAG_MAGIC && tag->kind == WL_TAG_REQUEST && tag->req_id == 1,
 	      "send: the data page carries a REQUEST tag with its id");
-	check(world_live_share(&W, req->gref) >= 0 && W.wl.fe.inflight == 2,
+	check(world_live_share(&W, req->gref) >= 0 && workload_of(&W)->fe.inflight == 2,
 	      "send: the data page is shared and in flight");
 	check(!(W.sim.doms[WORLD_TARGET_DOM].shared.v1[req->gref].flags & GTF_readonly),
 	      "send: a data request is granted read-write");
 
 	rc = run(PROLOGUE "frontend send-ro\nbackend map-req\n");
-	req = RING_GET_REQUEST(&W.wl.fe.ring, 0);
+	req = RING_GET_REQUEST(&workload_of(&W)->fe.ring, 0);
 	check(rc == 0 && req->op == WL_OP_READ &&
 	      (W.sim.doms[WORLD_TARGET_DOM].shared.v1[req->gref].flags & (GTF_readonly | GTF_permit_access)) ==
-		      (GTF_readonly | GTF_permit_access) && W.wl.be.nreqs == 1 && W.wl.be.reqs[0].mapped,
+		      (GTF_readonly | GTF_permit_access) && workload_of(&W)->be.nreqs == 1 && workload_of(&W)->be.reqs[0].mapped,
 	      "send-ro: a read request is granted read-only and the backend maps it");
 }
 
@@ -147,11 +148,11 @@ static void test_round_trip(void)
 {
 	int rc = run(PROLOGUE "frontend send\nbackend map-req\nbackend write 0\nbackend unmap 0\n"
 			      "backend respond-next\nbackend notify\n");
-	const volatile struct wl_tag *tag = W.wl.fe.nr_spare ?
-		tag_of(W.wl.fe.spare[W.wl.fe.nr_spare - 1]) : NULL;
+	const volatile struct wl_tag *tag = workload_of(&W)->fe.nr_spare ?
+		tag_of(workload_of(&W)->fe.spare[workload_of(&W)->fe.nr_spare - 1]) : NULL;
 
-	check(rc == 0 && W.wl.fe.c.completed == 1 && W.wl.fe.c.returned == 1 && W.wl.fe.c.reused == 1 &&
-	      W.wl.fe.inflight == 0, "round trip: honest done -> unshare OK -> page reused");
+	check(rc == 0 && workload_of(&W)->fe.c.completed == 1 && workload_of(&W)->fe.c.returned == 1 && workload_of(&W)->fe.c.reused == 1 &&
+	      workload_of(&W)->fe.inflight == 0, "round trip: honest done -> unshare OK -> page reused");
 	check(tag && tag->kind == WL_TAG_REUSED && tag->req_id == 0,
 	      "round trip: the reused page carries a new REUSED tag");
 }
@@ -161,9 +162,9 @@ static void test_forged_done_fixed(void)
 	int rc = run(PROLOGUE "frontend send\nbackend map-req\nbackend respond-next\nbackend notify\n"
 			      "frontend send\nbackend read 0\n");
 
-	check(rc == 0 && W.wl.fe.c.completed == 1 && W.wl.fe.c.busy == 1 && W.wl.fe.c.returned == 0 &&
-	      W.wl.fe.c.reused == 0, "forged done: unshare BUSY, the frontend forgets the page, no reuse");
-	check(W.wl.fe.slots[1].frame != W.wl.fe.slots[0].frame || W.wl.fe.slots[0].state != FE_SLOT_INFLIGHT,
+	check(rc == 0 && workload_of(&W)->fe.c.completed == 1 && workload_of(&W)->fe.c.busy == 1 && workload_of(&W)->fe.c.returned == 0 &&
+	      workload_of(&W)->fe.c.reused == 0, "forged done: unshare BUSY, the frontend forgets the page, no reuse");
+	check(workload_of(&W)->fe.slots[1].frame != workload_of(&W)->fe.slots[0].frame || workload_of(&W)->fe.slots[0].state != FE_SLOT_INFLIGHT,
 	      "forged done: the next request uses another page");
 }
 
@@ -173,11 +174,11 @@ static void test_bad_ids(void)
 			      "backend notify\nfrontend send\nbackend map-req\nbackend respond-dup\n"
 			      "backend respond-bogus\nbackend respond 33\nbackend notify\n");
 
-	check(rc == 0 && W.wl.fe.c.dup_ids == 1, "bad ids: a duplicate of a completed id is counted");
-	check(W.wl.fe.c.unknown_ids == 2, "bad ids: bogus id 0xbeef and never-issued id 33 are counted as unknown");
-	check(W.wl.fe.c.completed == 1 && W.wl.fe.c.busy == 0 && W.wl.fe.inflight == 1 &&
-	      W.wl.fe.slots[1].state == FE_SLOT_INFLIGHT &&
-	      world_live_share(&W, W.wl.fe.slots[1].gref) >= 0,
+	check(rc == 0 && workload_of(&W)->fe.c.dup_ids == 1, "bad ids: a duplicate of a completed id is counted");
+	check(workload_of(&W)->fe.c.unknown_ids == 2, "bad ids: bogus id 0xbeef and never-issued id 33 are counted as unknown");
+	check(workload_of(&W)->fe.c.completed == 1 && workload_of(&W)->fe.c.busy == 0 && workload_of(&W)->fe.inflight == 1 &&
+	      workload_of(&W)->fe.slots[1].state == FE_SLOT_INFLIGHT &&
+	      world_live_share(&W, workload_of(&W)->fe.slots[1].gref) >= 0,
 	      "bad ids: ignored: request 1 (same ref as request 0) is still shared and in flight");
 }
 
@@ -189,8 +190,8 @@ static void test_flood(void)
 
 	rc = run(PROLOGUE "frontend send\nbackend map-req\nbackend unmap 0\nbackend respond-next\n"
 			  "backend flood 3000\nbackend flood 65535\n");
-	check(rc == 0 && W.wl.fe.c.events == 3000 + WL_FLOOD_MAX && W.wl.fe.c.spurious_events == 2999 + WL_FLOOD_MAX &&
-	      W.wl.fe.c.completed == 1, "flood: 3000 + %u (capped) events -> as many bounded upcalls, all but one spurious",
+	check(rc == 0 && workload_of(&W)->fe.c.events == 3000 + WL_FLOOD_MAX && workload_of(&W)->fe.c.spurious_events == 2999 + WL_FLOOD_MAX &&
+	      workload_of(&W)->fe.c.completed == 1, "flood: 3000 + %u (capped) events -> as many bounded upcalls, all but one spurious",
 	      WL_FLOOD_MAX);
 
 	/* 20 answered requests, one poll: the budget stops it at FE_POLL_BUDGET. */
@@ -200,10 +201,10 @@ static void test_flood(void)
 	for (int i = 0; i < 20; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "backend respond-next\n");
 	rc = run(strcat(text, "frontend poll\n"));
-	check(rc == 0 && W.wl.fe.c.completed == FE_POLL_BUDGET && W.wl.fe.c.budget_hits == 1,
+	check(rc == 0 && workload_of(&W)->fe.c.completed == FE_POLL_BUDGET && workload_of(&W)->fe.c.budget_hits == 1,
 	      "flood: one poll handles at most %d responses and counts the cut", FE_POLL_BUDGET);
 	rc = run(strcat(text, "frontend poll\n"));
-	check(rc == 0 && W.wl.fe.c.completed == 20 && W.wl.fe.c.returned == 20,
+	check(rc == 0 && workload_of(&W)->fe.c.completed == 20 && workload_of(&W)->fe.c.returned == 20,
 	      "flood: the next poll handles the rest");
 
 	/* More responses than requests: the producer index lies. */
@@ -211,7 +212,7 @@ static void test_flood(void)
 	for (unsigned i = 0; i <= WL_RING_SIZE; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "backend respond-bogus\n");
 	rc = run(strcat(text, "frontend poll\nfrontend poll\n"));
-	check(rc == 0 && W.wl.fe.c.ring_overflows == 1 && W.wl.fe.broken && W.wl.fe.c.unknown_ids == 0,
+	check(rc == 0 && workload_of(&W)->fe.c.ring_overflows == 1 && workload_of(&W)->fe.broken && workload_of(&W)->fe.c.unknown_ids == 0,
 	      "flood: %u responses for 1 request -> ring marked broken, none processed", WL_RING_SIZE + 1);
 }
 
@@ -221,27 +222,27 @@ static void test_closed(void)
 
 	rc = run(PROLOGUE "frontend send\nfrontend send\nbackend map-req\nbackend map-req\nbackend closed\n"
 			  "backend read 0\nbackend write 1\nbackend closed\n");
-	check(rc == 0 && W.wl.fe.state == XenbusStateClosed && !strcmp(xs(WL_FE_PATH "/state"), "6"),
+	check(rc == 0 && workload_of(&W)->fe.state == XenbusStateClosed && !strcmp(xs(WL_FE_PATH "/state"), "6"),
 	      "closed: the frontend tears down and publishes Closed");
-	check(W.wl.fe.c.busy == 3 && W.wl.fe.c.returned == 0 && W.wl.fe.inflight == 0 && W.wl.fe.c.teardowns == 1,
+	check(workload_of(&W)->fe.c.busy == 3 && workload_of(&W)->fe.c.returned == 0 && workload_of(&W)->fe.inflight == 0 && workload_of(&W)->fe.c.teardowns == 1,
 	      "closed with maps held: 2 data pages and the ring stay with the library (3 busy), teardown once");
 
 	rc = run("config version 1 pages 16 refs 64 deferq 1\nfrontend connect\nbackend connect\n"
 		 "frontend send\nfrontend send\nbackend map-req\nbackend map-req\nbackend closed\n");
-	check(rc == 0 && W.wl.fe.c.busy == 1 && W.wl.fe.c.leaked == 2,
+	check(rc == 0 && workload_of(&W)->fe.c.busy == 1 && workload_of(&W)->fe.c.leaked == 2,
 	      "closed with a 1-entry reclaim queue: 1 deferred, 2 leaked, none freed");
 
 	rc = run(PROLOGUE "frontend send\nbackend map-req\nbackend unmap 0\nbackend respond-next\n"
 			  "backend notify\nfrontend send\nbackend map-req\nbackend unmap-all\nbackend closed\n");
-	check(rc == 0 && W.wl.fe.c.returned == 3 && W.wl.fe.nr_spare == 0 && W.wl.fe.c.busy == 0,
+	check(rc == 0 && workload_of(&W)->fe.c.returned == 3 && workload_of(&W)->fe.nr_spare == 0 && workload_of(&W)->fe.c.busy == 0,
 	      "closed with nothing mapped: data page and ring come back, spares freed");
 
 	/* A backend state the frontend cannot read is counted, not followed. */
-	wl_xs_write(&W.wl.xs, WL_BE_PATH "/state", "4x");
-	fe_otherend_changed(&W.wl.fe);
-	wl_xs_write(&W.wl.xs, WL_BE_PATH "/state", "99");
-	fe_otherend_changed(&W.wl.fe);
-	check(W.wl.fe.c.bad_backend_state == 2, "closed: malformed and out-of-range backend states are counted");
+	wl_xs_write(&workload_of(&W)->xs, WL_BE_PATH "/state", "4x");
+	fe_otherend_changed(&workload_of(&W)->fe);
+	wl_xs_write(&workload_of(&W)->xs, WL_BE_PATH "/state", "99");
+	fe_otherend_changed(&workload_of(&W)->fe);
+	check(workload_of(&W)->fe.c.bad_backend_state == 2, "closed: malformed and out-of-range backend states are counted");
 }
 
 /* The claim of a scenario for `lib`: the line "# catches: NAMES" for the reference library,
@@ -371,10 +372,10 @@ static void test_random(unsigned runs, uint32_t seed)
 			printf("# random run %u flagged %s/fixed: %s\n", r, gntfuzz_library, W.oracle.first.msg);
 			scn_print(&scn, stdout);
 		}
-		sent += W.wl.fe.c.sent;
-		completed += W.wl.fe.c.completed;
-		busy += W.wl.fe.c.busy;
-		events += W.wl.fe.c.events;
+		sent += workload_of(&W)->fe.c.sent;
+		completed += workload_of(&W)->fe.c.completed;
+		busy += workload_of(&W)->fe.c.busy;
+		events += workload_of(&W)->fe.c.events;
 	}
 	if (!fixed) {
 		check(bad > 0, "random: %u hostile workload scenarios on %s/%s, %u caught", runs, gntfuzz_library,
