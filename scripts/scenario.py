@@ -5,16 +5,17 @@
   scenario.py decode IN.bin             binary -> canonical text (stdout)
   scenario.py fmt IN.scn                text -> canonical text (stdout)
 
-The step table is read from harness/world/ops.def and harness/workload/ops.def, the same rows the
-C parser is built from; the layout is the one described in harness/world/scenario_bin.c.
+The step table is asked from the C codec (`scnconv list-ops`, built through make when missing),
+so it is the very table the parser is built from; the layout is the one described in
+harness/world/scenario_bin.c.
 Errors are one line, "scenario:LINE: message", exit 2. Standard library only.
 """
 import os
-import re
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OP_RE = re.compile(r'^OP\(\s*(\w+)\s*,\s*(\w+)\s*,\s*"([^"]*)"\s*,\s*\w+\s*\)')
+SCNCONV = os.path.join(ROOT, "build", "fuzz", "tools", "scnconv")
 RANGES = {"version": (1, 2), "pages": (1, 64), "refs": (9, 256), "deferq": (1, 64)}
 DEFAULTS = {"version": 1, "pages": 16, "refs": 32, "deferq": 8}
 MAX_STEPS, MAX_LINE, MAX_AT = 512, 256, 127
@@ -25,14 +26,18 @@ class Bad(Exception):
 
 
 def ops():
+    """[(actor, verb, args)] in row order, from the C codec's own table."""
+    if not os.access(SCNCONV, os.X_OK):
+        p = subprocess.run(["make", "-s", "--no-print-directory", os.path.relpath(SCNCONV, ROOT)], cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if p.returncode:
+            sys.exit("scenario.py: cannot build scnconv (make %s): %s" %
+                     (os.path.relpath(SCNCONV, ROOT), (p.stderr.strip().splitlines() or ["?"])[-1]))
+    out = subprocess.run([SCNCONV, "list-ops"], stdout=subprocess.PIPE, text=True, check=True).stdout
     rows = []
-    for f in ("harness/world/ops.def", "harness/workload/ops.def"):
-        path = os.path.join(ROOT, f)
-        if os.path.exists(path):
-            for line in open(path):
-                m = OP_RE.match(line.strip())
-                if m:
-                    rows.append((m.group(1).lower(), m.group(2).replace("_", "-"), m.group(3).lstrip("*")))
+    for line in out.splitlines():
+        _, actor, verb, args = line.split()
+        rows.append((actor, verb, "" if args == "-" else args.lstrip("*")))
     return rows
 
 

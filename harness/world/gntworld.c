@@ -199,17 +199,7 @@ static int cmd_about(void)
 static int cmd_list(const char *what)
 {
 	if (!strcmp(what, "ops")) {
-		for (unsigned op = 0; op < SCN_NR_OPS; op++) {
-			char actor[16], verb[32];
-			snprintf(actor, sizeof actor, "%s", scn_ops[op].actor);
-			snprintf(verb, sizeof verb, "%s", scn_ops[op].verb);
-			for (char *c = actor; *c; c++)
-				*c = (char)(*c | 0x20); /* actors are upper-case letters only */
-			for (char *c = verb; *c; c++)
-				*c = *c == '_' ? '-' : *c;
-			/* row (the op byte of the binary form), actor, verb, argument kinds ('*': runs inside a step) */
-			printf("%u %s %s %s\n", op, actor, verb, *scn_ops[op].args ? scn_ops[op].args : "-");
-		}
+		scn_list_ops(stdout);
 		return 0;
 	}
 	if (!strcmp(what, "invariants")) {

@@ -42,6 +42,9 @@ struct scn_op_info {
 extern const struct scn_op_info scn_ops[SCN_NR_OPS];
 const char *scn_op_args(unsigned op);   /* argument kinds without the '*' */
 int scn_op_interleaves(unsigned op);    /* 1: `at K` runs it inside the target step */
+/* The step table as text, one row a line: "ROW actor verb ARGS" (ARGS as in ops.def, '-' if
+ * none). Tools in other languages read this rather than parse ops.def. */
+void scn_list_ops(FILE *out);
 
 enum scn_mode { SCN_RW = 0, SCN_RO = 1 };
 enum scn_dir { SCN_TO = 0, SCN_FROM = 1 }; /* copy to / from the granted page */

@@ -312,3 +312,17 @@ void scn_print(const struct scenario *scn, FILE *out)
 	for (uint32_t i = 0; i < scn->nsteps; i++)
 		scn_print_step(scn, &scn->steps[i], out);
 }
+
+void scn_list_ops(FILE *out)
+{
+	for (unsigned op = 0; op < SCN_NR_OPS; op++) {
+		char actor[16], verb[32];
+		snprintf(actor, sizeof actor, "%s", scn_ops[op].actor);
+		snprintf(verb, sizeof verb, "%s", scn_ops[op].verb);
+		for (char *c = actor; *c; c++)
+			*c = (char)(*c | 0x20); /* actors are upper-case letters only */
+		for (char *c = verb; *c; c++)
+			*c = *c == '_' ? '-' : *c;
+		fprintf(out, "%u %s %s %s\n", op, actor, verb, *scn_ops[op].args ? scn_ops[op].args : "-");
+	}
+}

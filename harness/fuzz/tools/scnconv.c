@@ -1,6 +1,7 @@
 /* scnconv.c - text scenario <-> binary fuzz input, for the seed builder and the drivers.
  *
  *   scnconv encode FILE.scn > FILE.bin     scnconv decode FILE.bin > FILE.scn
+ *   scnconv list-ops                       the step table (scripts ask it, never parse ops.def)
  *
  * A thin wrapper over the world's own parser and codec (scenario.h), so seeds are exactly what
  * the fuzz targets decode. The drivers only need the scenario sources, not the whole world CLI.
@@ -34,8 +35,12 @@ static long slurp(const char *path, void *buf, size_t cap)
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "list-ops")) {
+		scn_list_ops(stdout);
+		return 0;
+	}
 	if (argc != 3 || (strcmp(argv[1], "encode") && strcmp(argv[1], "decode"))) {
-		fprintf(stderr, "usage: scnconv encode FILE.scn | decode FILE.bin\n");
+		fprintf(stderr, "usage: scnconv encode FILE.scn | decode FILE.bin | list-ops\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "decode")) {
