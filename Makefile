@@ -7,7 +7,6 @@ include mk/config.mk
 TESTS :=        # test targets run by `make test`, appended to by the fragments
 
 include mk/targets.mk
-include harness/seam/seam.mk
 include grants/grants.mk
 # A library's own fragment (its unit tests), beside its manifest.
 include $(filter-out %/target.mk,$(wildcard targets/*/*.mk))
@@ -15,6 +14,7 @@ include harness/xensim/xensim.mk
 include harness/world.mk
 include harness/workload/workload.mk
 include harness/fuzz/fuzz.mk
+include harness/seam/seam.mk
 include harness/multiproc.mk
 include harness/xenstored/xenstored.mk
 include peer/peer.mk
@@ -22,20 +22,24 @@ include harness/pvh/pvh.mk
 include harness/nested/nested.mk
 
 ## help: list the targets (every "## target: what it does" line of the Makefile and its fragments)
-## deps: install the Debian packages the project needs (apt-get, as root or with sudo)
+## deps: install the Debian packages the project needs (apt-get, as root or with sudo): scripts/ensure_deps.sh all
+## deps-fuzz: install only what the fuzzing jobs need (compilers, LLVM, AFL++, Xen headers): scripts/ensure_deps.sh fuzz
 ## test: install what is needed, build, and run every test; closes with "N passed, N failed"
 ## clean: remove build/
 
-# The user-facing jobs install what they need first, as `make test` does.
-fuzz killmatrix coverage reproduce sim-attack nested-xen real-xen bench: deps
+# The user-facing jobs install what they need first, as `make test` does; the fuzzing jobs only
+# their group (no Xen, QEMU or kernel packages).
+fuzz killmatrix coverage reproduce: deps-fuzz
+sim-attack nested-xen real-xen bench: deps
 
-.PHONY: help deps test list-tests clean
+.PHONY: help deps deps-fuzz test list-tests clean
 help:
 	@grep -h '^## [a-z-]*:' $(MAKEFILE_LIST) | sed 's/^## \([^:]*\): */\1\t/' | awk -F'\t' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-deps: $(BUILD)/.deps-ok
-$(BUILD)/.deps-ok: scripts/ensure_deps.sh
-	@bash scripts/ensure_deps.sh
+deps: $(BUILD)/.deps-all-ok
+deps-fuzz: $(BUILD)/.deps-fuzz-ok
+$(BUILD)/.deps-%-ok: scripts/ensure_deps.sh
+	@bash scripts/ensure_deps.sh $*
 	@mkdir -p $(BUILD) && touch $@
 
 test: deps

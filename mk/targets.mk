@@ -67,12 +67,12 @@ TARGET_CFLAGS_cov       := -O0 -g -fprofile-instr-generate -fcoverage-mapping -f
 # Real concurrency (multi-process simulator) and real Xen need no hooks. The PVH guest's flags
 # (freestanding, kernel code model) are its fragment's: PVH_TARGET_CFLAGS in harness/pvh/pvh.mk.
 TARGET_CC_mp            := $(CC)
-TARGET_CFLAGS_mp        := -O2 -g
+TARGET_CFLAGS_mp        := -O2 -g -DGNTFUZZ_NOHOOKS
 TARGET_CC_pvh            = $(PVH_TARGET_CC)
-TARGET_CFLAGS_pvh        = $(PVH_TARGET_CFLAGS)
+TARGET_CFLAGS_pvh        = $(PVH_TARGET_CFLAGS) -DGNTFUZZ_NOHOOKS
 # The libFuzzer flavour without the hooks: only `make bench-seam` uses it, to price them.
 TARGET_CC_nohooks       := $(CLANG)
-TARGET_CFLAGS_nohooks   := -O2 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS)
+TARGET_CFLAGS_nohooks   := -O2 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS) -DGNTFUZZ_NOHOOKS
 TARGET_FLAVOURS         := plain asan libfuzzer afl cmplog cov mp pvh nohooks
 TARGET_OUT              := $(BUILD)/target
 TARGET_BASE_CFLAGS      := -std=gnu11 $(WARN) $(XEN_IFACE) -Iharness/seam -Iharness

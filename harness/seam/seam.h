@@ -91,6 +91,7 @@ extern const struct seam_adapter gntfuzz_adapter;
 /* Which library and mutant this binary was built with (set by the build, not by the adapter). */
 extern const char gntfuzz_library[];
 extern const char gntfuzz_mutant[];   /* "fixed" for the library as shipped */
+extern const int gntfuzz_hooked;      /* its grant-table loads and stores call the hooks */
 
 /* 0 if the adapter has every required call and supports `version`; else -1 and a one-line
  * reason in msg ("adapter grants: no unshare"). */

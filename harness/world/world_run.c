@@ -243,26 +243,34 @@ static void run_leftover_queue(struct world *w)
 	}
 }
 
-/* Invariant 5 for refs: ask the library for every ref it has (grants of one page, never mapped)
- * and see which of the refs the target gave up come back. A ref seen twice is on its free list
- * twice. The check trusts only what the library hands out. */
+/* Invariant 5 for refs: ask the library for free refs (grants of one page that nobody maps) and
+ * see whether the refs the target gave up come back. A ref seen twice is on its free list twice.
+ * The sweep stops when the library runs dry, or once every ref given up is back and as many
+ * grants again were made (a double-freed ref of a LIFO or FIFO free list shows by then): its cost
+ * follows what the run gave up, not the table size. It trusts only what the library hands out. */
 static void sweep_refs(struct world *w, struct oracle_final *f)
 {
-	uint8_t seen[SCN_REFS_MAX] = { 0 };
+	uint8_t seen[SCN_REFS_MAX] = { 0 }, wanted[SCN_REFS_MAX];
 	uint64_t frame = world_page_frame(0);
-	for (unsigned n = 0; n < w->scn.cfg.refs; n++) {
+	unsigned want = 0, back = 0;
+	for (unsigned r = 0; r < w->scn.cfg.refs; r++)
+		want += wanted[r] = w->ref_handed[r] && world_live_share(w, r) < 0;
+	if (!want)
+		return;
+	for (unsigned n = 0; n < w->scn.cfg.refs && (back < want || n <= 2 * want); n++) {
 		grant_ref_t ref = ~0u;
 		int rc = IN_SEAM(w, w->adapter->share(WORLD_PEER_DOM, frame, 0, &ref));
 		if (rc != SEAM_OK || ref >= w->scn.cfg.refs)
 			break;
 		if (seen[ref]++) {
-			if (!f->refs_twice++)
-				f->ref_twice = ref;
+			f->refs_twice++;
+			f->ref_twice = ref;
 			break;
 		}
+		back += wanted[ref];
 	}
 	for (unsigned r = 0; r < w->scn.cfg.refs; r++)
-		if (w->ref_handed[r] && world_live_share(w, r) < 0 && !seen[r] && !f->refs_missing++)
+		if (wanted[r] && !seen[r] && !f->refs_missing++)
 			f->ref_missing = r;
 }
 
