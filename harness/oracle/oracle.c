@@ -224,6 +224,7 @@ void oracle_grant_done(struct oracle *o, int rc, uint32_t ref)
 		/* Also bind when the library made no store we saw (defensive: intent follows the ref). */
 		o->refs[ref].intent_valid = 1;
 		o->refs[ref].readonly = o->pending_readonly;
+		o->refs[ref].revoked = o->refs[ref].revoking = 0; /* granted anew */
 		o->refs[ref].domid = o->pending_domid;
 		o->refs[ref].frame = o->pending_frame;
 		note(o, o->pending_frame, EV_GRANT, ref, o->pending_readonly);
