@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# Install the Debian packages gntfuzz needs, only those missing. Runs as root or through sudo.
+# Install the Debian packages a job of gntfuzz needs, only those missing. Runs as root or through sudo.
+#   ensure_deps.sh fuzz   what the fuzzing jobs need (make fuzz, killmatrix, coverage, reproduce):
+#                         compilers, LLVM (llvm-cov, llvm-addr2line), AFL++, Xen's public headers
+#   ensure_deps.sh all    everything (make test, nested-xen, real-xen, sim-attack, bench): the
+#                         fuzz group plus cmocka, the Xen hypervisor and tools, QEMU, a kernel,
+#                         busybox and cpio for the nested guest's initramfs (the default)
 set -euo pipefail
-PKGS=(build-essential clang llvm libclang-rt-14-dev libxen-dev libcmocka-dev afl++ python3
-      xen-utils-4.17 xen-hypervisor-4.17-amd64 qemu-system-x86 linux-image-amd64 busybox-static cpio)
+FUZZ=(build-essential clang llvm libclang-rt-14-dev libxen-dev afl++ python3)
+ALL=("${FUZZ[@]}" libcmocka-dev xen-utils-4.17 xen-hypervisor-4.17-amd64 qemu-system-x86 linux-image-amd64
+     busybox-static cpio)
+group=${1:-all}
+case "$group" in
+fuzz) PKGS=("${FUZZ[@]}") ;;
+all)  PKGS=("${ALL[@]}") ;;
+*)    echo "ensure_deps: unknown package group '$group' (choose from: fuzz all)" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
-echo "ensure_deps: installing ${missing[*]}"
+echo "ensure_deps: installing ($group) ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
 	command -v sudo >/dev/null || { echo "ensure_deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }

@@ -8,6 +8,9 @@
    figure to quote (goal: the grant-API world at >= 1/5 of the empty target).
 3. MSA02 from an empty corpus with libFuzzer over 5 seeds: median time and executions (goal < 1 s).
 
+The targets that run a grant library run the fixed build of --library (default: the first library
+`make list-variants` prints); the MSA02 figure uses its mutant --mutant (default msa02).
+
 Absolute rates on these shared machines are noisy; the ratios come from one run.
 Results also go to build/fuzz/bench.json.
 """
@@ -29,10 +32,10 @@ import killmatrix  # noqa: E402
 PROG = "fuzz_bench"
 
 
-def libfuzzer_rate(target, seeds, secs, tmp):
+def libfuzzer_rate(target, lib, seeds, secs, tmp):
     work = tmp / f"lf-{target}"
     shutil.copytree(seeds, work)
-    r = subprocess.run([str(fc.binary("libfuzzer", target)), f"-max_total_time={secs}", "-print_final_stats=1",
+    r = subprocess.run([str(fc.binary("libfuzzer", target, lib)), f"-max_total_time={secs}", "-print_final_stats=1",
                         f"-artifact_prefix={tmp}/", str(work)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, errors="replace", timeout=secs + 60, env={**os.environ, "ASAN_OPTIONS": "detect_leaks=0"})
     execs = runtime = None
@@ -46,10 +49,10 @@ def libfuzzer_rate(target, seeds, secs, tmp):
     return execs / max(runtime or secs, 1)
 
 
-def afl_rate(target, seeds, secs, tmp):
+def afl_rate(target, lib, seeds, secs, tmp):
     out = tmp / f"afl-{target}"
     r = subprocess.run(["afl-fuzz", "-i", str(seeds), "-o", str(out), "-V", str(secs), "--",
-                        str(fc.binary("afl", target))], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                        str(fc.binary("afl", target, lib))], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, errors="replace", timeout=secs + 60, env={**os.environ, **fc.AFL_ENV})
     fc.kill_orphans()
     kv = {}
@@ -68,6 +71,8 @@ def main():
     ap.add_argument("--secs", type=int, default=5, help="seconds per exec-rate measurement (default 5)")
     ap.add_argument("--seeds", type=int, default=5, help="libFuzzer seeds for the MSA02 median (default 5)")
     ap.add_argument("--engines", default="libfuzzer,afl")
+    ap.add_argument("--library", help="library whose fixed build the targets run (default: the first make lists)")
+    ap.add_argument("--mutant", help="mutant for the time-to-find figure (default msa02, else the library's first)")
     a = ap.parse_args()
     engines = [e for e in a.engines.split(",") if e]
     results = {}
@@ -76,9 +81,19 @@ def main():
         targets = fc.fuzz_targets()
         if not targets:
             raise fc.FuzzError("no fuzz target available")
-        need = [fc.FUZZ_OUT / "tools" / "reset_bench", fc.binary("libfuzzer", "world", 1)]
+        lib = a.library or fc.default_library()
+        fc.check_variant(lib, fc.FIXED)
+        if not a.mutant:
+            ms = fc.mutants_of(lib)
+            if not ms:
+                raise fc.FuzzError(f"library {lib} has no mutant for the time-to-find figure")
+            a.mutant = "msa02" if "msa02" in ms else ms[0]
+        fc.check_variant(lib, a.mutant)
+        print(f"{PROG}: library targets on {fc.vname(lib, fc.FIXED)}; time to find {fc.vname(lib, a.mutant)}",
+              flush=True)
+        need = [fc.FUZZ_OUT / "tools" / "reset_bench", fc.binary("libfuzzer", "world", lib, a.mutant)]
         for t in targets + ["empty"]:
-            need += [fc.binary("libfuzzer", t)] + ([fc.binary("afl", t)] if "afl" in engines else [])
+            need += [fc.binary("libfuzzer", t, lib)] + ([fc.binary("afl", t, lib)] if "afl" in engines else [])
         if "afl" in engines:
             fc.require_tool("afl-fuzz", "afl++")
         fc.build(need)
@@ -89,7 +104,7 @@ def main():
         print(f"reset per input: {reset['reset_ns_smallest'] / 1000:.2f} us (pages 1, refs 9), "
               f"{reset['reset_ns_largest'] / 1000:.2f} us (pages 64, refs 256, v2); clearing the whole "
               f"{reset['world_size_bytes'] / 1e6:.1f} MB world would cost {reset['clear_whole_world_ns'] / 1000:.1f} us "
-              f"({reset['clear_whole_world_ns'] / reset['reset_ns_largest']:.0f}x the largest reset)", flush=True)
+              f"({reset['clear_whole_world_ns'] / reset['reset_ns_largest']:.1f}x the largest reset)", flush=True)
 
         rates = {}
         with tempfile.TemporaryDirectory(prefix="fuzz-bench-") as t:
@@ -100,7 +115,7 @@ def main():
                 for target in ["empty"] + targets:
                     seeds = fc.CORPORA / ("world" if target == "empty" else target)
                     fc.check_corpus(seeds)
-                    rate = (libfuzzer_rate if e == "libfuzzer" else afl_rate)(target, seeds, a.secs, sub)
+                    rate = (libfuzzer_rate if e == "libfuzzer" else afl_rate)(target, lib, seeds, a.secs, sub)
                     rates[(e, target)] = rate
                     print(f"  {e:<10} {target:<10} {rate:>10.0f} execs/s", flush=True)
         print(f"\n{'engine':<10} {'target':<10} {'execs/s':>10} {'vs empty':>9}   (goal for world: >= 0.200x)")
@@ -117,14 +132,16 @@ def main():
         runs = []
         for seed in range(1, a.seeds + 1):
             with tempfile.TemporaryDirectory(prefix="fuzz-bench-msa02-") as t:
-                res = killmatrix.run_libfuzzer("world", 1, 60, Path(t), seed=seed)
+                res = killmatrix.run_libfuzzer("world", lib, a.mutant, 60, Path(t), seed=seed)
             if not res["found"]:
-                raise fc.FuzzError(f"libFuzzer seed {seed} did not find MSA02 in 60 s")
+                raise fc.FuzzError(f"libFuzzer seed {seed} did not find {fc.vname(lib, a.mutant)} in 60 s")
             runs.append(res)
         secs = statistics.median(r["secs"] for r in runs)
         execs = statistics.median(r["execs"] or 0 for r in runs)
-        results["msa02"] = {"seeds": a.seeds, "median_s": secs, "median_execs": execs, "runs": runs}
-        print(f"\nMSA02 from an empty corpus, libFuzzer, {a.seeds} seeds: median {secs:.2f} s, "
+        results["library"] = lib
+        results["msa02"] = {"variant": fc.vname(lib, a.mutant), "seeds": a.seeds, "median_s": secs,
+                            "median_execs": execs, "runs": runs}
+        print(f"\n{fc.vname(lib, a.mutant)} from an empty corpus, libFuzzer, {a.seeds} seeds: median {secs:.2f} s, "
               f"{execs:.0f} executions (each: " + ", ".join(f"{r['secs']:.2f}s/{r['execs']}" for r in runs) + ")")
     except (fc.FuzzError, subprocess.CalledProcessError) as err:
         fc.die(PROG, err)

@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
 """fuzz_campaign - a fuzzing campaign on the embedded simulator (`make fuzz`).
 
-AFL++ main/secondary instances (one with the CmpLog twin) or libFuzzer fork mode do the fuzzing;
-this driver seeds them, shows one live progress line, saves every finding as it appears (with the
-world's report and its readable scenario), groups duplicates by invariant and frame-history
-signature, minimizes one input per group, and writes report.md, report.json and coverage.svg into
-build/fuzz/campaigns/<timestamp>/. Killed at any point, the directory keeps everything found so
-far; `--resume` continues it for the rest of its budget.
+AFL++ main/secondary instances (one with the CmpLog twin) or libFuzzer fork mode fuzz one target,
+and for the targets that run a grant library one variant of it (--library LIB --mutant NAME, as
+`make list-variants` names them; default: the first library, mutant "fixed"). The driver seeds
+them, shows one live progress line, saves every finding as it appears, groups findings by root
+cause (the invariant and the library's innermost frames where the world caught it: one bug, one
+finding), minimizes one input per group, and writes report.md, report.json and coverage.svg into
+build/fuzz/campaigns/<timestamp>/.
 
-Exit status: 0 when the campaign ran (findings in a mutant are expected), 1 when the real library
-(mutant 0) had findings, 2 on a usage or environment error.
+Killed at any point, by any signal, the directory keeps everything found so far; `--resume [DIR]`
+continues it for the rest of its budget: the processes a dead driver left (afl-fuzz, its targets,
+libFuzzer's workers, minimizers; they carry the campaign directory in $GNTFUZZ_CAMPAIGN) are ended
+first, and nothing else is touched.
+
+Exit status: 0 when the campaign ran (findings in a mutant are expected), 1 when a fixed library
+had findings, 2 on a usage or environment error, 130 when interrupted.
 """
 import argparse
+import concurrent.futures
 import fcntl
 import json
 import os
@@ -31,25 +38,48 @@ import svgplot  # noqa: E402
 
 PROG = "fuzz_campaign"
 CAMPAIGNS = fc.FUZZ_OUT / "campaigns"
-MAX_TRIAGED = 200            # findings reproduced one by one; later ones are only counted
 MINIMIZE_SECONDS = 5         # per group
 MINIMIZE_GROUPS = 6          # groups minimized (in order of appearance); the rest keep their input
 TRIAGE_PER_POLL = 4          # replays per progress tick, so that the line stays live
+SETTLE_S = 0.5               # a crash file this fresh may still be being written: next tick
 
 
 class Campaign:
     def __init__(self, cdir, cfg):
-        self.dir = Path(cdir)
-        self.cfg = cfg               # target, engine, mutant, jobs, time, elapsed, started
+        self.dir = Path(cdir).resolve()
+        self.cfg = cfg               # target, engine, library, mutant, jobs, time, elapsed, started
         self.samples = []            # {t, execs, rate, cov, corpus, findings}
-        self.findings = []           # {id, file, engine_file, group, inv, sig, headline, t}
-        self.seen = set()            # engine crash files already taken in
+        self.findings = []           # {id, file, sha1, engine_file, group, inv, sig, headline, t}
+        self.seen = set()            # engine crash files already taken in (paths in the campaign)
+        self.hashes = {}             # sha1 of a finding's bytes -> its id: one input, one finding
         self.procs = []
         self.lf_stats = {}
         self.lock = threading.Lock()
         self.stopping = False
         self.window = []
         self.statsd = {}             # AFL++ instance -> (UDP socket, latest gauges)
+        self.lock_fd = None
+        # every process of this campaign carries it: a resume finds what a dead driver left
+        self.env = {fc.CAMPAIGN_ENV: str(self.dir)}
+
+    # --- ownership: one live driver per campaign; what a dead one left is ended ---
+    def acquire(self):
+        """Take the campaign: its lock (flock, held by this process only, released by the kernel
+        whatever kills us), then end the processes a dead driver left, then our pid file."""
+        fd = os.open(self.dir / "driver.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            who = (self.dir / "driver.pid").read_text().split()[:1] if (self.dir / "driver.pid").exists() else []
+            raise fc.FuzzError(f"campaign {fc.rel(self.dir)} is being run by another driver"
+                               f"{' (pid ' + who[0] + ')' if who else ''}: stop it first")
+        self.lock_fd = fd
+        ended = fc.end_campaign_processes(self.dir)
+        tmp = self.dir / "driver.pid.tmp"
+        tmp.write_text(f"{os.getpid()} {fc.proc_start_time(os.getpid())}\n")
+        tmp.replace(self.dir / "driver.pid")
+        return ended
 
     # --- persistent state: everything lands on disk the moment it is known ---
     def save_state(self):
@@ -63,6 +93,10 @@ class Campaign:
         self.cfg.update({k: v for k, v in st["config"].items() if k not in self.cfg or k == "elapsed"})
         self.findings = st.get("findings", [])
         self.seen = set(st.get("seen", []))
+        for f in self.findings:
+            if not f.get("sha1") and (self.dir / f["file"]).exists():
+                f["sha1"] = fc.file_hash(self.dir / f["file"])
+            self.hashes.setdefault(f.get("sha1"), f["id"])
         sp = self.dir / "samples.jsonl"
         if sp.exists():
             for line in sp.read_text().splitlines():
@@ -76,14 +110,18 @@ class Campaign:
         with open(self.dir / "samples.jsonl", "a") as f:
             f.write(json.dumps(s) + "\n")
 
+    # --- the variant's binaries ---
+    def binary(self, engine):
+        return fc.binary(engine, self.cfg["target"], self.cfg.get("library"), self.cfg.get("mutant") or fc.FIXED)
+
     # --- engines ---
     def start_afl(self, remaining):  # noqa: ARG002 (the driver stops AFL++ when time is up)
         fc.require_tool("afl-fuzz", "afl++")
-        t, m, jobs = self.cfg["target"], self.cfg["mutant"], self.cfg["jobs"]
+        t, jobs = self.cfg["target"], self.cfg["jobs"]
         out = self.dir / "afl"
         out.mkdir(exist_ok=True)
         env = dict(fc.AFL_ENV, AFL_AUTORESUME="1", AFL_SKIP_CRASHES="1",
-                   GNTWORLD_FINDINGS=str(self.dir / "findings" / "world"))
+                   GNTWORLD_FINDINGS=str(self.dir / "findings" / "world"), **self.env)
         dict_file = fc.CORPORA / f"{t}.dict"
         for i in range(jobs):
             name = "main" if i == 0 else f"s{i}"
@@ -93,8 +131,8 @@ class Campaign:
             if dict_file.exists():
                 cmd += ["-x", dict_file]
             if (jobs == 1 and i == 0) or i == 1:  # one instance drives the CmpLog twin
-                cmd += ["-c", fc.binary("cmplog", t, m)]
-            cmd += ["--", fc.binary("afl", t, m)]
+                cmd += ["-c", self.binary("cmplog")]
+            cmd += ["--", self.binary("afl")]
             # Live figures: AFL++ rewrites fuzzer_stats only once a minute without a terminal, but
             # sends StatsD gauges every second; each instance gets its own UDP port.
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -107,18 +145,22 @@ class Campaign:
             self.procs.append(fc.spawn(cmd, env=inst_env, stdout=log, stderr=subprocess.STDOUT))
 
     def start_libfuzzer(self, remaining):
-        t, m, jobs = self.cfg["target"], self.cfg["mutant"], self.cfg["jobs"]
+        t, jobs = self.cfg["target"], self.cfg["jobs"]
         corpus = self.dir / "corpus"
         crashes = self.dir / "crashes"
-        corpus.mkdir(exist_ok=True)
-        crashes.mkdir(exist_ok=True)
-        cmd = [fc.binary("libfuzzer", t, m), f"-fork={jobs}", "-ignore_crashes=1", "-ignore_timeouts=1",
-               "-ignore_ooms=1", f"-max_total_time={max(1, int(remaining))}", f"-max_len=4096",
+        tmp = self.dir / "tmp"  # fork mode's work directory: a killed run's leftovers stay here
+        for d in (corpus, crashes, tmp):
+            d.mkdir(exist_ok=True)
+        for old in tmp.iterdir():
+            shutil.rmtree(old, ignore_errors=True)
+        cmd = [self.binary("libfuzzer"), f"-fork={jobs}", "-ignore_crashes=1", "-ignore_timeouts=1",
+               "-ignore_ooms=1", f"-max_total_time={max(1, int(remaining))}", "-max_len=4096",
                f"-artifact_prefix={crashes}/", "-print_final_stats=1", corpus, self.dir / "seeds"]
         dict_file = fc.CORPORA / f"{t}.dict"
         if dict_file.exists():
             cmd.insert(1, f"-dict={dict_file}")
-        env = {"ASAN_OPTIONS": "detect_leaks=0", "GNTWORLD_FINDINGS": str(self.dir / "findings" / "world")}
+        env = {"ASAN_OPTIONS": "detect_leaks=0:symbolize=0", "GNTWORLD_FINDINGS": str(self.dir / "findings" / "world"),
+               "TMPDIR": str(tmp), **self.env}
         log = open(self.dir / "libfuzzer.log", "ab")
         proc = fc.spawn(cmd, env=env, stdout=log, stderr=subprocess.PIPE, cwd=self.dir)
         self.procs.append(proc)
@@ -170,33 +212,60 @@ class Campaign:
     def crash_files(self):
         if self.cfg["engine"] == "libfuzzer":
             return sorted((self.dir / "crashes").glob("crash-*"))
-        return sorted(p for p in (self.dir / "afl").glob("*/crashes/id:*"))
+        # crashes_<date>/: where AFL++ moves a crash directory when it resumes in place
+        return sorted(p for p in (self.dir / "afl").glob("*/crashes*/id:*"))
 
-    def take_findings(self, elapsed, budget=TRIAGE_PER_POLL):
-        """Every new crash input is copied and recorded at once; then up to `budget` are replayed
-        and classified (invariant, signature), the rest on the next ticks (None: all of them)."""
+    def collect(self, elapsed, settled=True):
+        """Copy and record every new crash input at once (one finding per distinct input)."""
         fdir = self.dir / "findings"
+        now = time.time()
         for p in self.crash_files():
             key = str(p.relative_to(self.dir))
             if key in self.seen:
                 continue
+            try:
+                if settled and now - p.stat().st_mtime < SETTLE_S:
+                    continue  # the engine may still be writing it
+                h = fc.file_hash(p)
+            except OSError:
+                continue
+            if h not in self.hashes:
+                n = len(self.findings) + 1
+                dst = fdir / f"f{n:04d}.bin"
+                shutil.copyfile(p, dst)
+                self.findings.append({"id": f"f{n:04d}", "file": str(dst.relative_to(self.dir)), "sha1": h,
+                                      "engine_file": key, "t": round(elapsed, 1), "inv": "untriaged",
+                                      "sig": "", "headline": "", "group": "untriaged/"})
+                self.hashes[h] = f"f{n:04d}"
             self.seen.add(key)
-            n = len(self.findings) + 1
-            dst = fdir / f"f{n:04d}.bin"
-            shutil.copyfile(p, dst)
-            self.findings.append({"id": f"f{n:04d}", "file": str(dst.relative_to(self.dir)), "engine_file": key,
-                                  "t": round(elapsed, 1), "inv": "untriaged", "sig": "", "headline": "",
-                                  "group": "untriaged/"})
-        todo = [f for f in self.findings[:MAX_TRIAGED] if f["inv"] == "untriaged"]
-        for f in todo if budget is None else todo[:budget]:
-            rc, out = fc.run_input(self.cfg["target"], self.cfg["mutant"], self.dir / f["file"])
-            (fdir / f"{f['id']}.txt").write_text(out)
-            cls = fc.classify(out)
-            if cls:
-                f["inv"], f["sig"], f["headline"] = cls
-            else:
-                f["inv"] = "flaky"  # the engine saw a crash that does not replay
-            f["group"] = f"{f['inv']}/{f['sig']}"
+
+    def classify_file(self, path):
+        """Replay one input on the ASan build: (classification or None, output)."""
+        binp = self.binary("libfuzzer")
+        _, out = fc.run_input(binp, path, env=self.env)
+        return fc.classify(out, binp, env=self.env), out
+
+    def triage(self, f, cls, out):
+        (self.dir / "findings" / f"{f['id']}.txt").write_text(out)
+        if cls:
+            f["inv"], f["sig"], f["headline"] = cls
+        else:
+            f["inv"], f["sig"] = "flaky", ""  # the engine saw a crash that does not replay
+        f["group"] = f"{f['inv']}/{f['sig']}"
+
+    def take_findings(self, elapsed, budget=TRIAGE_PER_POLL):
+        """Record new crash inputs, then replay and classify up to `budget` of the untriaged ones
+        (None: all of them, several at a time)."""
+        self.collect(elapsed, settled=budget is not None)
+        todo = [f for f in self.findings if f["inv"] == "untriaged"]
+        if budget is not None:
+            for f in todo[:budget]:
+                self.triage(f, *self.classify_file(self.dir / f["file"]))
+        elif todo:
+            workers = max(2, min(8, os.cpu_count() or 2))
+            with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+                for f, (cls, out) in zip(todo, pool.map(lambda f: self.classify_file(self.dir / f["file"]), todo)):
+                    self.triage(f, cls, out)
         self.save_state()
 
     def stop_all(self):
@@ -235,8 +304,8 @@ def engine_error(c):
         bad = [l for l in lines if "PROGRAM ABORT" in l or l.startswith(("[-]", "ERROR", "INFO: fuzz"))
                or "rror" in l]
         if bad:
-            return f"{bad[-1]} (log {log.relative_to(fc.ROOT)})"
-    return f"see the logs in {c.dir.relative_to(fc.ROOT)}"
+            return f"{bad[-1]} (log {fc.rel(log)})"
+    return f"see the logs in {fc.rel(c.dir)}"
 
 
 def to_int(v):
@@ -283,7 +352,8 @@ def run(c, total):
     elapsed0 = c.cfg.get("elapsed", 0.0)
     remaining = total - elapsed0
     if remaining <= 0:
-        print(f"{PROG}: budget of {total}s already spent in {c.dir}; writing the report", flush=True)
+        print(f"{PROG}: budget of {total}s already spent in {fc.rel(c.dir)}; writing the report", flush=True)
+        c.take_findings(elapsed0, budget=None)  # what a killed driver had not triaged yet
         return
     (c.dir / "findings" / "world").mkdir(parents=True, exist_ok=True)
     if c.cfg["engine"] == "afl":
@@ -305,7 +375,7 @@ def run(c, total):
             if now - last_sample >= 2 and st:
                 c.add_sample({"t": round(elapsed, 1), **st, "findings": len(c.findings)})
                 last_sample = now
-            c.cfg["elapsed"] = round(elapsed, 1)
+            c.cfg["elapsed"] = round(min(elapsed, total), 1)
             c.save_state()
             line = progress_line(c, st, elapsed, total)
             if tty:
@@ -336,45 +406,43 @@ def run(c, total):
 
 
 def minimize(c, f):
-    """Shrink a group's representative with the campaign's own engine; keep it only if it still
-    violates the same invariant (its history may get shorter, so the signature may change)."""
+    """Shrink a group's representative with the campaign's own engine; keep it only if it is still
+    the same finding (same invariant and root cause), else the original input stands."""
     src = c.dir / f["file"]
     dst = c.dir / "findings" / f"{f['id']}.min"
-    t, m = c.cfg["target"], c.cfg["mutant"]
     if c.cfg["engine"] == "libfuzzer":
-        cmd = [fc.binary("libfuzzer", t, m), "-minimize_crash=1", f"-max_total_time={MINIMIZE_SECONDS}",
+        cmd = [c.binary("libfuzzer"), "-minimize_crash=1", f"-max_total_time={MINIMIZE_SECONDS}",
                f"-exact_artifact_path={dst}", src]
-        env = {"ASAN_OPTIONS": "detect_leaks=0"}
+        env = {"ASAN_OPTIONS": "detect_leaks=0:symbolize=0", "TMPDIR": str(c.dir / "tmp"), **c.env}
     else:
-        cmd = ["afl-tmin", "-i", src, "-o", dst, "--", fc.binary("afl", t, m)]
-        env = dict(fc.AFL_ENV)
-    p = fc.spawn(cmd, env=env, stdout=open(os.devnull, "wb"), stderr=open(os.devnull, "wb"))
+        cmd = ["afl-tmin", "-i", src, "-o", dst, "--", c.binary("afl")]
+        env = dict(fc.AFL_ENV, **c.env)
+    p = fc.spawn(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         p.wait(MINIMIZE_SECONDS + 20)
-    except Exception:
+    except subprocess.TimeoutExpired:
         pass
     fc.stop(p)
     if dst.exists() and dst.stat().st_size <= src.stat().st_size:
-        rc, out = fc.run_input(t, m, dst)
-        cls = fc.classify(out)
-        if cls and cls[0] == f["inv"]:
+        cls, out = c.classify_file(dst)
+        if cls and f"{cls[0]}/{cls[1]}" == f["group"]:
             (c.dir / "findings" / f"{f['id']}.min.txt").write_text(out)
             return dst
     return src
 
 
 def report(c, total, do_minimize=True):
-    if do_minimize and c.findings:
-        print(f"{PROG}: minimizing up to {MINIMIZE_GROUPS} finding group(s), {MINIMIZE_SECONDS}s each", flush=True)
     groups = {}
     for f in c.findings:
         groups.setdefault(f["group"], []).append(f)
+    if do_minimize and groups:
+        print(f"{PROG}: minimizing up to {MINIMIZE_GROUPS} finding group(s), {MINIMIZE_SECONDS}s each", flush=True)
     out_groups = []
     for i, (key, fs) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0]["t"])):
         rep = min(fs, key=lambda f: (c.dir / f["file"]).stat().st_size)
         minimized = minimize(c, rep) if do_minimize and i < MINIMIZE_GROUPS and \
             rep["inv"] not in ("untriaged", "flaky") else c.dir / rep["file"]
-        _, out = fc.run_input(c.cfg["target"], c.cfg["mutant"], minimized)
+        _, out = c.classify_file(minimized)
         scn = fc.readable(c.cfg["target"], minimized, out)
         (c.dir / "findings" / f"{rep['id']}.scn").write_text(scn)
         out_groups.append({"invariant": rep["inv"], "signature": rep["sig"], "count": len(fs),
@@ -384,22 +452,25 @@ def report(c, total, do_minimize=True):
                            "report": f"findings/{rep['id']}.txt", "members": [f["id"] for f in fs]})
     last = c.samples[-1] if c.samples else {}
     execs = last.get("execs", 0)
-    summary = {"target": c.cfg["target"], "engine": c.cfg["engine"], "mutant": c.cfg["mutant"],
-               "mutant_name": c.cfg.get("mutant_name", "none"), "jobs": c.cfg["jobs"],
+    variant = variant_name(c.cfg)
+    summary = {"target": c.cfg["target"], "engine": c.cfg["engine"], "library": c.cfg.get("library"),
+               "mutant": c.cfg.get("mutant"), "variant": variant, "jobs": c.cfg["jobs"],
                "budget_s": total, "elapsed_s": c.cfg.get("elapsed", 0), "execs": execs,
                "execs_per_s": int(execs / c.cfg["elapsed"]) if c.cfg.get("elapsed") else 0,
                "coverage": last.get("cov", 0), "corpus": last.get("corpus", 0),
-               "findings": len(c.findings), "unique": len(out_groups)}
+               "findings": len(c.findings), "unique": len(out_groups),
+               "untriaged": sum(f["inv"] == "untriaged" for f in c.findings),
+               "flaky": sum(f["inv"] == "flaky" for f in c.findings)}
     (c.dir / "report.json").write_text(json.dumps({"summary": summary, "groups": out_groups,
                                                   "samples": c.samples}, indent=1))
     svgplot.write_svg(c.dir / "coverage.svg", [(s["t"], s.get("cov", 0)) for s in c.samples],
-                      title=f"{c.cfg['target']} / {c.cfg['engine']} / mutant {c.cfg['mutant']}: coverage over time",
+                      title=f"{c.cfg['target']} / {c.cfg['engine']} / {variant}: coverage over time",
                       ylabel="edges" if c.cfg["engine"] == "afl" else "cov (libFuzzer)",
                       marks=[f["first_seen_s"] for f in out_groups])
     md = [f"# Fuzz campaign {c.dir.name}", "",
-          "| target | engine | mutant | jobs | time | execs | execs/s | coverage | corpus | findings | unique |",
+          "| target | engine | library/mutant | jobs | time | execs | execs/s | coverage | corpus | findings | unique |",
           "|---|---|---|---|---|---|---|---|---|---|---|",
-          f"| {summary['target']} | {summary['engine']} | {summary['mutant']} ({summary['mutant_name']}) | "
+          f"| {summary['target']} | {summary['engine']} | {variant} | "
           f"{summary['jobs']} | {summary['elapsed_s']}s of {total}s | {execs} | {summary['execs_per_s']} | "
           f"{summary['coverage']} | {summary['corpus']} | {summary['findings']} | {summary['unique']} |",
           "", "![coverage over time](coverage.svg)", ""]
@@ -415,21 +486,84 @@ def report(c, total, do_minimize=True):
     return summary, out_groups
 
 
+def variant_name(cfg):
+    return fc.vname(cfg["library"], cfg["mutant"]) if cfg.get("library") else "-"
+
+
 def replay_cmd(c, g):
     """How a person replays a group: the readable scenario through gntworld for the world targets
-    (build/world/m<N>/gntworld, from harness/world.mk), else the input through the fuzz binary."""
-    rel = c.dir.relative_to(fc.ROOT)
+    (build/world/<library>/<mutant>/gntworld, harness/world.mk), else the input through the fuzz binary."""
+    where = fc.rel(c.dir)
     if c.cfg["target"] in fc.WORLD_TARGETS:
         scn = Path(g["report"]).with_suffix(".scn")
-        return f"make world && build/world/m{c.cfg['mutant']}/gntworld run {rel}/{scn}"
-    return f"{fc.binary('libfuzzer', c.cfg['target'], c.cfg['mutant']).relative_to(fc.ROOT)} {rel}/{g['minimized']}"
+        gw = f"{fc.rel(fc.BUILD)}/world/{c.cfg['library']}/{c.cfg['mutant']}/gntworld"
+        return f"make {gw} && {gw} run {where}/{scn}"
+    return f"{fc.rel(c.binary('libfuzzer'))} {where}/{g['minimized']}"
 
 
 def latest_campaign():
     runs = sorted(p for p in CAMPAIGNS.glob("*") if (p / "campaign.json").exists()) if CAMPAIGNS.exists() else []
     if not runs:
-        raise fc.FuzzError(f"--resume: no campaign under {CAMPAIGNS}")
+        raise fc.FuzzError(f"--resume: no campaign under {fc.rel(CAMPAIGNS)}")
     return runs[-1]
+
+
+def new_campaign(a):
+    """Check the arguments (one-line errors naming the valid choices), make the directory."""
+    targets = fc.fuzz_targets()
+    if a.target not in targets:
+        raise fc.FuzzError(f"unknown target {a.target!r} (choose from: {' '.join(targets) or 'none yet'})")
+    if a.time <= 0 or a.jobs <= 0:
+        raise fc.FuzzError("--time and --jobs must be positive")
+    if fc.runs_library(a.target):
+        lib, mutant = fc.check_variant(a.library or fc.default_library(), a.mutant or fc.FIXED)
+    else:
+        if a.library or (a.mutant and a.mutant != fc.FIXED):
+            with_lib = [t for t in targets if fc.runs_library(t)]
+            raise fc.FuzzError(f"target {a.target} runs no grant library: --library/--mutant do not apply "
+                               f"(targets that do: {' '.join(with_lib)})")
+        lib = mutant = None
+    corpus = Path(a.corpus) if a.corpus else fc.CORPORA / a.target
+    fc.check_corpus(corpus)
+    cdir = CAMPAIGNS / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    while cdir.exists():
+        cdir = Path(str(cdir) + "x")
+    cdir.mkdir(parents=True)
+    (cdir / "findings").mkdir()
+    c = Campaign(cdir, {"target": a.target, "engine": a.engine, "library": lib, "mutant": mutant,
+                        "jobs": a.jobs, "time": a.time, "elapsed": 0.0,
+                        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+    c.acquire()
+    prepare_seeds(c, corpus)
+    c.save_state()
+    print(f"{PROG}: campaign {fc.rel(c.dir)}", flush=True)
+    return c
+
+
+def resume_campaign(a, argv):
+    cdir = latest_campaign() if a.resume == "latest" else Path(a.resume).resolve()
+    if not (cdir / "campaign.json").exists():
+        raise fc.FuzzError(f"--resume: {cdir} is not a campaign directory")
+    c = Campaign(cdir, {})
+    ended = c.acquire()
+    try:
+        c.load_state()
+    except (OSError, ValueError, KeyError) as e:
+        raise fc.FuzzError(f"--resume: {fc.rel(cdir)}/campaign.json is unreadable ({e})")
+    if "--time" in argv or any(x.startswith("--time=") for x in argv):
+        c.cfg["time"] = a.time
+    if "--jobs" in argv or any(x.startswith("--jobs=") for x in argv):
+        c.cfg["jobs"] = a.jobs
+    if "mutant_name" in c.cfg and "library" not in c.cfg:
+        raise fc.FuzzError(f"--resume: {fc.rel(cdir)} is a campaign of the old numbered mutants; start a new one")
+    counts = {}
+    for name in ended:
+        counts[name] = counts.get(name, 0) + 1
+    left = ", ".join(f"{n} x{k}" for n, k in sorted(counts.items()))
+    print(f"{PROG}: campaign {fc.rel(cdir)}", flush=True)
+    print(f"{PROG}: resuming at {c.cfg.get('elapsed', 0)}s of {c.cfg['time']}s"
+          + (f"; ended {len(ended)} process(es) a dead driver left: {left}" if ended else ""), flush=True)
+    return c
 
 
 def main():
@@ -438,55 +572,24 @@ def main():
     ap.add_argument("--engine", choices=fc.ENGINES, default="afl")
     ap.add_argument("--time", type=int, default=180, help="budget in seconds (default 180)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel fuzzers (default: all cores)")
-    ap.add_argument("--mutant", default="0", help="grants/ mutant id or name (default 0, the real library)")
+    ap.add_argument("--library", help="grant library (default: the first `make list-variants` prints)")
+    ap.add_argument("--mutant", help="mutant of the library, as `make list-variants` names it (default fixed)")
     ap.add_argument("--corpus", help="seed directory (default corpora/fuzz/<target>)")
     ap.add_argument("--resume", nargs="?", const="latest", metavar="DIR",
                     help="continue a campaign (default: the latest) for the rest of its budget")
     ap.add_argument("--no-minimize", action="store_true", help="skip minimizing findings")
     a = ap.parse_args()
-    argv = sys.argv[1:]
     try:
-        if a.resume:
-            cdir = latest_campaign() if a.resume == "latest" else Path(a.resume).resolve()
-            if not (cdir / "campaign.json").exists():
-                raise fc.FuzzError(f"--resume: {cdir} is not a campaign directory")
-            c = Campaign(cdir, {})
-            c.load_state()
-            if "--time" in argv or any(x.startswith("--time=") for x in argv):
-                c.cfg["time"] = a.time
-            if "--jobs" in argv or any(x.startswith("--jobs=") for x in argv):
-                c.cfg["jobs"] = a.jobs
-            print(f"{PROG}: resuming {cdir} at {c.cfg.get('elapsed', 0)}s of {c.cfg['time']}s", flush=True)
-        else:
-            targets = fc.fuzz_targets()
-            if a.target not in targets:
-                raise fc.FuzzError(f"unknown target {a.target!r} (available: {' '.join(targets) or 'none yet'})")
-            if a.time <= 0 or a.jobs <= 0:
-                raise fc.FuzzError("--time and --jobs must be positive")
-            mid = fc.mutant_id(a.mutant)
-            if mid and a.target not in fc.WORLD_TARGETS:
-                raise fc.FuzzError(f"target {a.target} does not link grants/: mutants do not apply")
-            corpus = Path(a.corpus) if a.corpus else fc.CORPORA / a.target
-            fc.check_corpus(corpus)
-            cdir = CAMPAIGNS / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-            while cdir.exists():
-                cdir = Path(str(cdir) + "x")
-            cdir.mkdir(parents=True)
-            (cdir / "findings").mkdir()
-            names = {i: n for i, n, _ in fc.mutants()}
-            c = Campaign(cdir, {"target": a.target, "engine": a.engine, "mutant": mid,
-                                "mutant_name": names.get(mid, "none"), "jobs": a.jobs, "time": a.time,
-                                "elapsed": 0.0, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-            prepare_seeds(c, corpus)
-            c.save_state()
-        t, m = c.cfg["target"], c.cfg["mutant"]
+        c = resume_campaign(a, sys.argv[1:]) if a.resume else new_campaign(a)
+        t = c.cfg["target"]
         if (fc.CORPORA / f"{t}.dict").exists():
             fc.check_dict(fc.CORPORA / f"{t}.dict")
-        need = [fc.binary("libfuzzer", t, m)]
+        need = [c.binary("libfuzzer")]
         if c.cfg["engine"] == "afl":
             fc.require_tool("afl-fuzz", "afl++")
-            need += [fc.binary("afl", t, m), fc.binary("cmplog", t, m)]
-        fc.build(need)
+            need += [c.binary("afl"), c.binary("cmplog")]
+        # builds carry their own mark: a resume lets an orphaned make finish instead of killing it
+        fc.build(need, env={fc.CAMPAIGN_BUILD_ENV: str(c.dir)})
     except fc.FuzzError as e:
         fc.die(PROG, e)
 
@@ -497,8 +600,9 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    print(f"{PROG}: {c.cfg['target']} with {c.cfg['engine']}, mutant {c.cfg['mutant']}, "
-          f"{c.cfg['jobs']} job(s), {c.cfg['time']}s -> {c.dir.relative_to(fc.ROOT)}", flush=True)
+    variant = f", {variant_name(c.cfg)}" if c.cfg.get("library") else ""
+    print(f"{PROG}: {t} with {c.cfg['engine']}{variant}, {c.cfg['jobs']} job(s), {c.cfg['time']}s "
+          f"-> {fc.rel(c.dir)}", flush=True)
     try:
         run(c, c.cfg["time"])
     except fc.FuzzError as e:
@@ -506,13 +610,16 @@ def main():
         fc.die(PROG, e)
     summary, groups = report(c, c.cfg["time"], do_minimize=not a.no_minimize and not c.stopping)
     for g in groups:
-        print(f"  {g['invariant']:<28} x{g['count']:<4} first at {g['first_seen_s']}s  {g['minimized']}")
-    print(f"{PROG}: {summary['findings']} finding(s), {summary['unique']} unique; "
-          f"report {(c.dir / 'report.md').relative_to(fc.ROOT)}", flush=True)
+        print(f"  {g['invariant']:<28} x{g['count']:<4} first at {g['first_seen_s']}s  {g['signature']}  "
+              f"{g['minimized']}")
+    extra = "".join(f", {summary[k]} {k}" for k in ("untriaged", "flaky") if summary[k])
+    print(f"{PROG}: {summary['findings']} finding(s), {summary['unique']} unique{extra}; "
+          f"report {fc.rel(c.dir / 'report.md')}", flush=True)
     if c.stopping:
-        print(f"{PROG}: interrupted; continue with --resume {c.dir.relative_to(fc.ROOT)}", flush=True)
+        print(f"{PROG}: interrupted; continue with --resume {fc.rel(c.dir)}", flush=True)
         return 130
-    return 1 if (summary["findings"] and c.cfg["mutant"] == 0) else 0
+    # a fixed library (or a target without one: the harness itself) must have no finding
+    return 1 if (summary["findings"] and c.cfg.get("mutant") in (fc.FIXED, None)) else 0
 
 
 if __name__ == "__main__":

@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """killmatrix - prove the fuzzers find every historical bug class (`make killmatrix`).
 
-Each grants/ mutant is fuzzed from an empty corpus (libFuzzer: no input at all; AFL++, which needs
-one seed: a single zero byte), with the target's dictionary (the byte form of each step, no
-scenario), and a per-mutant budget; the time and executions to the first
-violation are printed per engine. The finding must be an oracle violation (the world's report),
-not just any crash. Then the real library is fuzzed, per engine, for the same total budget the
-mutants were given (number of mutants x --budget; --fixed-time overrides) and must report zero
-violations.
+Every mutant of every library under test (as `make list-variants` names them: LIB/MUTANT) is
+fuzzed by each engine from an empty corpus (libFuzzer: no input at all; AFL++, which needs one
+seed: a single zero byte), with the target's dictionary (the byte form of each step, no scenario),
+and a per-mutant budget; the time and executions to the first violation are printed. The finding
+must be an oracle violation (the world's report), not just any crash. Then each fixed library is
+fuzzed, per engine, for the same total budget its mutants were given (its number of mutants x
+--budget; --fixed-time overrides) and must report zero violations.
 
-Prints TAP lines and a table; exits 1 if a mutant survives or the real library is flagged.
+--short (`make test-killmatrix-short`, part of `make test`): grants/msa02, grants/xsa396 and
+gtab/xsa396 (those of them make offers; a library with none of them: its first mutant), and each
+fixed library briefly (--fixed-time, default 15 s per engine shared among the fixed libraries).
+
+Prints TAP lines and a table; exits 1 if a mutant survives or a fixed library is flagged.
 Results: build/fuzz/killmatrix/results.json.
 """
 import argparse
@@ -26,6 +30,9 @@ import fuzzcommon as fc  # noqa: E402
 
 PROG = "killmatrix"
 OUT = fc.FUZZ_OUT / "killmatrix"
+SHORT = [("grants", "msa02"), ("grants", "xsa396"), ("gtab", "xsa396")]
+SHORT_FIXED_TOTAL = 15       # seconds per engine for the fixed libraries in --short, shared
+SHORT_FIXED_MIN = 5          # ... but at least this much each
 
 
 def run_logged(cmd, env, budget, logfile):
@@ -42,19 +49,19 @@ def run_logged(cmd, env, budget, logfile):
     return time.monotonic() - t0
 
 
-def run_libfuzzer(target, mutant, budget, rundir, seed=None):
+def run_libfuzzer(target, lib, mutant, budget, rundir, seed=None):
     """Fuzz from nothing until the first crash or the budget. -> dict(found, secs, execs, file)."""
     corpus, art = rundir / "corpus", rundir / "artifacts"
     for d in (corpus, art):
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
-    cmd = [fc.binary("libfuzzer", target, mutant), f"-max_total_time={budget}", "-print_final_stats=1",
+    cmd = [fc.binary("libfuzzer", target, lib, mutant), f"-max_total_time={budget}", "-print_final_stats=1",
            f"-artifact_prefix={art}/", "-max_len=4096", str(corpus)]
     if seed is not None:
         cmd.insert(1, f"-seed={seed}")
     if (fc.CORPORA / f"{target}.dict").exists():  # a dictionary is not a corpus: every step's bytes
         cmd.insert(1, f"-dict={fc.CORPORA / f'{target}.dict'}")
-    env = {"ASAN_OPTIONS": "detect_leaks=0", "GNTWORLD_FINDINGS": str(rundir / "world")}
+    env = {"ASAN_OPTIONS": "detect_leaks=0:symbolize=0", "GNTWORLD_FINDINGS": str(rundir / "world")}
     secs = run_logged(cmd, env, budget, rundir / "libfuzzer.log")
     text = (rundir / "libfuzzer.log").read_text(errors="replace")
     m = re.search(r"stat::number_of_executed_units: (\d+)", text)
@@ -63,16 +70,16 @@ def run_libfuzzer(target, mutant, budget, rundir, seed=None):
             "file": str(crashes[0]) if crashes else None, "log": str(rundir / "libfuzzer.log")}
 
 
-def run_afl(target, mutant, budget, rundir):
+def run_afl(target, lib, mutant, budget, rundir):
     fc.require_tool("afl-fuzz", "afl++")
     seeds, out = rundir / "seeds", rundir / "afl"
     shutil.rmtree(out, ignore_errors=True)
     seeds.mkdir(parents=True, exist_ok=True)
     (seeds / "zero").write_bytes(b"\0")
-    cmd = ["afl-fuzz", "-i", seeds, "-o", out, "-V", str(budget), "-c", fc.binary("cmplog", target, mutant)]
+    cmd = ["afl-fuzz", "-i", seeds, "-o", out, "-V", str(budget), "-c", fc.binary("cmplog", target, lib, mutant)]
     if (fc.CORPORA / f"{target}.dict").exists():
         cmd += ["-x", fc.CORPORA / f"{target}.dict"]
-    cmd += ["--", fc.binary("afl", target, mutant)]
+    cmd += ["--", fc.binary("afl", target, lib, mutant)]
     env = dict(fc.AFL_ENV, AFL_BENCH_UNTIL_CRASH="1", GNTWORLD_FINDINGS=str(rundir / "world"))
     wall = run_logged(cmd, env, budget, rundir / "afl.log")
     fc.kill_orphans()  # a SIGSTOPped CmpLog target outlives afl-fuzz otherwise
@@ -95,48 +102,91 @@ def run_afl(target, mutant, budget, rundir):
         tail = [l for l in (rundir / "afl.log").read_text(errors="replace").splitlines() if "PROGRAM ABORT" in l
                 or "[-]" in l]
         why = re.sub(r"\x1b\[[0-9;]*m", "", tail[0]).strip() if tail else f"see {rundir / 'afl.log'}"
-        raise fc.FuzzError(f"afl-fuzz did not start for {target}-m{mutant}: {why}")
+        raise fc.FuzzError(f"afl-fuzz did not start for {target} on {fc.vname(lib, mutant)}: {why}")
     return res
 
 
-def verdict(target, mutant, res):
-    """What the crash was: the world's invariant, or why it does not count."""
+def verdict(target, lib, mutant, res):
+    """What the crash was, (invariant, signature): the world's invariant, or why it does not count."""
     if not res["found"]:
-        return None
-    rc, out = fc.run_input(target, mutant, res["file"])
-    cls = fc.classify(out)
-    return cls[0] if cls else "no-replay"
+        return None, None
+    binp = fc.binary("libfuzzer", target, lib, mutant)
+    _, out = fc.run_input(binp, res["file"])
+    cls = fc.classify(out, binp)
+    return (cls[0], cls[1]) if cls else ("no-replay", None)
+
+
+def plan(a):
+    """[(library, mutant)] to fuzz, and the fixed libraries."""
+    libs = fc.libraries()
+    if a.library != "all":
+        want = [x for x in a.library.split(",") if x]
+        for lib in want:
+            if lib not in libs:
+                raise fc.FuzzError(f"unknown library {lib!r} (choose from: {' '.join(libs)})")
+        libs = [lib for lib in libs if lib in want]
+    if a.short:
+        todo = [(l, m) for l, m in SHORT if l in libs and m in fc.mutants_of(l)]
+        for lib in libs:  # a library none of the short list names (yours, TARGET=<dir>): its first mutant
+            if not any(l == lib for l, _ in todo) and fc.mutants_of(lib):
+                todo.append((lib, fc.mutants_of(lib)[0]))
+        return todo, libs
+    if a.mutants == "all":
+        return [(l, m) for l in libs for m in fc.mutants_of(l)], libs
+    todo = []
+    for spec in (x for x in a.mutants.split(",") if x):
+        lib, _, m = spec.rpartition("/")
+        hits = [(l, m) for l in ([lib] if lib else libs) if m in fc.mutants_of(l)]
+        if lib:
+            fc.check_variant(lib, m)
+        if not hits:
+            choices = " ".join(fc.vname(l, x) for l in libs for x in fc.mutants_of(l))
+            raise fc.FuzzError(f"unknown mutant {spec!r} (choose from: {choices})")
+        todo += [h for h in hits if h not in todo]
+    return todo, sorted({l for l, _ in todo}, key=libs.index)
 
 
 def main():
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--engines", default="libfuzzer,afl", help="comma list (default libfuzzer,afl)")
-    ap.add_argument("--mutants", default="all", help="comma list of ids or names (default all)")
+    ap.add_argument("--library", default="all", help="comma list of libraries (default: every one make lists)")
+    ap.add_argument("--mutants", default="all", help="comma list of LIB/MUTANT or MUTANT (every library "
+                    "that has it); default all")
     ap.add_argument("--budget", type=int, default=60, help="seconds per mutant per engine (default 60)")
-    ap.add_argument("--fixed-time", type=int, help="seconds for the real library per engine "
-                    "(default: number of mutants x --budget)")
+    ap.add_argument("--fixed-time", type=int, help="seconds per fixed library per engine "
+                    "(default: its number of mutants x --budget)")
     ap.add_argument("--target", default="world")
     ap.add_argument("--short", action="store_true",
-                    help="CI: msa02 and xsa396 only, 60 s budget, real library 15 s per engine")
+                    help="CI: grants/msa02, grants/xsa396, gtab/xsa396, 60 s budget; fixed libraries briefly")
     a = ap.parse_args()
     try:
         engines = [e for e in a.engines.split(",") if e]
         for e in engines:
             if e not in fc.ENGINES:
-                raise fc.FuzzError(f"unknown engine {e!r} (afl or libfuzzer)")
+                raise fc.FuzzError(f"unknown engine {e!r} (choose from: {' '.join(fc.ENGINES)})")
+        if a.target not in fc.fuzz_targets() or not fc.runs_library(a.target):
+            lib_targets = [t for t in fc.fuzz_targets() if fc.runs_library(t)]
+            raise fc.FuzzError(f"target {a.target!r} does not run a grant library (choose from: {' '.join(lib_targets)})")
+        todo, fixed_libs = plan(a)
         if a.short:
-            a.mutants, a.budget, a.fixed_time = "msa02,xsa396", 60, a.fixed_time or 15
-        if a.target not in fc.fuzz_targets():
-            raise fc.FuzzError(f"target {a.target!r} is not available yet")
-        ids = [m[0] for m in fc.mutants()] if a.mutants == "all" else [fc.mutant_id(x) for x in a.mutants.split(",")]
-        names = {i: n for i, n, _ in fc.mutants()}
-        bins = []
-        for e in engines:
-            for m in [0] + ids:
-                bins += [fc.binary("libfuzzer", a.target, m)] + (
-                    [fc.binary("afl", a.target, m), fc.binary("cmplog", a.target, m)] if e == "afl" else [])
-        print(f"{PROG}: building {len(set(bins))} binaries", flush=True)
-        fc.build(sorted(set(bins)))
+            a.budget = 60
+        fixed_time = {}
+        for lib in fixed_libs:
+            if a.fixed_time:
+                fixed_time[lib] = a.fixed_time
+            elif a.short:
+                fixed_time[lib] = max(SHORT_FIXED_MIN, SHORT_FIXED_TOTAL // max(1, len(fixed_libs)))
+            else:
+                fixed_time[lib] = a.budget * max(1, len(fc.mutants_of(lib)))
+        summ = fc.summaries()
+        bins = set()
+        for lib, m in todo + [(l, fc.FIXED) for l in fixed_libs]:
+            bins.add(fc.binary("libfuzzer", a.target, lib, m))
+            if "afl" in engines:
+                bins |= {fc.binary("afl", a.target, lib, m), fc.binary("cmplog", a.target, lib, m)}
+        print(f"{PROG}: {len(todo)} mutant(s) of {' '.join(fixed_libs)}, engines {' '.join(engines)}; "
+              f"building {len(bins)} binaries", flush=True)
+        fc.build(sorted(bins))
     except fc.FuzzError as e:
         fc.die(PROG, e)
 
@@ -144,56 +194,60 @@ def main():
     fc.become_subreaper()
     try:
         for e in engines:
-            spent = 0.0
-            for m in ids:
-                rundir = OUT / e / f"m{m}"
+            for lib, m in todo:
+                rundir = OUT / e / lib / m
                 rundir.mkdir(parents=True, exist_ok=True)
-                res = run_libfuzzer(a.target, m, a.budget, rundir) if e == "libfuzzer" \
-                    else run_afl(a.target, m, a.budget, rundir)
-                spent += res["secs"]
-                inv = verdict(a.target, m, res)
+                res = run_libfuzzer(a.target, lib, m, a.budget, rundir) if e == "libfuzzer" \
+                    else run_afl(a.target, lib, m, a.budget, rundir)
+                inv, sig = verdict(a.target, lib, m, res)
                 killed = bool(inv and inv.startswith("inv"))
-                res.update(engine=e, mutant=m, name=names[m], invariant=inv, killed=killed)
+                res.update(engine=e, library=lib, mutant=m, variant=fc.vname(lib, m), about=summ.get((lib, m), ""),
+                           invariant=inv, signature=sig, killed=killed, budget=a.budget)
                 results.append(res)
                 secs = res.get("secs_in_afl", res["secs"])
                 if killed:
-                    print(f"ok - {e} finds {names[m]} (mutant {m}) in {secs:.2f}s, {res['execs']} execs: {inv}", flush=True)
+                    print(f"ok - {e} finds {fc.vname(lib, m)} in {secs:.2f}s, {res['execs']} execs: {inv} ({sig})",
+                          flush=True)
                 else:
                     failed += 1
                     why = f"crash does not replay as a violation ({inv})" if res["found"] else "survived"
-                    print(f"not ok - {e} finds {names[m]} (mutant {m}): {why} after {res['secs']:.1f}s", flush=True)
-            fixed_budget = a.fixed_time or a.budget * len(ids)
-            rundir = OUT / e / "m0"
-            rundir.mkdir(parents=True, exist_ok=True)
-            res = run_libfuzzer(a.target, 0, fixed_budget, rundir) if e == "libfuzzer" \
-                else run_afl(a.target, 0, fixed_budget, rundir)
-            inv = verdict(a.target, 0, res)
-            res.update(engine=e, mutant=0, name="none", invariant=inv, killed=False, budget=fixed_budget)
-            results.append(res)
-            if res["found"]:
-                failed += 1
-                print(f"not ok - {e}: real library flagged ({inv}) after {res['secs']:.1f}s: {res['file']}", flush=True)
-            else:
-                print(f"ok - {e}: real library clean for {fixed_budget}s ({res['execs']} execs)", flush=True)
+                    print(f"not ok - {e} finds {fc.vname(lib, m)}: {why} after {res['secs']:.1f}s", flush=True)
+            for lib in fixed_libs:
+                budget = fixed_time[lib]
+                rundir = OUT / e / lib / fc.FIXED
+                rundir.mkdir(parents=True, exist_ok=True)
+                res = run_libfuzzer(a.target, lib, fc.FIXED, budget, rundir) if e == "libfuzzer" \
+                    else run_afl(a.target, lib, fc.FIXED, budget, rundir)
+                inv, sig = verdict(a.target, lib, fc.FIXED, res)
+                res.update(engine=e, library=lib, mutant=fc.FIXED, variant=fc.vname(lib, fc.FIXED), about="",
+                           invariant=inv, signature=sig, killed=False, budget=budget)
+                results.append(res)
+                if res["found"]:
+                    failed += 1
+                    print(f"not ok - {e}: fixed library {lib} flagged ({inv} {sig or ''}) after {res['secs']:.1f}s: "
+                          f"{res['file']}", flush=True)
+                else:
+                    print(f"ok - {e}: {fc.vname(lib, fc.FIXED)} clean for {budget}s ({res['execs']} execs)", flush=True)
     except fc.FuzzError as err:
         fc.die(PROG, err)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
 
-    print(f"\n{'engine':<10} {'mutant':<20} {'result':<8} {'time s':>8} {'execs':>10}  invariant")
+    width = max([len(r["variant"]) for r in results] + [16])
+    print(f"\n{'engine':<10} {'library/mutant':<{width}} {'result':<8} {'time s':>8} {'execs':>10}  invariant (signature)")
     for r in results:
-        label = f"{r['mutant']} {r['name']}"
-        if r["mutant"] == 0:
+        if r["mutant"] == fc.FIXED:
             state = "FLAGGED" if r["found"] else "clean"
         else:
             state = "killed" if r["killed"] else "SURVIVED"
         secs = r.get("secs_in_afl", r["secs"])
-        print(f"{r['engine']:<10} {label:<20} {state:<8} {secs:>8.2f} {r['execs'] or 0:>10}  {r['invariant'] or '-'}")
+        what = f"{r['invariant']} ({r['signature']})" if r["invariant"] else "-"
+        print(f"{r['engine']:<10} {r['variant']:<{width}} {state:<8} {secs:>8.2f} {r['execs'] or 0:>10}  {what}")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
     print(f"{PROG}: {sum(r['killed'] for r in results)} killed, {failed} failure(s); "
-          f"results {(OUT / 'results.json').relative_to(fc.ROOT)}")
+          f"results {fc.rel(OUT / 'results.json')}")
     return 1 if failed else 0
 
 

@@ -88,8 +88,8 @@ FUZZ_BINS_FIXED := $(foreach e,$(FUZZ_ENGINES),$(call fuzz_fixed_bins,$(e)))
 # --- user-facing targets ---
 ## fuzz: fuzzing campaign on the embedded simulator, AFL++ on all cores for 3 min by default (FUZZ_ARGS="--target world --engine afl|libfuzzer --time S --jobs N --library L --mutant NAME | --resume [DIR]"; TARGET=<dir> for your library)
 ## fuzz-build: build every fuzz target in every engine flavour (fixed libraries)
-## killmatrix: fuzz every mutant from an empty corpus per engine; fails if one survives or the real library is flagged
-## coverage: llvm-cov report of the fuzz targets over their corpora (build/fuzz/coverage/)
+## killmatrix: fuzz every mutant of every library from an empty corpus per engine; fails if one survives or a fixed library is flagged (FUZZ_ARGS="--library L --mutants LIB/M,... --budget S")
+## coverage: llvm-cov report of the fuzz targets on each fixed library over their corpora (build/fuzz/coverage/)
 ## fuzz-seeds: regenerate corpora/fuzz/<target>/ from corpora/scenarios/*.scn
 .PHONY: fuzz-list-targets fuzz-manifest fuzz fuzz-build killmatrix coverage fuzz-seeds bench bench-fuzz \
         test-fuzz-smoke test-fuzz-triage test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
@@ -113,16 +113,16 @@ BENCHES += bench-fuzz
 ## bench: run every benchmark of the project (BENCHES) and print its figures
 bench:
 	@$(MAKE) --no-print-directory -k $(BENCHES)
-## bench-fuzz: execs/s of each fuzz target vs an empty target, reset cost, MSA02 median time over 5 seeds
+## bench-fuzz: execs/s of each fuzz target (library targets on grants/fixed) vs an empty target, reset cost, grants/msa02 median time over 5 seeds
 bench-fuzz:
 	@$(PYTHON) scripts/fuzz_bench.py
 
 # --- tests ---
-## test-fuzz-smoke: every fuzz target a few thousand executions over its corpus on libFuzzer and AFL++, plus its coverage build
-## test-fuzz-triage: findings grouping on real world reports: noise groups together, other stories and clean runs do not
-## test-fuzz-campaign: make fuzz end to end: MSA02 found, grouped, minimized, replayable; an interrupted campaign resumes clean
-## test-killmatrix-short: MSA02 and XSA-396 found from an empty corpus by both engines; the real library fuzzed clean
-## test-oss-fuzz-build: oss-fuzz/build.sh run with OSS-Fuzz's variables (libFuzzer ASan, AFL++), binaries run on seeds
+## test-fuzz-smoke: every fuzz target (on every fixed library) a few thousand executions over its corpus on libFuzzer and AFL++, plus its coverage build
+## test-fuzz-triage: one bug, one finding on real runs: many inputs of grants/msa02 one group, msa02 vs cve23041 two, end-of-run checks by message, fixed libraries nothing
+## test-fuzz-campaign: make fuzz end to end: grants/msa02 found as one finding, minimized, replayable; a SIGTERMed campaign resumes clean; a driver SIGKILLed 3 times resumes with nothing lost
+## test-killmatrix-short: grants/msa02, grants/xsa396, gtab/xsa396 found from an empty corpus by both engines; each fixed library fuzzed clean briefly
+## test-oss-fuzz-build: oss-fuzz/build.sh run with OSS-Fuzz's variables (libFuzzer ASan, AFL++): <target>-<lib> binaries run on seeds, load/store hooks in the library only
 ## test-fuzz-bad-corpus: bad seed directories and files get one clear error line from the drivers
 TESTS += test-fuzz-smoke test-fuzz-triage test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
 test-fuzz-smoke:

@@ -1,11 +1,15 @@
-"""fuzzcommon - what the fuzz drivers share: paths, building binaries, corpus checks, running an
-input once, and classifying a finding by invariant and frame-history signature.
+"""fuzzcommon - what the fuzz drivers share: paths, the variants make offers, building binaries,
+corpus checks, running an input once, classifying a finding by its root cause, and finding the
+processes a campaign left behind.
 
 Standard library only. Every error a user can cause is a FuzzError with a one-line message; the
-drivers print it and exit non-zero.
+drivers print it and exit non-zero. Everything about the libraries under test is asked from make
+(`make -s list-variants`, `make -s mutants`, `make -s fuzz-manifest`), whose own command-line
+variables (TARGET=<dir>) reach these calls through MAKEFLAGS and the environment.
 """
 import ctypes
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -13,6 +17,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +29,15 @@ CORPORA = ROOT / "corpora" / "fuzz"
 MAX_INPUT = 1 << 20          # bigger corpus files are refused (the replay driver's cap too)
 ENGINES = ("afl", "libfuzzer")
 WORLD_TARGETS = ("world", "workload")   # inputs are binary scenarios
+FIXED = "fixed"                         # the unmutated build of a library
 AFL_ENV = {"AFL_SKIP_CPUFREQ": "1", "AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES": "1",
            "AFL_NO_AFFINITY": "1", "AFL_NO_UI": "1", "AFL_QUIET": "1"}
+# Every process a campaign starts carries its directory in this variable (inherited by afl-fuzz's
+# targets, libFuzzer's fork workers, afl-tmin...): after the driver died, a resume recognises them
+# by it (/proc/<pid>/environ) and ends them, and touches nothing else. Builds carry the other one:
+# they are left to finish, a half-written object file would outlive them.
+CAMPAIGN_ENV = "GNTFUZZ_CAMPAIGN"
+CAMPAIGN_BUILD_ENV = "GNTFUZZ_CAMPAIGN_BUILD"
 
 
 class FuzzError(Exception):
@@ -35,6 +47,14 @@ class FuzzError(Exception):
 def die(prog, err):
     print(f"{prog}: error: {err}", file=sys.stderr, flush=True)
     sys.exit(2)
+
+
+def rel(path):
+    """A path for messages: relative to the top when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 # --- children die with us: a killed driver must not leave fuzzers running ---
@@ -70,18 +90,30 @@ def become_subreaper():
         pass
 
 
+def _stat_fields(pid):
+    """/proc/<pid>/stat after the command name: [state, ppid, ...], or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def proc_start_time(pid):
+    """The process's start time in clock ticks since boot (with the pid, it names one process:
+    a pid reused later has another start time), or None if there is no such process."""
+    f = _stat_fields(pid)
+    return int(f[19]) if f else None
+
+
 def kill_orphans(keep=()):
     """SIGKILL and reap every child of ours that is not a process we still run (`keep`: pids)."""
     me = str(os.getpid())
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) in keep:
             continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[1] != me:  # ppid
+        fields = _stat_fields(entry)
+        if not fields or fields[1] != me:  # ppid
             continue
         try:
             os.kill(int(entry), signal.SIGKILL)
@@ -112,56 +144,197 @@ def stop(proc, grace=3.0):
             pass
 
 
+def _ancestors():
+    pids, pid = set(), os.getpid()
+    while pid > 1:
+        pids.add(pid)
+        f = _stat_fields(pid)
+        if not f:
+            break
+        pid = int(f[1])
+    return pids
+
+
+def processes_with_env(var, value):
+    """Live processes (not zombies) whose environment has var=value: [(pid, start_time, argv0)].
+    Only our own user's processes are readable; the caller and its ancestors are left out."""
+    want = f"{var}={value}".encode()
+    mine = _ancestors()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in mine:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv0 = f.read().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        fields = _stat_fields(entry)
+        if want in env and fields and fields[0] != "Z":
+            found.append((int(entry), int(fields[19]), os.path.basename(argv0)))
+    return found
+
+
+def _alive(pid, start):
+    """The process pid started at `start` still runs (a zombie holds nothing: it does not)."""
+    f = _stat_fields(pid)
+    return bool(f) and int(f[19]) == start and f[0] != "Z"
+
+
+def end_campaign_processes(cdir, build_wait=300.0):
+    """End what a dead driver of campaign `cdir` left running: its builds are waited for (make
+    removes nothing it half wrote when killed), its engines, targets, minimizers and replays are
+    SIGKILLed (stopped ones too) and waited for. -> names of the processes ended."""
+    cdir = str(Path(cdir).resolve())
+    deadline = time.monotonic() + build_wait
+    while processes_with_env(CAMPAIGN_BUILD_ENV, cdir) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    ended = []
+    for _ in range(20):  # a fork server may fork once more while its siblings die: repeat
+        procs = processes_with_env(CAMPAIGN_ENV, cdir)
+        if not procs:
+            break
+        for pid, start, name in procs:
+            if _alive(pid, start):  # still that process, not a reused pid
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    ended.append(name)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 5 and any(_alive(p, s) for p, s, _ in procs):
+            time.sleep(0.05)
+    return ended
+
+
+# --- what make offers: libraries, variants, fuzz targets ---
+_make_cache = {}
+
+
+def make_lines(goal):
+    """The lines `make -s <goal>` prints (cached). The environment is passed on untouched, so
+    TARGET=<dir> given to the calling make applies here too."""
+    if goal not in _make_cache:
+        r = subprocess.run(["make", "-s", "--no-print-directory", goal], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, errors="replace")
+        if r.returncode != 0:
+            err = [l.strip() for l in r.stderr.splitlines() if l.strip()] or ["(no output)"]
+            raise FuzzError(f"`make {goal}` failed: {err[-1]}")
+        _make_cache[goal] = [l for l in r.stdout.splitlines() if l.strip()]
+    return _make_cache[goal]
+
+
+def make_query(goal):
+    """Words of `make -s <goal>`, or [] if it fails."""
+    try:
+        return " ".join(make_lines(goal)).split()
+    except FuzzError:
+        return []
+
+
+def variants():
+    """[(library, mutant)] in the order `make list-variants` prints them ("fixed" included)."""
+    out = []
+    for line in make_lines("list-variants"):
+        words = line.split()
+        if len(words) != 2:
+            raise FuzzError(f"`make list-variants` printed an unexpected line: {line!r}")
+        out.append((words[0], words[1]))
+    if not out:
+        raise FuzzError("`make list-variants` names no library (TARGET=<dir> with a manifest?)")
+    return out
+
+
+def libraries():
+    libs = []
+    for lib, _ in variants():
+        if lib not in libs:
+            libs.append(lib)
+    return libs
+
+
+def default_library():
+    return libraries()[0]
+
+
+def mutants_of(lib):
+    """The mutants of a library, "fixed" left out, in make's order."""
+    return [m for l, m in variants() if l == lib and m != FIXED]
+
+
+def check_variant(lib, mutant):
+    """A one-line error naming the valid choices unless lib/mutant is a variant make offers."""
+    libs = libraries()
+    if lib not in libs:
+        raise FuzzError(f"unknown library {lib!r} (choose from: {' '.join(libs)})")
+    ms = [m for l, m in variants() if l == lib]
+    if mutant not in ms:
+        raise FuzzError(f"unknown mutant {mutant!r} of library {lib} (choose from: {' '.join(ms)})")
+    return lib, mutant
+
+
+def summaries():
+    """{(library, mutant): what it re-creates}, from `make mutants` ("  LIB MUTANT summary")."""
+    known = set(variants())
+    out = {}
+    for line in make_lines("mutants"):
+        words = line.split(None, 2)
+        if len(words) >= 2 and (words[0], words[1]) in known:
+            out[(words[0], words[1])] = words[2].strip() if len(words) > 2 else ""
+    return out
+
+
+def vname(lib, mutant):
+    return f"{lib}/{mutant}"
+
+
+def fuzz_manifest():
+    """{target: runs a library (bool)} from `make fuzz-manifest` (the empty target is not in it)."""
+    out = {}
+    for line in make_lines("fuzz-manifest"):
+        words = line.split()
+        if len(words) >= 2:
+            out[words[0]] = words[1] == "y"
+    return out
+
+
+def fuzz_targets():
+    """The fuzz targets make offers, without the empty one."""
+    return [t for t in make_query("fuzz-list-targets") if t != "empty"]
+
+
+def runs_library(target):
+    return fuzz_manifest().get(target, False)
+
+
 # --- building ---
-def binary(engine, target, mutant=0):
-    return FUZZ_OUT / engine / f"{target}-m{mutant}"
+def binary(engine, target, library=None, mutant=FIXED):
+    """build/fuzz/<engine>/<target>-<library>-<mutant> for a target that runs a library (library
+    default: the first make lists), build/fuzz/<engine>/<target> for the others."""
+    if runs_library(target):
+        return FUZZ_OUT / engine / f"{target}-{library or default_library()}-{mutant}"
+    return FUZZ_OUT / engine / target
 
 
-def build(paths):
+def build(paths, env=None):
     """Build binaries through harness/fuzz/fuzz.mk; one-line error on failure."""
-    rel = [os.path.relpath(p, ROOT) for p in paths]
-    r = subprocess.run(["make", "-s", "--no-print-directory", "-j2", *rel], cwd=ROOT,
+    rel_paths = [os.path.relpath(p, ROOT) for p in paths]
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    r = subprocess.run(["make", "-s", "--no-print-directory", "-j2", *rel_paths], cwd=ROOT, env=full_env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
     if r.returncode != 0:
         lines = [l for l in r.stdout.splitlines() if l.strip()]
         errs = [l for l in lines if "error" in l.lower()] or lines or ["(no output)"]
-        raise FuzzError(f"building {' '.join(rel)} failed: {errs[0].strip()}")
-
-
-def make_query(var_target):
-    r = subprocess.run(["make", "-s", "--no-print-directory", var_target], cwd=ROOT,
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return r.stdout.split() if r.returncode == 0 else []
-
-
-def fuzz_targets():
-    """The targets whose code has landed (fuzz.mk offers only those), without the empty one."""
-    return [t for t in make_query("fuzz-list-targets") if t != "empty"]
-
-
-def mutants():
-    """[(id, name, summary)] from grants/mutants.def."""
-    out = []
-    for line in (ROOT / "grants" / "mutants.def").read_text().splitlines():
-        m = re.match(r'MUTANT\((\d+),\s*([a-z0-9_]+),\s*"(.*)"\)', line)
-        if m:
-            out.append((int(m.group(1)), m.group(2), m.group(3)))
-    return out
-
-
-def mutant_id(spec):
-    """A mutant given by id or name; 0/none/fixed is the real library."""
-    if str(spec).lower() in ("0", "none", "fixed"):
-        return 0
-    for mid, name, _ in mutants():
-        if str(spec) in (str(mid), name):
-            return mid
-    raise FuzzError(f"unknown mutant {spec!r} (see `make mutants`)")
+        shown = " ".join(rel_paths[:3]) + (f" (+{len(rel_paths) - 3} more)" if len(rel_paths) > 3 else "")
+        raise FuzzError(f"building {shown} failed: {errs[0].strip()}")
 
 
 def require_tool(name, package):
     if not shutil.which(name):
-        raise FuzzError(f"{name} not found: install package {package} (make deps)")
+        raise FuzzError(f"{name} not found: install package {package} (make deps-fuzz)")
 
 
 # --- corpora ---
@@ -216,85 +389,205 @@ def check_dict(path):
 
 
 # --- one input, once, on the ASan+UBSan libFuzzer build: what went wrong and where ---
-def run_input(target, mutant, path, timeout=20, findings_dir=None):
-    binp = binary("libfuzzer", target, mutant)
-    env = {"ASAN_OPTIONS": "detect_leaks=0:symbolize=1", "UBSAN_OPTIONS": "print_stacktrace=1"}
+def run_input(binp, path, timeout=20, findings_dir=None, env=None):
+    """Run one input through a libFuzzer binary: (exit status, output). -1 on a timeout.
+
+    A world violation needs no symbolizer (triage reads the JSON line's stack, symbolized once per
+    address by symbolize()); the sanitizer's own symbolizer, which costs most of a replay, is only
+    asked for when there is a crash without that line (a sanitizer report, a signal)."""
+    rc, out = _run_once(binp, path, timeout, findings_dir, env, symbolize=False)
+    if re.search(r"ERROR: \w+Sanitizer|runtime error|deadly signal", out) and not world_json(out):
+        rc, out = _run_once(binp, path, timeout, findings_dir, env, symbolize=True)
+    return rc, out
+
+
+def _run_once(binp, path, timeout, findings_dir, env, symbolize):
+    full = dict(os.environ, ASAN_OPTIONS=f"detect_leaks=0:symbolize={int(symbolize)}",
+                UBSAN_OPTIONS=f"print_stacktrace=1:symbolize={int(symbolize)}")
+    full.update(env or {})
     if findings_dir:
-        env["GNTWORLD_FINDINGS"] = str(findings_dir)
+        full["GNTWORLD_FINDINGS"] = str(findings_dir)
+    for attempt in range(120):
+        try:
+            r = subprocess.run([str(binp), "-runs=1", str(path)], env=full, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
+                               timeout=timeout)
+            return r.returncode, r.stdout
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+            return -1, out + "\n(timeout)\n"
+        except OSError as e:  # a make elsewhere is relinking the binary (EACCES, ETXTBSY, ENOENT)
+            if attempt == 119:
+                raise FuzzError(f"cannot run {rel(binp)}: {e.strerror}")
+            time.sleep(0.5)
+
+
+# The one spelling of each invariant (harness/oracle/oracle.c, oracle_inv_name).
+INV_NAMES = {1: "free-while-mapped", 2: "regrant-while-live", 3: "wrong-frame", 4: "sanitizer", 5: "lost"}
+
+
+# --- symbolizing the world's stack: which frames are the library's ---
+_sym_cache = {}   # (binary, mtime, address) -> [(function, file)], innermost inlined frame first
+
+
+def _symbolizer():
+    # llvm-addr2line takes addr2line's options and reads clang's DWARF 5 inline records, which
+    # GNU addr2line 2.40 does not (it names the outer function of an inlined frame).
+    return shutil.which("llvm-addr2line") or shutil.which("addr2line")
+
+
+def symbolize(binp, addrs, env=None):
+    """[[(function, file), ...] per address] with `addr2line -f -i -e binp`: one call for all the
+    addresses not seen before in this binary. The addresses are return addresses (offsets into
+    the binary): the call is one byte before, which is what gets looked up (the right line, and
+    the right inlined function when the call is the last instruction of one)."""
+    binp = str(binp)
     try:
-        r = subprocess.run([str(binp), "-runs=1", str(path)], env={**os.environ, **env},
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                           text=True, errors="replace", timeout=timeout)
-        return r.returncode, r.stdout
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-        return -1, out + "\n(timeout)\n"
+        mtime = os.stat(binp).st_mtime_ns
+    except OSError:
+        return [[] for _ in addrs]
+    todo = [a for a in dict.fromkeys(addrs) if (binp, mtime, a) not in _sym_cache]
+    tool = _symbolizer()
+    if todo and tool:
+        full = dict(os.environ)
+        full.update(env or {})
+        lookups = [hex(max(int(a, 16) - 1, 0)) for a in todo]
+        try:
+            r = subprocess.run([tool, "-a", "-f", "-i", "-e", binp, *lookups], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, errors="replace", timeout=120, env=full)
+            out = r.stdout.splitlines()
+        except (OSError, subprocess.TimeoutExpired):
+            out = []
+        groups, cur = {}, None
+        i = 0
+        while i < len(out):
+            line = out[i].strip()
+            if re.fullmatch(r"0x[0-9a-fA-F]+", line):
+                cur = groups.setdefault(int(line, 16), [])
+                i += 1
+                continue
+            if cur is not None and i + 1 < len(out):
+                loc = out[i + 1].strip()
+                cur.append((line, loc.rsplit(":", 1)[0] if ":" in loc else loc))
+            i += 2
+        for a, look in zip(todo, lookups):
+            _sym_cache[(binp, mtime, a)] = groups.get(int(look, 16), [])
+    return [_sym_cache.get((binp, mtime, a), []) for a in addrs]
 
 
-INV_NAMES = {1: "free-while-mapped", 2: "regrant-while-mapped", 3: "wrong-frame",
-             4: "sanitizer", 5: "lost"}
+def _target_dirs():
+    """Where library code lives: the repository, and TARGET=<dir> (out of tree) when given."""
+    dirs = [ROOT]
+    t = os.environ.get("TARGET", "").strip()
+    if t:
+        dirs.append(Path(os.path.normpath(t if os.path.isabs(t) else ROOT / t)))
+    return dirs
 
 
-def classify(output):
+def is_target_file(path):
+    """A source file of the library under test (or its adapter): inside the repository or the
+    TARGET dir, not under harness/ (the world, oracle, seam hooks, fuzz targets), and existing
+    (a libc or engine path that means nothing here is not one)."""
+    if not path or path.startswith("?"):
+        return False
+    p = Path(os.path.normpath(path if os.path.isabs(path) else ROOT / path))
+    if not p.is_file():
+        return False
+    harness = ROOT / "harness"
+    if p == harness or harness in p.parents:
+        return False
+    return any(d == p or d in p.parents for d in _target_dirs())
+
+
+def target_frames(binp, stack, env=None):
+    """The library's function names in a world stack (hex offsets, innermost first), innermost
+    first, inlined frames included."""
+    names = []
+    for frames in symbolize(binp, stack, env=env):
+        names += [fn for fn, file in frames if is_target_file(file) and fn and fn != "??"]
+    return names
+
+
+def world_json(output):
+    """The `gntworld-json:` line of a world target's output, parsed, or None."""
+    m = re.search(r"^gntworld-json: (\{.*\})[ \t]*$", output, re.M)
+    if not m:
+        return None
+    try:
+        return json.loads(m.group(1))
+    except ValueError:
+        return None
+
+
+def normalize_message(msg):
+    """A message with its numbers (decimal, hex, refs, frames) replaced by N."""
+    return re.sub(r"\s+", " ", re.sub(r"0x[0-9a-fA-F]+|\d+", "N", msg)).strip()
+
+
+def _asan_frames(output):
+    """[(function, file)] of a sanitizer report's first stack."""
+    frames, started = [], False
+    for m in re.finditer(r"^\s*#(\d+) 0x[0-9a-f]+(?: in (.*))?$", output, re.M):
+        if m.group(1) == "0" and started:
+            break  # the next stack: where the memory was allocated or freed
+        started = True
+        rest = (m.group(2) or "").strip()
+        if not rest or rest.endswith(")") and " (" in rest:  # "fn(args) (module+0x...)": no source
+            frames.append((rest.split(" (")[0].split("(")[0], ""))
+            continue
+        fn, _, loc = rest.partition(" ")
+        frames.append((fn, re.sub(r"(:\d+)+$", "", loc)))
+    return frames
+
+
+def _runtime_frame(fn):
+    """libc, the sanitizers' and libFuzzer's own frames."""
+    return fn.startswith(("_", "fuzzer")) or fn in ("main", "abort", "raise")
+
+
+def classify(output, binp=None, env=None):
     """(invariant, signature, headline) of a crashing run's output, or None if it did not crash.
 
-    The world's report names the invariant and the frame's history; the signature is the sequence
-    of event kinds in that history, repeats collapsed (not frame or ref numbers, which differ
-    between duplicates). Crashes outside the oracle are grouped by sanitizer kind and top frames.
+    One bug, one finding. A world violation is read from the `gntworld-json:` line: the signature
+    is the library's two innermost frames where the world caught it (the stack symbolized in the
+    binary that ran it, `binp`), whatever the input around the bug; if no library frame was on the
+    stack (the world caught it itself: at a peer's map, at the end-of-run check) the signature is
+    the message with its numbers replaced by N. A sanitizer crash (invariant 4) is grouped by kind
+    and the library's top frames; a non-world target's own check by its message.
     """
+    j = world_json(output)
+    if j and j.get("verdict") == "violation" and j.get("invariant"):
+        inv = int(j["invariant"])
+        name = j.get("name") or INV_NAMES.get(inv, "unknown")
+        frames = target_frames(binp, j.get("stack") or [], env=env) if binp else []
+        if frames:
+            sig = "<-".join(frames[:2])
+        else:
+            sig = "msg: " + normalize_message(j.get("message") or j.get("sentence") or "")
+        return f"inv{inv}-{name}", sig, (j.get("message") or j.get("sentence") or "").strip()
     m = re.search(r"^VIOLATION of invariant (\d+): ?(.*)$", output, re.M)
-    if m:
+    if m:  # a world report without its JSON line (an older binary): the message only
         inv = int(m.group(1))
-        hist = history_kinds(output)
         what = re.search(r"^what happened: (.*)$", output, re.M)
-        headline = what.group(1) if what else m.group(2)
-        sig = short_hash(" ".join(hist)) + (":" + ",".join(hist) if hist else "")
-        return f"inv{inv}-{INV_NAMES.get(inv, 'unknown')}", sig, headline.strip()
+        headline = (what.group(1) if what else m.group(2)).strip()
+        return f"inv{inv}-{INV_NAMES.get(inv, 'unknown')}", "msg: " + normalize_message(headline), headline
     m = re.search(r"ERROR: (AddressSanitizer|LeakSanitizer): ([\w-]+)", output) \
         or re.search(r"(runtime error): ([^\n]{0,80})", output)
     if m:
-        frames = re.findall(r"#\d+ 0x[0-9a-f]+ in (\w+)", output)
-        frames = [f for f in frames if not f.startswith(("__", "fuzzer"))][:3]
-        kind = m.group(2).split()[0] if m.group(1) == "runtime error" else m.group(2)
-        return f"inv4-sanitizer-{kind}", short_hash(" ".join(frames)) + ":" + ",".join(frames), m.group(0)
+        kind = re.sub(r"\W+", "-", m.group(2).split(" ")[0]).strip("-") if m.group(1) == "runtime error" \
+            else m.group(2)
+        frames = _asan_frames(output)
+        lib = [fn for fn, file in frames if is_target_file(file)][:3]
+        top = lib or [fn for fn, _ in frames if not _runtime_frame(fn)][:3]
+        return f"inv4-sanitizer-{kind}", ",".join(top) or "-", m.group(0)
     m = re.search(r"^([a-z_]*fuzz[a-z_]*): ([^\n]*)$", output, re.M)
     if m:  # a target's own check (round trip, resources held after the clients left)
-        what = re.sub(r"\d+", "N", m.group(2))
-        return f"check-{m.group(1)}", short_hash(what), m.group(0)
+        return f"check-{m.group(1)}", "msg: " + normalize_message(m.group(2)), m.group(0)
     m = re.search(r"deadly signal|SEGV|(?<!-)timeout|Aborted", output)
     if m:
-        frames = [f for f in re.findall(r"#\d+ 0x[0-9a-f]+ in (\w+)", output)
-                  if not f.startswith(("__", "fuzzer"))][:3]
-        return "crash", short_hash(" ".join(frames)) + ":" + ",".join(frames), m.group(0)
+        frames = [fn for fn, _ in _asan_frames(output) if not _runtime_frame(fn)][:3]
+        return "crash", ",".join(frames) or "-", m.group(0)
     return None
-
-
-# History events that do not change who owns the page or the grant: left out of signatures, so
-# that inputs differing only in peer reads, copies or entry stores group together.
-NOISE_KINDS = {"entry store", "peer read", "peer write", "peer copy", "write"}
-
-
-def history_kinds(output):
-    """The shape of the violating frame's story in a world report: event kinds from its last grant
-    on ('  step 3    peer map     r9 rw' -> 'peer map'), noise left out, each kind once."""
-    kinds = []
-    in_hist = False
-    for line in output.splitlines():
-        if line.startswith("history of frame"):
-            in_hist = True
-            continue
-        if in_hist:
-            m = re.match(r"^\s+step\s+\d+\s+(\S+(?: \S+)*)", line)
-            if not m:
-                break
-            kinds.append(m.group(1))
-    if "grant" in kinds:
-        kinds = kinds[len(kinds) - 1 - kinds[::-1].index("grant"):]
-    shape = []
-    for k in kinds:
-        if k not in NOISE_KINDS and k not in shape:
-            shape.append(k)
-    return shape
 
 
 def replay_text(output):
@@ -302,13 +595,17 @@ def replay_text(output):
     m = re.search(r"^fuzz input as a scenario:\n(.*?)^end of scenario$", output, re.M | re.S)
     if m:
         return m.group(1)
-    m = re.search(r"^replay \(gntworld run FILE\.scn\):\n(.*?)(?:\n(?:==|MS:|SUMMARY|INFO:|\s*#\d)|\Z)",
+    m = re.search(r"^replay \(gntworld run FILE\.scn\):\n(.*?)(?:\n(?:==|MS:|SUMMARY|INFO:|gntworld-json:|\s*#\d)|\Z)",
                   output, re.M | re.S)
     return m.group(1).rstrip() + "\n" if m else None
 
 
 def short_hash(s):
-    return hashlib.sha1(s.encode()).hexdigest()[:8]
+    return hashlib.sha1(s.encode() if isinstance(s, str) else s).hexdigest()[:8]
+
+
+def file_hash(path):
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
 
 
 def readable(target, path, output=None):

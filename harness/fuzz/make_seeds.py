@@ -3,9 +3,10 @@
 
 Scenarios come from corpora/scenarios/ and corpora/fuzz/seed-scenarios/. Per target: world/ gets
 the grant-API scenarios (target/peer steps only) in binary form, workload/ those with
-frontend/backend steps, scenario/ the text of all of them. Dictionaries are derived from the step table (ops.def), so they follow
-it when steps are added: the text keywords for the parser, and the binary encoding of each step
-(op byte, `at` byte, typical arguments) for the world targets.
+frontend/backend steps, scenario/ the text of all of them. Dictionaries are derived from the step
+table, asked from the codec (`scnconv list-ops`), so they follow it when steps are added: the text
+keywords for the parser, and the binary encoding of each step (op byte, `at` byte, typical
+arguments) for the world targets.
 """
 import re
 import subprocess
@@ -15,19 +16,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fuzzcommon as fc  # noqa: E402
 
-SCENARIOS = fc.ROOT / "corpora" / "scenarios"          # engineer B2's and C's readable scenarios
+SCENARIOS = fc.ROOT / "corpora" / "scenarios"          # the readable scenarios
 EXTRA = fc.CORPORA / "seed-scenarios"                  # grant-API seeds kept with the fuzz corpora
 FIRST_REF = 8          # refs below 8 are Xen's reserved entries: the library's first grant is r8
 
 
 def ops_table():
-    """[(actor, verb, args)] in row order: world/ops.def with workload/ops.def appended."""
+    """[(actor, verb, args, interleaves)] in row order: the step table asked from the C codec
+    (`scnconv list-ops`: "OP ACTOR VERB ARGS", a leading * on ARGS for a move that may be queued
+    at a scheduling point, - for none), never parsed from ops.def."""
+    conv = fc.FUZZ_OUT / "tools" / "scnconv"
+    fc.build([conv])
+    out = subprocess.run([str(conv), "list-ops"], stdout=subprocess.PIPE, text=True, check=True).stdout
     rows = []
-    for f in (fc.ROOT / "harness" / "world" / "ops.def", fc.ROOT / "harness" / "workload" / "ops.def"):
-        if f.exists():
-            for m in re.finditer(r'^OP\((\w+),\s*(\w+),\s*"([^"]*)"', f.read_text(), re.M):
-                rows.append((m.group(1).lower(), m.group(2).replace("_", "-"), m.group(3).lstrip("*"),
-                             m.group(3).startswith("*")))
+    for line in out.splitlines():
+        words = line.split()
+        if len(words) == 4:
+            args = "" if words[3] == "-" else words[3]
+            rows.append((words[1], words[2], args.lstrip("*"), args.startswith("*")))
+    if not rows:
+        raise fc.FuzzError("scnconv list-ops printed no step")
     return rows
 
 
@@ -102,12 +110,11 @@ def message_seeds(counts):
 
 
 def main():
-    try:
-        fc.build([fc.FUZZ_OUT / "tools" / "scnconv"])
-    except fc.FuzzError as e:
-        fc.die("make_seeds", e)
     conv = fc.FUZZ_OUT / "tools" / "scnconv"
-    rows = ops_table()
+    try:
+        rows = ops_table()
+    except (fc.FuzzError, subprocess.CalledProcessError) as e:
+        fc.die("make_seeds", e)
     scns = sorted(SCENARIOS.glob("*.scn")) + sorted(EXTRA.glob("*.scn"))
     if not scns:
         fc.die("make_seeds", f"no scenarios in {SCENARIOS} or {EXTRA}")

@@ -68,8 +68,18 @@ def main():
         one_line_error(campaign + [fifo], "not a regular file", "seed that is a FIFO (would block a reader)")
         one_line_error([sys.executable, fc.ROOT / "scripts" / "fuzz_campaign.py", "--target", "nosuch"],
                        "unknown target", "unknown target")
-        one_line_error([sys.executable, fc.ROOT / "scripts" / "fuzz_campaign.py", "--mutant", "nosuch"],
-                       "unknown mutant", "unknown mutant")
+        drv = [sys.executable, fc.ROOT / "scripts" / "fuzz_campaign.py"]
+        lib = fc.default_library()
+        one_line_error(drv + ["--mutant", "nosuch"], f"unknown mutant 'nosuch' of library {lib} (choose from: fixed ",
+                       "unknown mutant: one line naming the library's mutants")
+        one_line_error(drv + ["--library", "nosuch"], "unknown library 'nosuch' (choose from: " +
+                       " ".join(fc.libraries()) + ")", "unknown library: one line naming the libraries")
+        one_line_error(drv + ["--target", "scenario", "--mutant", "msa02"], "runs no grant library",
+                       "--mutant on a target without a library")
+        one_line_error([sys.executable, fc.ROOT / "scripts" / "killmatrix.py", "--mutants", "nosuch"],
+                       "unknown mutant 'nosuch' (choose from: ", "killmatrix: unknown mutant")
+        one_line_error([sys.executable, fc.ROOT / "scripts" / "killmatrix.py", "--library", "nosuch"],
+                       "unknown library 'nosuch'", "killmatrix: unknown library")
         one_line_error([sys.executable, fc.ROOT / "scripts" / "fuzz_campaign.py", "--resume", tmp / "empty"],
                        "not a campaign directory", "resume of a non-campaign directory")
         one_line_error([fc.binary("cov", "scenario"), tmp / "missing"], "No such file",

@@ -1,14 +1,46 @@
 #!/bin/bash
 # test-oss-fuzz-build: run harness/fuzz/oss-fuzz/build.sh with the variables set the way OSS-Fuzz's
 # base-builder sets them for an ASan libFuzzer build, into a temporary $OUT, then run each produced
-# binary on its seed corpus the way ClusterFuzz does (seeds unzipped, -runs over them).
-# TAP lines; exit 1 if any failed. (libc++ is not installed here: CXXFLAGS omit -stdlib=libc++.)
+# binary on its seed corpus the way ClusterFuzz does (seeds unzipped, -runs over them). Expected in
+# $OUT: <target>-<library> for every target that runs a library and every fixed library
+# (`make fuzz-manifest`, `make list-variants`), <target> for the others. The library's code must
+# carry the load/store hooks (calls to __sanitizer_cov_load*/store* in its functions) and no hosted
+# code may (the hooks' own file, harness/seam/seam_hooks.c, above all). Then the same with AFL++'s
+# settings. TAP lines; exit 1 if any failed. (libc++ is not installed here: CXXFLAGS omit
+# -stdlib=libc++.)
 set -u
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/../../.." || exit 1
 tmp=$(mktemp -d /tmp/oss-fuzz-build.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 tap() { if [ "$1" = 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fails=$((fails + 1)); fi; }
+
+# Functions whose code calls a load/store hook, from a disassembly: "name" lines.
+hooked_functions() {
+	objdump -d --no-show-raw-insn "$1" | awk '
+		/^[0-9a-f]+ <.*>:$/ { fn = $2; gsub(/[<>:]/, "", fn) }
+		/call.*<__sanitizer_cov_(load|store)[0-9]+>/ { print fn }' | sort -u
+}
+# Function names defined in C files (good enough for the project's style: name at line start or after the type).
+defined_functions() {
+	sed -n 's/^[a-z_][a-z0-9_ \*]*[ \*]\([a-z_][a-z0-9_]*\)(.*/\1/p' "$@" | sort -u
+}
+
+# The library's and the hosted code's function names, for the hook checks on grants/ (the reference library).
+libs=$(make -s --no-print-directory list-variants | awk '$2 == "fixed" { print $1 }')
+defined_functions grants/src/*.c > "$tmp/lib-fns"
+defined_functions harness/world/*.c harness/oracle/*.c harness/seam/*.c harness/xensim/*.c > "$tmp/host-fns"
+
+check_hooks() { # binary label
+	hooked_functions "$1" > "$tmp/hooked"
+	lib_hooked=$(comm -12 "$tmp/hooked" "$tmp/lib-fns" | tr '\n' ' ')
+	host_hooked=$(comm -12 "$tmp/hooked" "$tmp/host-fns" | tr '\n' ' ')
+	self_hooked=$(grep '^__sanitizer_cov_\(load\|store\)' "$tmp/hooked" | tr '\n' ' ')
+	[ -n "$lib_hooked" ]
+	tap $? "$2: the library's functions call the load/store hooks (${lib_hooked:0:60}...)"
+	[ -z "$host_hooked$self_hooked" ]
+	tap $? "$2: no hosted function calls them, the hooks themselves included${host_hooked:+ (not: $host_hooked$self_hooked)}"
+}
 
 export CC=clang CXX=clang++ OUT="$tmp/out" WORK="$tmp/work" SRC="$tmp/src"
 export SANITIZER_FLAGS="-fsanitize=address -fsanitize-address-use-after-scope"
@@ -20,20 +52,23 @@ bash harness/fuzz/oss-fuzz/build.sh > "$tmp/build.log" 2>&1
 rc=$?
 tap $rc "build.sh with OSS-Fuzz's variables (CC=clang, ASan, LIB_FUZZING_ENGINE=-fsanitize=fuzzer)"
 [ $rc = 0 ] || tail -5 "$tmp/build.log"
-targets=$(make -s --no-print-directory fuzz-manifest | awk '$1 != "grants" { print $1 }')
-[ -n "$targets" ]; tap $? "fuzz-manifest lists targets: $(echo $targets)"
-for t in $targets; do
-	[ -x "$OUT/$t" ] && [ -f "$OUT/${t}_seed_corpus.zip" ]
-	tap $? "$t: binary and seed corpus zip in \$OUT"
-	mkdir -p "$tmp/seeds-$t"
-	python3 -m zipfile -e "$OUT/${t}_seed_corpus.zip" "$tmp/seeds-$t" 2>/dev/null
-	dict=(); [ -f "$OUT/$t.dict" ] && dict=(-dict="$OUT/$t.dict")
-	out=$("$OUT/$t" -runs=500 "${dict[@]}" "$tmp/seeds-$t" 2>&1)
+names=$(make -s --no-print-directory fuzz-manifest | while read -r t y; do
+	if [ "$y" = y ]; then for l in $libs; do echo "$t-$l"; done; else echo "$t"; fi; done)
+[ -n "$names" ] && [ -n "$libs" ]
+tap $? "fuzz-manifest and list-variants give the binaries to expect: $(echo "$names" | tr "\n" " ")"
+for name in $names; do
+	[ -x "$OUT/$name" ] && [ -f "$OUT/${name}_seed_corpus.zip" ]
+	tap $? "$name: binary and seed corpus zip in \$OUT"
+	mkdir -p "$tmp/seeds-$name"
+	python3 -m zipfile -e "$OUT/${name}_seed_corpus.zip" "$tmp/seeds-$name" 2>/dev/null
+	dict=(); [ -f "$OUT/$name.dict" ] && dict=(-dict="$OUT/$name.dict")
+	out=$("$OUT/$name" -runs=500 "${dict[@]}" "$tmp/seeds-$name" 2>&1)
 	rc=$?
 	echo "$out" | grep -q "Done 500 runs"
-	tap $(( rc != 0 || $? != 0 )) "$t: the OSS-Fuzz binary runs 500 inputs from its seed corpus"
+	tap $(( rc != 0 || $? != 0 )) "$name: the OSS-Fuzz binary runs 500 inputs from its seed corpus"
 	[ $rc = 0 ] || echo "$out" | tail -3
 done
+[ -x "$OUT/world-grants" ] && check_hooks "$OUT/world-grants" "libFuzzer world-grants"
 
 # The same script with OSS-Fuzz's AFL++ settings: afl-clang-fast and its libFuzzer-compatible driver.
 if command -v afl-clang-fast >/dev/null && [ -f /usr/lib/afl/libAFLDriver.a ]; then
@@ -45,10 +80,15 @@ if command -v afl-clang-fast >/dev/null && [ -f /usr/lib/afl/libAFLDriver.a ]; t
 	rc=$?
 	tap $rc "build.sh with AFL++ (CC=afl-clang-fast, LIB_FUZZING_ENGINE=libAFLDriver.a)"
 	[ $rc = 0 ] || tail -5 "$tmp/build-afl.log"
-	seed=$(ls "$tmp/seeds-world"/* 2>/dev/null | head -1)
-	if [ -n "$seed" ] && [ -x "$OUT/world" ]; then
-		"$OUT/world" "$seed" > "$tmp/afl-run.log" 2>&1
-		tap $? "the AFL++ world binary runs a seed outside afl-fuzz"
+	missing=""
+	for name in $names; do [ -x "$OUT/$name" ] || missing="$missing $name"; done
+	[ -z "$missing" ]
+	tap $? "AFL++: every binary in \$OUT${missing:+ (missing:$missing)}"
+	seed=$(ls "$tmp/seeds-world-grants"/* 2>/dev/null | head -1)
+	if [ -n "$seed" ] && [ -x "$OUT/world-grants" ]; then
+		"$OUT/world-grants" "$seed" > "$tmp/afl-run.log" 2>&1
+		tap $? "the AFL++ world-grants binary runs a seed outside afl-fuzz"
+		check_hooks "$OUT/world-grants" "AFL++ world-grants"
 	fi
 fi
 [ $fails = 0 ]
