@@ -50,16 +50,19 @@ variant_cflags = $(LIB_$(call variant_lib,$(1))_CFLAGS) \
 # How target code is compiled, per flavour. trace-loads/trace-stores make every load and store a
 # scheduling point (harness/seam); they need an edge type beside them, or clang emits nothing.
 SEAM_TRACE              := -fsanitize-coverage=trace-loads,trace-stores
+# Findings are grouped by the library's own frames in the stack of the detection: keep them
+# (a tail call would leave only its caller's).
+KEEP_FRAMES             := -fno-optimize-sibling-calls -fno-omit-frame-pointer
 TARGET_CC_plain         := $(CLANG)
-TARGET_CFLAGS_plain     := -O2 -g -fsanitize-coverage=inline-8bit-counters $(SEAM_TRACE)
+TARGET_CFLAGS_plain     := -O2 -g $(KEEP_FRAMES) -fsanitize-coverage=inline-8bit-counters $(SEAM_TRACE)
 TARGET_CC_asan          := $(CLANG)
-TARGET_CFLAGS_asan      := -O1 -g $(SAN_FLAGS) -fsanitize-coverage=inline-8bit-counters $(SEAM_TRACE)
+TARGET_CFLAGS_asan      := -O1 -g $(KEEP_FRAMES) $(SAN_FLAGS) -fsanitize-coverage=inline-8bit-counters $(SEAM_TRACE)
 TARGET_CC_libfuzzer     := $(CLANG)
-TARGET_CFLAGS_libfuzzer := -O2 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS) $(SEAM_TRACE)
+TARGET_CFLAGS_libfuzzer := -O2 -g $(KEEP_FRAMES) -fsanitize=fuzzer-no-link $(SAN_FLAGS) $(SEAM_TRACE)
 # AFL++'s compiler drops extra coverage flags: plain clang with pc-guard edges, whose hooks
 # AFL++'s runtime implements, gives AFL++ its edges and the world its load/store hooks.
 TARGET_CC_afl           := $(CLANG)
-TARGET_CFLAGS_afl       := -O2 -g -fsanitize-coverage=trace-pc-guard $(SEAM_TRACE)
+TARGET_CFLAGS_afl       := -O2 -g $(KEEP_FRAMES) -fsanitize-coverage=trace-pc-guard $(SEAM_TRACE)
 TARGET_CC_cmplog        := $(CLANG)
 TARGET_CFLAGS_cmplog    := $(TARGET_CFLAGS_afl)
 TARGET_CC_cov           := $(CLANG)
@@ -72,7 +75,7 @@ TARGET_CC_pvh            = $(PVH_TARGET_CC)
 TARGET_CFLAGS_pvh        = $(PVH_TARGET_CFLAGS) -DGNTFUZZ_NOHOOKS
 # The libFuzzer flavour without the hooks: only `make bench-seam` uses it, to price them.
 TARGET_CC_nohooks       := $(CLANG)
-TARGET_CFLAGS_nohooks   := -O2 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS) -DGNTFUZZ_NOHOOKS
+TARGET_CFLAGS_nohooks   := -O2 -g $(KEEP_FRAMES) -fsanitize=fuzzer-no-link $(SAN_FLAGS) -DGNTFUZZ_NOHOOKS
 TARGET_FLAVOURS         := plain asan libfuzzer afl cmplog cov mp pvh nohooks
 TARGET_OUT              := $(BUILD)/target
 TARGET_BASE_CFLAGS      := -std=gnu11 $(WARN) $(XEN_IFACE) -Iharness/seam -Iharness
@@ -81,7 +84,7 @@ TARGET_BASE_CFLAGS      := -std=gnu11 $(WARN) $(XEN_IFACE) -Iharness/seam -Iharn
 # objects numbered so that two sources with one base name do not collide.
 define target_archive_rule # flavour, variant
 $(TARGET_OUT)/$(1)/$(2)/libtarget.a: $(LIB_$(call variant_lib,$(2))_SRCS) $(LIB_$(call variant_lib,$(2))_DEPS) \
-    harness/seam/seam.h harness/seam/seam_variant.c
+    harness/seam/seam.h harness/seam/seam_variant.c mk/targets.mk
 	@mkdir -p $$(@D)/obj && rm -f $$(@D)/obj/*.o $$@
 	@echo "  TARGET-$(1) $(2)"
 	@n=0; for src in $(LIB_$(call variant_lib,$(2))_SRCS); do n=$$$$((n+1)); \
@@ -99,5 +102,7 @@ target_archive = $(TARGET_OUT)/$(1)/$(2)/libtarget.a
 .PHONY: list-variants mutants
 list-variants:
 	@$(foreach v,$(VARIANTS),echo "$(call variant_lib,$(v)) $(call variant_mutant,$(v))";)
+# Printed by make itself: a summary may hold any quote without a shell to escape it for.
 mutants:
-	@$(foreach l,$(LIBS),$(foreach m,$(LIB_$(l)_MUTANTS),printf '  %-8s %-16s %s\n' "$(l)" "$(m)" "$(LIB_$(l)_ABOUT.$(m))";))
+	$(foreach l,$(LIBS),$(foreach m,$(LIB_$(l)_MUTANTS),$(info $(shell printf '  %-8s %-16s' $(l) $(m)) $(LIB_$(l)_ABOUT.$(m)))))
+	@:
