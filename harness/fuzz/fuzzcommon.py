@@ -423,7 +423,22 @@ def _run_once(binp, path, timeout, findings_dir, env, symbolize):
 
 
 # The one spelling of each invariant (harness/oracle/oracle.c, oracle_inv_name).
-INV_NAMES = {1: "free-while-mapped", 2: "regrant-while-live", 3: "wrong-frame", 4: "sanitizer", 5: "lost"}
+_INV_NAMES = {}
+
+
+def inv_names():
+    """{number: name} of the oracle's invariants, asked from the world (`gntworld list invariants`,
+    any variant's binary), never written down here."""
+    if not _INV_NAMES:
+        for w in sorted((BUILD / "world").glob("*/*/gntworld")):
+            r = subprocess.run([str(w), "list", "invariants"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+            if r.returncode == 0:
+                for line in r.stdout.splitlines():
+                    num, name, _ = line.split(" ", 2)
+                    _INV_NAMES[int(num)] = name
+                break
+    return _INV_NAMES
 
 
 # --- symbolizing the world's stack: which frames are the library's ---
@@ -558,19 +573,18 @@ def classify(output, binp=None, env=None):
     j = world_json(output)
     if j and j.get("verdict") == "violation" and j.get("invariant"):
         inv = int(j["invariant"])
-        name = j.get("name") or INV_NAMES.get(inv, "unknown")
+        name = j.get("name") or inv_names().get(inv, "unknown")
         frames = target_frames(binp, j.get("stack") or [], env=env) if binp else []
         if frames:
             sig = "<-".join(frames[:2])
         else:
             sig = "msg: " + normalize_message(j.get("message") or j.get("sentence") or "")
         return f"inv{inv}-{name}", sig, (j.get("message") or j.get("sentence") or "").strip()
-    m = re.search(r"^VIOLATION of invariant (\d+): ?(.*)$", output, re.M)
-    if m:  # a world report without its JSON line (an older binary): the message only
-        inv = int(m.group(1))
-        what = re.search(r"^what happened: (.*)$", output, re.M)
-        headline = (what.group(1) if what else m.group(2)).strip()
-        return f"inv{inv}-{INV_NAMES.get(inv, 'unknown')}", "msg: " + normalize_message(headline), headline
+    m = re.search(r"^VIOLATION ([a-z-]+): (.*?)(?: frame=\S+)?(?: ref=\d+)?\ninvariant (\d+):", output, re.M)
+    if m:  # a world report without its JSON line: the message only
+        inv = int(m.group(3))
+        headline = m.group(2).strip()
+        return f"inv{inv}-{m.group(1)}", "msg: " + normalize_message(headline), headline
     m = re.search(r"ERROR: (AddressSanitizer|LeakSanitizer): ([\w-]+)", output) \
         or re.search(r"(runtime error): ([^\n]{0,80})", output)
     if m:

@@ -399,8 +399,13 @@ void oracle_report(const struct oracle *o, FILE *out)
 		fprintf(out, "no violation\n");
 		return;
 	}
-	fprintf(out, "VIOLATION of invariant %d: %s\n", v->inv, oracle_inv_sentence(v->inv));
-	fprintf(out, "what happened: %s\n", v->msg);
+	/* the one VIOLATION line of every gntfuzz program (README "The invariants"), then for people */
+	fprintf(out, "VIOLATION %s: %s", oracle_inv_name(v->inv), v->msg);
+	if (v->frame != ~0ull)
+		fprintf(out, " frame=0x%" PRIx64, v->frame);
+	if (v->ref != ORACLE_NO_REF)
+		fprintf(out, " ref=%u", v->ref);
+	fprintf(out, "\ninvariant %d: %s\n", v->inv, oracle_inv_sentence(v->inv));
 	if (v->frame != ~0ull)
 		fprintf(out, "frame 0x%" PRIx64, v->frame);
 	else

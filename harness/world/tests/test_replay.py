@@ -36,7 +36,7 @@ def check(ok, name):
 
 def verdict(text):
     """(invariant, frame) of the first violation in a report, None if clean."""
-    m = re.search(r"^VIOLATION of invariant (\d+):.*?^frame (\S+)", text, re.S | re.M)
+    m = re.search(r"^VIOLATION \S+:.*?^invariant (\d+):.*?^frame (\S+)", text, re.S | re.M)
     return (int(m.group(1)), m.group(2)) if m else None
 
 
