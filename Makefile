@@ -11,7 +11,7 @@ include grants/grants.mk
 # A library's own fragment (its unit tests), beside its manifest.
 include $(filter-out %/target.mk,$(wildcard targets/*/*.mk))
 include harness/xensim/xensim.mk
-include harness/world.mk
+include harness/world/world.mk
 include harness/workload/workload.mk
 include harness/fuzz/fuzz.mk
 include harness/seam/seam.mk

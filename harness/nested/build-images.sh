@@ -4,15 +4,17 @@
 # Linux domU image for linux-target. Also the uncompressed Xen that QEMU's multiboot wants.
 #
 # usage: build-images.sh <out-dir> <bin-dir> <pvh-dir>
-#   bin-dir: gntfuzz-peer outside-oracle linux-target   pvh-dir: gntfuzz-pvh-m<N>.elf
-# env: GNTFUZZ_TARGETS, GNTFUZZ_STRATEGIES (written into the dom0's plan), K (kernel version)
+#   bin-dir: gntfuzz-peer outside-oracle linux-target   pvh-dir: <library>/<mutant>/gntfuzz-pvh.elf
+# env: GNTFUZZ_TARGETS, GNTFUZZ_STRATEGIES (written into the dom0's plan), K (kernel version),
+#      GNTFUZZ_VARIANTS  the variants (LIB/MUTANT, as make names them) whose kernels go into dom0's
+#                        image, as /guest/gntfuzz-pvh-<library>-<mutant>.elf (default: every kernel
+#                        under pvh-dir); every pvh-*/wl-* label must name one of them
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$(mkdir -p "$1" && cd "$1" && pwd); BIN=$(cd "$2" && pwd); PVH=$(cd "$3" && pwd)
-export MUTANTS_DEF=${MUTANTS_DEF:-$HERE/../../grants/mutants.def}
 K=${K:-$(ls /lib/modules | sort -V | tail -1)}
 XB=/usr/lib/xen-4.17/bin
-TARGETS=${GNTFUZZ_TARGETS:-pvh-fixed pvh-msa02 linux}
+TARGETS=${GNTFUZZ_TARGETS:-pvh-grants-fixed pvh-grants-msa02 linux}
 STRATEGIES=${GNTFUZZ_STRATEGIES:-honest forged-done forged-ro storm}
 for f in /boot/vmlinuz-$K /boot/xen-4.17-amd64.gz /bin/busybox $XB/xl; do
 	[ -e "$f" ] || { echo "build-images: missing $f (run 'make deps')" >&2; exit 1; }
@@ -67,7 +69,17 @@ for p in gntfuzz-peer outside-oracle; do add_prog "$D" "$BIN/$p"; done
 install -m755 "$HERE/dom0-plan.sh" "$D/usr/bin/dom0-plan.sh"
 mkdir -p "$D/etc/xen" "$D/var/lib/xen" "$D/var/log/xen/console" "$D/guest" "$D/etc/gntfuzz"
 : > "$D/etc/xen/xl.conf"
-cp "$PVH"/gntfuzz-pvh-m*.elf "$D/guest/"
+VARIANTS=${GNTFUZZ_VARIANTS:-$(cd "$PVH" && ls -d */*/gntfuzz-pvh.elf 2>/dev/null | sed 's|/gntfuzz-pvh.elf$||')}
+for v in $VARIANTS; do
+	[ -f "$PVH/$v/gntfuzz-pvh.elf" ] || { echo "build-images: missing $PVH/$v/gntfuzz-pvh.elf (make pvh)" >&2; exit 1; }
+	cp "$PVH/$v/gntfuzz-pvh.elf" "$D/guest/gntfuzz-pvh-$(echo "$v" | tr / -).elf"
+done
+for label in $TARGETS; do
+	case "$label" in pvh-*|wl-*) ;; *) continue ;; esac
+	rest=${label#*-}; rest=${rest%-v2}
+	[ -f "$D/guest/gntfuzz-pvh-$rest.elf" ] || {
+		echo "build-images: target $label names no variant built here (variants: $VARIANTS)" >&2; exit 1; }
+done
 cp /boot/vmlinuz-$K "$D/guest/vmlinuz"
 cp "$OUT/linux-domU.cpio.gz" "$D/guest/"
 for label in $TARGETS; do

@@ -18,7 +18,7 @@ CFG=${GNTFUZZ_CFG:-/etc/gntfuzz}
 PEER=${GNTFUZZ_PEER:-$BIN/gntfuzz-peer}
 STRATEGIES=${GNTFUZZ_STRATEGIES:-honest forged-done forged-ro storm}
 WL_STRATEGIES=${GNTFUZZ_WL_STRATEGIES:-hold forged-done race-end storm copy-loop flood bad-ids early-closed}
-TARGETS=${GNTFUZZ_TARGETS:-pvh-fixed pvh-msa02 linux}
+TARGETS=${GNTFUZZ_TARGETS:-pvh-grants-fixed pvh-grants-msa02 linux}
 up() { cut -d' ' -f1 /proc/uptime; }
 mark() { echo "=== GNTFUZZ [$(up)] $*"; }
 key() { xenstore-read "/local/domain/$1/data/gntfuzz/$2" 2>/dev/null; }

@@ -4,10 +4,26 @@ NESTED_OUT    := $(BUILD)/nested
 NESTED_BIN    := $(NESTED_OUT)/bin
 NESTED_IMAGES := $(NESTED_OUT)/images
 NESTED_LOGS   := $(NESTED_OUT)/logs
-# NESTED=0 skips the QEMU boot (and says so); NESTED_TIMEOUT bounds one whole boot (a hang fails).
+# NESTED=0 skips the QEMU boot (and says so); NESTED_TIMEOUT bounds one whole boot (a hang fails;
+# the default targets take ~4 min on 2 idle cores, ~9 min on 2 cores busy with other builds).
 NESTED         ?= 1
-NESTED_TIMEOUT ?= 600
-NESTED_TARGETS ?= pvh-fixed pvh-msa02 pvh-fixed-v2 pvh-cve23041 pvh-ro_reading linux wl-fixed wl-msa02
+NESTED_TIMEOUT ?= 900
+# Target labels: pvh-<library>-<mutant>[-v2] (the PVH guest built with that variant; v2: grant table
+# v2 for the rounds), wl-<library>-<mutant>[-v2] (the same guest serving the workload frontend),
+# linux. Default: grants/ (the reference) as before -- fixed, msa02, fixed on v2, cve23041 and
+# ro_reading in rounds, fixed and msa02 through the workload -- and every other library's fixed
+# build and msa02 in both modes, in the same boot; only variants make lists (TARGET=... honoured).
+nested_have     = $(if $(filter $(1),$(VARIANTS)),$(2))
+nested_lib_pair = $(call nested_have,$(1)/fixed,$(2)-$(1)-fixed) $(call nested_have,$(1)/msa02,$(2)-$(1)-msa02)
+NESTED_TARGETS ?= $(strip $(call nested_lib_pair,grants,pvh) $(call nested_have,grants/fixed,pvh-grants-fixed-v2) \
+                    $(call nested_have,grants/cve23041,pvh-grants-cve23041) \
+                    $(call nested_have,grants/ro_reading,pvh-grants-ro_reading) \
+                    $(foreach l,$(filter-out grants,$(LIBS)),$(call nested_lib_pair,$(l),pvh)) linux \
+                    $(foreach l,$(LIBS),$(call nested_lib_pair,$(l),wl)))
+# The variants the labels name (a label's <library>-<mutant> is a variant's LIB/MUTANT with a dash),
+# and their kernels: only these go into dom0's image.
+nested_rest     = $(patsubst %-v2,%,$(patsubst pvh-%,%,$(patsubst wl-%,%,$(filter pvh-% wl-%,$(1)))))
+NESTED_VARIANTS = $(strip $(foreach v,$(VARIANTS),$(if $(filter $(subst /,-,$(v)),$(call nested_rest,$(NESTED_TARGETS))),$(v))))
 # peer/'s gntfuzz-peer plays every target: its workload strategies for the wl-* targets (the
 # workload frontend in the PVH guest), its --protocol rounds strategies for pvh-* and linux.
 NESTED_WL_STRATEGIES ?= hold forged-done race-end storm copy-loop flood bad-ids early-closed
@@ -16,11 +32,11 @@ NESTED_STRATEGIES ?= honest forged-done forged-ro storm
 NESTED_PEER    ?=
 NESTED_HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(XEN_IFACE)
 NESTED_PROGS := $(NESTED_BIN)/gntfuzz-peer $(NESTED_BIN)/outside-oracle $(NESTED_BIN)/linux-target
-NESTED_PVH   := $(PVH_KERNELS)
+NESTED_PVH    = $(foreach v,$(NESTED_VARIANTS),$(call pvh_kernel,$(v)))
 NESTED_SCRIPTS := $(addprefix harness/nested/,build-images.sh target-cfg.sh dom0-plan.sh init-dom0 init-linux-domU)
 NESTED_RUN = $(PYTHON) harness/nested/nested.py run --images $(NESTED_IMAGES) --logs $(NESTED_LOGS) \
              --timeout $(NESTED_TIMEOUT) --strategies "$(NESTED_STRATEGIES)" --targets "$(NESTED_TARGETS)" \
-             --wl-strategies "$(NESTED_WL_STRATEGIES)"
+             --wl-strategies "$(NESTED_WL_STRATEGIES)" --variants "$(VARIANTS)"
 
 $(NESTED_BIN)/outside-oracle: harness/nested/outside-oracle.c harness/workload/wl_proto.h
 	@mkdir -p $(@D)
@@ -34,14 +50,14 @@ $(NESTED_BIN)/gntfuzz-peer: $(PEER_BIN)
 	@mkdir -p $(@D)
 	cp $< $@
 # The plan's variables live in dom0's plan.env: a change of them must rebuild the images.
-NESTED_VARS := $(NESTED_TARGETS)|$(NESTED_STRATEGIES)|$(NESTED_WL_STRATEGIES)|$(NESTED_PEER)
+NESTED_VARS := $(NESTED_TARGETS)|$(NESTED_STRATEGIES)|$(NESTED_WL_STRATEGIES)|$(NESTED_PEER)|$(NESTED_VARIANTS)
 $(NESTED_OUT)/plan.vars: nested-vars-check
 	@:
 nested-vars-check:
 	@mkdir -p $(NESTED_OUT); echo '$(NESTED_VARS)' | cmp -s - $(NESTED_OUT)/plan.vars || echo '$(NESTED_VARS)' > $(NESTED_OUT)/plan.vars
-$(NESTED_IMAGES)/dom0.cpio.gz: $(NESTED_PROGS) $(NESTED_PVH) $(NESTED_SCRIPTS) grants/mutants.def $(NESTED_OUT)/plan.vars
+$(NESTED_IMAGES)/dom0.cpio.gz: $(NESTED_PROGS) $(NESTED_PVH) $(NESTED_SCRIPTS) $(NESTED_OUT)/plan.vars
 	GNTFUZZ_TARGETS="$(NESTED_TARGETS)" GNTFUZZ_STRATEGIES="$(NESTED_STRATEGIES)" GNTFUZZ_PEER="$(NESTED_PEER)" \
-	GNTFUZZ_WL_STRATEGIES="$(NESTED_WL_STRATEGIES)" \
+	GNTFUZZ_WL_STRATEGIES="$(NESTED_WL_STRATEGIES)" GNTFUZZ_VARIANTS="$(NESTED_VARIANTS)" \
 	  bash harness/nested/build-images.sh $(NESTED_IMAGES) $(NESTED_BIN) $(PVH_OUT)
 
 ## nested-tools: build the dom0 programs (gntfuzz-peer, outside-oracle) and linux-target into build/nested/bin
@@ -50,7 +66,7 @@ nested-tools: $(NESTED_PROGS)
 ## nested-images: build the Xen/dom0/Linux-domU images for the nested run into build/nested/images
 nested-images: $(NESTED_IMAGES)/dom0.cpio.gz
 
-## nested-xen: boot Xen under QEMU, run every peer strategy against fixed, MSA02-mutant and Linux targets; log in build/nested/logs (NESTED=0 skips)
+## nested-xen: boot Xen under QEMU, run every peer strategy against each library's fixed and MSA02-mutant guests and Linux; log in build/nested/logs (NESTED=0 skips)
 nested-xen:
 ifeq ($(NESTED),0)
 	@echo "ok - nested-xen # SKIP NESTED=0 given: Xen under QEMU not run"
@@ -75,11 +91,14 @@ endif
 ## real-xen: on a real Xen host (root in dom0): run the same plan with xl-created targets and judge it
 real-xen: $(NESTED_IMAGES)/dom0.cpio.gz
 	@mkdir -p $(NESTED_OUT)/real/cfg $(NESTED_OUT)/real/guest
-	@cp $(NESTED_PVH) $(NESTED_IMAGES)/vmlinuz $(NESTED_IMAGES)/linux-domU.cpio.gz $(NESTED_OUT)/real/guest/
-	@for t in $(NESTED_TARGETS); do MUTANTS_DEF=grants/mutants.def \
+	@cp $(NESTED_IMAGES)/vmlinuz $(NESTED_IMAGES)/linux-domU.cpio.gz $(NESTED_OUT)/real/guest/
+	@for v in $(NESTED_VARIANTS); do cp $(PVH_OUT)/$$v/gntfuzz-pvh.elf \
+	  $(NESTED_OUT)/real/guest/gntfuzz-pvh-$$(echo $$v | tr / -).elf || exit 1; done
+	@for t in $(NESTED_TARGETS); do \
 	  sh harness/nested/target-cfg.sh $$t $(abspath $(NESTED_OUT)/real/guest) > $(NESTED_OUT)/real/cfg/$$t.cfg || exit 1; done
 	$(PYTHON) harness/nested/nested.py real-host --bin $(abspath $(NESTED_BIN)) --cfg $(abspath $(NESTED_OUT)/real/cfg) \
-	  --targets "$(NESTED_TARGETS)" --strategies "$(NESTED_STRATEGIES)" --wl-strategies "$(NESTED_WL_STRATEGIES)"
+	  --targets "$(NESTED_TARGETS)" --strategies "$(NESTED_STRATEGIES)" --wl-strategies "$(NESTED_WL_STRATEGIES)" \
+	  --variants "$(VARIANTS)"
 
 ## test-nested-judge: the nested-Xen judge on a kept real serial log, and on edited copies that must fail
 test-nested-judge:

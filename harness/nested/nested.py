@@ -8,10 +8,14 @@ every peer strategy against every target, and judge the outcome from the serial 
 
 Verdicts never trust an exit code alone: QEMU must exit 33 (dom0 finished its plan and wrote
 0x10 to isa-debug-exit) AND the log must hold every expected line. A hang is a failure at the
-timeout. Expectations: a target built from the fixed library or Linux's own code must hold under
+timeout. Expectations: a target built from a fixed library or Linux's own code must hold under
 every strategy (no peer LEAK, no oracle VIOLATION, its secrets intact); the MSA02 mutant must be
 caught under every forged-done strategy (peer LEAK and oracle VIOLATION) and stay clean under
-the honest one. Prints TAP lines and writes a readable report next to the log.
+the honest one. Expectations are keyed by mutant name and hold for every library that has a
+mutant of that name. Prints TAP lines and writes a readable report next to the log.
+
+Target labels: pvh-<library>-<mutant>[-v2], wl-<library>-<mutant>[-v2], linux; --variants (make's
+LIB/MUTANT list) tells where a label's library ends, else the mutant is the label's last word.
 """
 import argparse
 import os
@@ -148,14 +152,21 @@ def parse(lines):
     return run
 
 
-def mutant_of(label):
-    if label == "linux":
-        return "linux"
-    name = label.split("-", 1)[1] if label.startswith(("pvh-", "wl-")) else label
-    return name[:-3] if name.endswith("-v2") else name
+def variant_of(label, variants=()):
+    """(library, mutant) a target label names; ("linux", "linux") for the Linux target."""
+    if label == "linux" or not label.startswith(("pvh-", "wl-")):
+        return (label, label)
+    rest = label.split("-", 1)[1]
+    rest = rest[:-3] if rest.endswith("-v2") else rest
+    for v in variants:
+        lib, _, mut = v.partition("/")
+        if f"{lib}-{mut}" == rest:
+            return (lib, mut)
+    lib, _, mut = rest.rpartition("-")
+    return (lib or "?", mut)
 
 
-def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
+def judge(run, qemu_rc, strategies, targets, wl_strategies=(), variants=()):
     """Returns (checks, report lines); checks are (ok, name)."""
     checks, report = [], []
     for label in targets:
@@ -167,19 +178,27 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
                    "dom0 plan complete with every target created"))
     for label in run.order:
         tg = run.targets[label]
-        mut = mutant_of(label)
+        lib, mut = variant_of(label, variants)
+        code = "linux" if label == "linux" else f"{lib}/{mut}"
         must_hold = mut in ("fixed", "linux")
         res = tg["result"] or ""
         checks.append((res.split()[1:3] == ["RESULT:", "DONE"] if label == "linux" else "RESULT: DONE" in res,
                        f"{label}: target finished cleanly ({res or 'no RESULT line'})"))
+        sg_bad = []
         if label != "linux":
             sg_ok = [x for x in tg["guest"] if x.startswith("pvh: ok - selfgrant")]
             sg_bad = [x for x in tg["guest"] if x.startswith("pvh: not ok - selfgrant")]
-            checks.append((len(sg_ok) >= 10 and not sg_bad,
-                           f"{label}: self-grant check on real Xen ({len(sg_ok)} ok, {len(sg_bad)} not ok)"))
-        report.append(f"target {label} (domid {tg.get('domid', '?')}, code: {mut}): {res or 'no result line'}")
+            if must_hold:
+                checks.append((len(sg_ok) >= 10 and not sg_bad,
+                               f"{label}: self-grant check on real Xen ({len(sg_ok)} ok, {len(sg_bad)} not ok)"))
+            else:  # a mutant may fail it: that is the library caught by Xen itself (reported)
+                checks.append((len(sg_ok) + len(sg_bad) >= 10,
+                               f"{label}: self-grant check ran on real Xen ({len(sg_ok)} ok, {len(sg_bad)} not ok)"))
+        report.append(f"target {label} (domid {tg.get('domid', '?')}, code: {code}): {res or 'no result line'}")
         for e in tg["errors"]:
             report.append(f"  note: {e}")
+        for x in sg_bad[:2]:
+            report.append(f"  self-grant on real Xen caught it: {x}")
         caught_any, incomplete = False, False
         wl_oracle_total = 0
         for s in (wl_strategies if label.startswith("wl-") else strategies):
@@ -234,7 +253,7 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=()):
             if mut == "fixed":
                 busy = int(tg["totals"].get("busy", "0"))
                 checks.append((busy > 0, f"{label}: the fix engaged (unshare answered BUSY {busy} times)"))
-        report.append(f"  => {label}: " + (f"{'MSA02 REPRODUCED' if mut == 'msa02' else mut} (caught)" if caught_any else
+        report.append(f"  => {label}: " + (f"{'MSA02 REPRODUCED' if mut == 'msa02' else code} (caught)" if caught_any else
                                              "INCOMPLETE" if incomplete or "RESULT: DONE" not in res else "holds"))
     return checks, report
 
@@ -253,9 +272,9 @@ def bench(run):
     return out
 
 
-def finish(lines, qemu_rc, strategies, targets, report_path, want_bench, wl_strategies=()):
+def finish(lines, qemu_rc, strategies, targets, report_path, want_bench, wl_strategies=(), variants=()):
     run = parse(lines)
-    checks, report = judge(run, qemu_rc, strategies, targets, wl_strategies)
+    checks, report = judge(run, qemu_rc, strategies, targets, wl_strategies, variants)
     failed = 0
     for ok, name in checks:
         print(("ok - " if ok else "not ok - ") + "nested-xen: " + name)
@@ -337,7 +356,7 @@ def cmd_run(a):
     if timed_out:
         print(f"not ok - nested-xen: finished within {a.timeout}s (hung: killed)")
     rc_judge = finish(lines, None if timed_out else rc, a.strategies.split(), a.targets.split(),
-                      os.path.join(a.logs, "report.txt"), a.bench, a.wl_strategies.split())
+                      os.path.join(a.logs, "report.txt"), a.bench, a.wl_strategies.split(), a.variants.split())
     return 1 if timed_out else rc_judge
 
 
@@ -348,7 +367,8 @@ def cmd_judge(a):
     except OSError as e:
         print(f"nested: cannot read {a.log}: {e.strerror}", file=sys.stderr)
         return 2
-    return finish(lines, a.qemu_rc, a.strategies.split(), a.targets.split(), None, a.bench, a.wl_strategies.split())
+    return finish(lines, a.qemu_rc, a.strategies.split(), a.targets.split(), None, a.bench, a.wl_strategies.split(),
+                  a.variants.split())
 
 
 def cmd_real_host(a):
@@ -366,14 +386,15 @@ def cmd_real_host(a):
         print(line, flush=True)
         lines.append(line)
     proc.wait()
-    return finish(lines, None, a.strategies.split(), a.targets.split(), None, a.bench, a.wl_strategies.split())
+    return finish(lines, None, a.strategies.split(), a.targets.split(), None, a.bench, a.wl_strategies.split(),
+                  a.variants.split())
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     strategies = "honest forged-done forged-ro storm"
-    targets = "pvh-fixed pvh-msa02 pvh-fixed-v2 linux wl-fixed wl-msa02"
+    targets = "pvh-grants-fixed pvh-grants-msa02 pvh-grants-fixed-v2 linux wl-grants-fixed wl-grants-msa02"
     wl = "hold forged-done race-end storm copy-loop flood bad-ids early-closed"
     r = sub.add_parser("run")
     r.add_argument("--targets", default=targets)
@@ -383,6 +404,7 @@ def main():
     r.add_argument("--strategies", default=strategies)
     r.add_argument("--wl-strategies", default=wl)
     r.add_argument("--bench", action="store_true")
+    r.add_argument("--variants", default="", help="make's LIB/MUTANT list (where a label's library ends)")
     j = sub.add_parser("judge")
     j.add_argument("log")
     j.add_argument("--qemu-rc", type=int)
@@ -390,6 +412,7 @@ def main():
     j.add_argument("--strategies", default=strategies)
     j.add_argument("--wl-strategies", default=wl)
     j.add_argument("--bench", action="store_true")
+    j.add_argument("--variants", default="", help="make's LIB/MUTANT list (where a label's library ends)")
     h = sub.add_parser("real-host")
     h.add_argument("--bin", required=True)
     h.add_argument("--cfg", required=True)
@@ -397,6 +420,7 @@ def main():
     h.add_argument("--strategies", default=strategies)
     h.add_argument("--wl-strategies", default=wl)
     h.add_argument("--bench", action="store_true")
+    h.add_argument("--variants", default="", help="make's LIB/MUTANT list (where a label's library ends)")
     a = ap.parse_args()
     return {"run": cmd_run, "judge": cmd_judge, "real-host": cmd_real_host}[a.cmd](a)
 

@@ -1,8 +1,10 @@
 #!/bin/sh
 # target-cfg.sh <label> <guest-dir> - print the xl config of one target domU.
-# Labels: pvh-<mutant>[-v2] (the PVH guest built with that grants/ variant; "fixed" = none,
-# v2 = grant table v2 for the peer rounds), wl-<mutant>[-v2] (the same guest serving the workload
-# frontend to peer/'s gntfuzz-peer) and "linux" (Linux's gntalloc behind linux-target).
+# Labels: pvh-<library>-<mutant>[-v2] (the PVH guest built with that variant, LIB/MUTANT of
+# `make list-variants`, "fixed" = the library as shipped; v2 = grant table v2 for the peer
+# rounds), wl-<library>-<mutant>[-v2] (the same guest serving the workload frontend to peer/'s
+# gntfuzz-peer) and "linux" (Linux's gntalloc behind linux-target). The kernel of a variant is
+# <guest-dir>/gntfuzz-pvh-<library>-<mutant>.elf (build-images.sh and `make real-xen` put it there).
 # PVH guests: paused creation and "preserve" so short guests and triple faults stay inspectable.
 label=$1; dir=$2
 common='vcpus = 1
@@ -17,10 +19,8 @@ pvh-*|wl-*)
 	rest=${label#*-}; ver=1; wl=0
 	case "$label" in wl-*) wl=1 ;; esac
 	case "$rest" in *-v2) ver=2; rest=${rest%-v2} ;; esac
-	id=$(sed -n "s/^MUTANT(\([0-9]*\), *$rest,.*/\1/p" "${MUTANTS_DEF:-/dev/null}" 2>/dev/null)
-	[ "$rest" = fixed ] && id=0
-	[ -n "$id" ] || { echo "target-cfg: unknown mutant in label $label" >&2; exit 1; }
-	printf 'name = "gntfuzz-%s"\ntype = "pvh"\nkernel = "%s/gntfuzz-pvh-m%s.elf"\n' "$label" "$dir" "$id"
+	case "$rest" in ?*-?*) ;; *) echo "target-cfg: label $label names no library-mutant" >&2; exit 1 ;; esac
+	printf 'name = "gntfuzz-%s"\ntype = "pvh"\nkernel = "%s/gntfuzz-pvh-%s.elf"\n' "$label" "$dir" "$rest"
 	printf 'cmdline = "ver=%s pages=4 backend=0 workload=%s requests=16 inflight=4"\nmemory = 32\n%s\n' "$ver" "$wl" "$common" ;;
 *)
 	echo "target-cfg: unknown target label $label" >&2; exit 1 ;;

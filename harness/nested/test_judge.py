@@ -51,47 +51,59 @@ def upto(pattern):
 
 CASES = [
     # (name, lines, qemu rc, expected to pass)
-    ("the kept real run passes", GOOD, 33, True),
+    ("the kept real run passes (self-grant failures of mutants are catches, not failures)", GOOD, 33, True),
     ("QEMU exit 0 (crash or poweroff) fails even with a complete log", GOOD, 0, False),
     ("QEMU killed at the timeout (no exit code) with a log cut short fails",
      upto(r"strategy-start linux"), None, False),
     ("MSA02 mutant not caught (no peer LEAK lines) fails", drop(r"peer: LEAK"), 33, False),
     ("MSA02 mutant seen only by the peer, not by the oracle, fails", drop(r"oracle: VIOLATION"), 33, False),
+    ("the second library's MSA02 mutant not caught fails (expectations hold for every library)",
+     drop(r"peer: LEAK pvh-gtab-msa02"), 33, False),
     ("a violation on the fixed target fails",
-     inject_after(r"strategy-start pvh-fixed forged-done",
+     inject_after(r"strategy-start pvh-grants-fixed forged-done",
                   "oracle: VIOLATION invariant 1 d2 ref=8 frame=0x400 (test injection)"), 33, False),
     ("a peer leak on the Linux target fails",
      inject_after(r"strategy-start linux storm", "peer: LEAK linux ref=9: (test injection)"), 33, False),
-    ("a strategy without its peer verdict fails", drop(r"peer: verdict pvh-fixed strategy=storm"), 33, False),
+    ("a strategy without its peer verdict fails", drop(r"peer: verdict pvh-grants-fixed strategy=storm"), 33, False),
     ("a missing target RESULT line fails", drop(r"\(d\d+\) gntfuzz-pvh RESULT"), 33, False),
-    ("a failed self-grant check fails",
-     [x.replace("pvh: ok - selfgrant v2 end_access refuses", "pvh: not ok - selfgrant v2 end_access refuses")
-      for x in GOOD], 33, False),
+    ("a target that could not finish its run (RESULT: FAIL) fails",
+     [x.replace("RESULT: DONE mutant=gtab/msa02", "RESULT: FAIL mutant=gtab/msa02") for x in GOOD], 33, False),
+    ("a failed self-grant check on a fixed library fails",
+     [x.replace("pvh: ok - selfgrant v2 unshare answers BUSY while mapped",
+                "pvh: not ok - selfgrant v2 unshare answers BUSY while mapped") for x in GOOD], 33, False),
     ("a plan that did not complete fails", drop(r"plan-complete"), 33, False),
     ("a plan that ran no targets fails (nothing judged is not a pass)",
      [x for x in GOOD if "plan-complete" in x], 33, False),
-    ("a target missing from the run fails", drop(r"pvh-msa02|\(d3\)"), 33, False),
-    ("a damaged marker line fails cleanly", inject_after(r"target-end pvh-fixed$", "=== GNTFUZZ [1.0] strategy-start"),
-     33, False),
+    ("a target missing from the run fails", drop(r"pvh-grants-msa02|\(d3\)"), 33, False),
+    ("a damaged marker line fails cleanly",
+     inject_after(r"target-end pvh-grants-fixed$", "=== GNTFUZZ [1.0] strategy-start"), 33, False),
     ("the workload MSA02 mutant not caught by peer/'s gntfuzz-peer fails",
      drop(r"peer: (REUSED|STALE)"), 33, False),
     ("gntfuzz-peer's exit code disagreeing with its verdict line fails",
-     [x.replace("strategy-end wl-msa02 forged-done rc=3", "strategy-end wl-msa02 forged-done rc=0") for x in GOOD],
-     33, False),
+     [x.replace("strategy-end wl-grants-msa02 forged-done rc=3", "strategy-end wl-grants-msa02 forged-done rc=0")
+      for x in GOOD], 33, False),
     ("gntfuzz-peer --protocol rounds: exit code disagreeing with its verdict line fails",
-     [x.replace("strategy-end pvh-msa02 forged-done rc=3", "strategy-end pvh-msa02 forged-done rc=0") for x in GOOD],
-     33, False),
+     [x.replace("strategy-end pvh-grants-msa02 forged-done rc=3", "strategy-end pvh-grants-msa02 forged-done rc=0")
+      for x in GOOD], 33, False),
     ("gntfuzz-peer --protocol rounds: a failed round (exit 1) fails",
      [x.replace("strategy-end linux storm rc=0", "strategy-end linux storm rc=1") for x in GOOD], 33, False),
     ("a peer that exited non-zero fails",
-     [x.replace("strategy-end pvh-fixed forged-ro rc=0", "strategy-end pvh-fixed forged-ro rc=1") for x in GOOD],
-     33, False),
+     [x.replace("strategy-end pvh-grants-fixed forged-ro rc=0", "strategy-end pvh-grants-fixed forged-ro rc=1")
+      for x in GOOD], 33, False),
 ]
+
+
+def changed(case_lines):
+    return case_lines != GOOD
 
 
 def main():
     failed = 0
     for name, lines, rc, want_pass in CASES:
+        if not want_pass and rc == 33 and not changed(lines):
+            print("not ok - nested judge: " + name + " (the edit matched nothing in the kept log)")
+            failed += 1
+            continue
         code, out = judge(lines, rc)
         ok = (code == 0) == want_pass
         print(("ok - " if ok else "not ok - ") + "nested judge: " + name)

@@ -34,20 +34,24 @@ static int index_of(uint64_t gfn)
 	return (gfn >= base && gfn < base + count) ? (int)(gfn - base) : -1;
 }
 
-uint64_t pa_alloc(void)
+static uint64_t alloc_as(uint8_t st)
 {
 	if (!top)
 		return 0;
 	uint32_t i = stack[--top];
-	state[i] = PA_USED;
+	state[i] = st;
 	changed();
 	return base + i;
 }
 
-int pa_free(uint64_t gfn)
+uint64_t pa_alloc(void) { return alloc_as(PA_USED); }
+uint64_t pa_alloc_given(void) { return alloc_as(PA_GIVEN); }
+
+/* Free gfn if it is in state a or b; otherwise count a bad free. */
+static int free_from(uint64_t gfn, uint8_t a, uint8_t b)
 {
 	int i = index_of(gfn);
-	if (i < 0 || state[i] == PA_FREE) {
+	if (i < 0 || (state[i] != a && state[i] != b)) {
 		bad_frees++;
 		return -1;
 	}
@@ -57,15 +61,22 @@ int pa_free(uint64_t gfn)
 	return 0;
 }
 
-int pa_give_to_lib(uint64_t gfn)
+int pa_free(uint64_t gfn) { return free_from(gfn, PA_USED, PA_LIB); }
+int pa_lib_free(uint64_t gfn) { return free_from(gfn, PA_GIVEN, PA_GIVEN); }
+
+static int move(uint64_t gfn, uint8_t from, uint8_t to)
 {
 	int i = index_of(gfn);
-	if (i < 0 || state[i] != PA_USED)
+	if (i < 0 || state[i] != from)
 		return -1;
-	state[i] = PA_LIB;
+	state[i] = to;
 	changed();
 	return 0;
 }
+
+int pa_give_to_lib(uint64_t gfn) { return move(gfn, PA_USED, PA_LIB); }
+int pa_give_up(uint64_t gfn) { return move(gfn, PA_LIB, PA_GIVEN); }
+int pa_take_back(uint64_t gfn) { return move(gfn, PA_GIVEN, PA_LIB); }
 
 int pa_state(uint64_t gfn)
 {
@@ -77,7 +88,8 @@ void pa_get_stats(struct pa_stats *s)
 {
 	memset(s, 0, sizeof(*s));
 	for (uint32_t i = 0; i < count; i++)
-		s->free += state[i] == PA_FREE, s->used += state[i] == PA_USED, s->lib += state[i] == PA_LIB;
+		s->free += state[i] == PA_FREE, s->used += state[i] == PA_USED, s->lib += state[i] == PA_LIB,
+		s->given += state[i] == PA_GIVEN;
 	s->bad_frees = bad_frees;
 }
 

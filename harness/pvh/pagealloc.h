@@ -8,11 +8,16 @@
 #include <stdint.h>
 #include <stddef.h>
 
-enum pa_state { PA_FREE = 0, PA_USED, PA_LIB /* owned by the grant library */ };
+enum pa_state {
+	PA_FREE = 0,
+	PA_USED,     /* the guest's */
+	PA_LIB,      /* shared through the grant library (the guest still holds it) */
+	PA_GIVEN,    /* given up to the library (unshare, or its own page_alloc): its to free */
+};
 
 struct pa_stats {
-	uint32_t free, used, lib;
-	uint32_t bad_frees;           /* free of a page that was not allocated (double free) */
+	uint32_t free, used, lib, given;
+	uint32_t bad_frees;           /* a free of a page the freer did not hold (double free, ...) */
 };
 
 void pa_init(uint64_t first_gfn, uint32_t nr_pages);
@@ -20,11 +25,16 @@ void pa_init(uint64_t first_gfn, uint32_t nr_pages);
  * the state in xenstore is never older than what a peer could have mapped. */
 void pa_set_observer(void (*fn)(void));
 uint64_t pa_alloc(void);                  /* a PA_USED page, 0 when exhausted */
-int pa_free(uint64_t gfn);                /* 0, or -1 (and counted) if not allocated */
-int pa_give_to_lib(uint64_t gfn);         /* PA_USED -> PA_LIB */
+uint64_t pa_alloc_given(void);            /* a PA_GIVEN page (the library's own), 0 when exhausted */
+int pa_free(uint64_t gfn);                /* the guest frees PA_USED or PA_LIB: 0, or -1 (and counted) */
+int pa_give_to_lib(uint64_t gfn);         /* PA_USED -> PA_LIB (shared) */
+int pa_give_up(uint64_t gfn);             /* PA_LIB -> PA_GIVEN (unshare) */
+int pa_take_back(uint64_t gfn);           /* PA_GIVEN -> PA_LIB (the library refused the unshare) */
+int pa_lib_free(uint64_t gfn);            /* the library frees PA_GIVEN: 0, or -1 (and counted) */
 int pa_state(uint64_t gfn);               /* enum pa_state, -1 if not ours */
 void pa_get_stats(struct pa_stats *s);
-/* "gfn:u gfn:l ..." for every page not free (u = used, l = grant library), for xenstore. */
+/* "gfn:u gfn:l ..." for every page not free (u = used, l = grant library: shared or given up),
+ * for xenstore. */
 size_t pa_describe(char *buf, size_t cap);
 
 #endif

@@ -1,11 +1,13 @@
-/* selfgrant.h - grant a page to ourselves, map it, and check end_access against real Xen. */
+/* selfgrant.h - grant a page to ourselves through the seam, map it, and check the library's end
+ * of it against real Xen. */
 #ifndef PVH_SELFGRANT_H
 #define PVH_SELFGRANT_H
 
-#include "gnt.h"
+#include <xen/xen.h>
 #include "gnttab.h"
 
-/* Prints one "pvh: ok - ..." / "pvh: not ok - ..." line per check; returns the failures. */
-int selfgrant_check(struct gnt_lib *lib, const struct gnttab *gt, domid_t self);
+/* Needs the library set up on gt (pvh_lib_setup). Prints one "pvh: ok - ..." / "pvh: not ok -
+ * ..." line per check; returns the failures. */
+int selfgrant_check(const struct gnttab *gt, domid_t self);
 
 #endif

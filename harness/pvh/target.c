@@ -1,5 +1,7 @@
 /* target.c - what a driver does with the grant library, made observable: share tagged pages,
- * take the peer's "done", unshare, and put new secrets into whatever the allocator hands out. */
+ * take the peer's "done", unshare, and put new secrets into whatever the allocator hands out.
+ * The library is reached through the seam only (platform.h); what is published about it is what
+ * the guest counted itself. */
 #include "console.h"
 #include "events.h"
 #include "layout.h"
@@ -76,26 +78,24 @@ static int intact(const char *page, const char *word, unsigned k, unsigned i)
 	return !memcmp(page, expect, PAGE_SIZE);
 }
 
-static void publish_state(struct gnt_lib *lib)
+/* stats: unshare answers (ended = SEAM_OK, busy = SEAM_BUSY), pages the library freed in its
+ * ticks, grants it counts written off, pages given up to it and not freed yet (deferred_now). */
+static void publish_state(void)
 {
 	pa_describe(buf, sizeof(buf));
 	put("alloc", buf);
-	struct gnt_stats s;
-	gnt_get_stats(lib, &s);
 	buf[0] = 0;
-	str_append(buf, sizeof(buf), "ended=");    str_append_u(buf, sizeof(buf), s.ended);
-	str_append(buf, sizeof(buf), " busy=");    str_append_u(buf, sizeof(buf), s.busy);
-	str_append(buf, sizeof(buf), " deferred="); str_append_u(buf, sizeof(buf), s.deferred);
-	str_append(buf, sizeof(buf), " reclaimed="); str_append_u(buf, sizeof(buf), s.reclaimed);
-	str_append(buf, sizeof(buf), " leaked=");  str_append_u(buf, sizeof(buf), s.leaked);
-	str_append(buf, sizeof(buf), " deferred_now="); str_append_u(buf, sizeof(buf), s.deferred_now);
+	str_append(buf, sizeof(buf), "ended=");    str_append_u(buf, sizeof(buf), pvh_counts.ended);
+	str_append(buf, sizeof(buf), " busy=");    str_append_u(buf, sizeof(buf), pvh_counts.busy);
+	str_append(buf, sizeof(buf), " reclaimed="); str_append_u(buf, sizeof(buf), pvh_counts.reclaimed);
+	str_append(buf, sizeof(buf), " leaked=");  str_append_u(buf, sizeof(buf), gntfuzz_adapter.leaked());
+	str_append(buf, sizeof(buf), " deferred_now="); str_append_u(buf, sizeof(buf), pvh_given());
 	put("stats", buf);
 }
 
-static int run_round(struct gnt_lib *lib, domid_t backend, unsigned pages, unsigned k,
-		     struct target_totals *t)
+static int run_round(domid_t backend, unsigned pages, unsigned k, struct target_totals *t)
 {
-	gnt_ref_t refs[MAX_PAGES];
+	grant_ref_t refs[MAX_PAGES];
 	uint64_t shared[MAX_PAGES], secrets[MAX_PAGES];
 	char refs_s[256] = "", frames_s[256] = "";
 	unsigned ok = 0, busy = 0, leaked = 0, other = 0, corrupted = 0;
@@ -103,9 +103,8 @@ static int run_round(struct gnt_lib *lib, domid_t backend, unsigned pages, unsig
 	for (unsigned i = 0; i < pages; i++) {
 		shared[i] = pa_alloc();
 		fill(gfn_to_ptr(shared[i]), "gntfuzz-tag", k, i);
-		pa_give_to_lib(shared[i]);
-		if (gnt_share(lib, backend, shared[i], 0, &refs[i]) != GNT_OK) {
-			con_puts("pvh: gnt_share failed\n");
+		if (pvh_share(backend, shared[i], 0, &refs[i]) != SEAM_OK) {
+			con_puts("pvh: share failed\n");
 			return -1;
 		}
 		if (i) {
@@ -117,7 +116,7 @@ static int run_round(struct gnt_lib *lib, domid_t backend, unsigned pages, unsig
 	}
 	put("refs", refs_s);
 	put("frames", frames_s);
-	publish_state(lib);
+	publish_state();
 	put_round("state", "shared", k);
 
 	char want[16] = "";
@@ -127,16 +126,16 @@ static int run_round(struct gnt_lib *lib, domid_t backend, unsigned pages, unsig
 		t->timeouts++;
 	}
 	for (unsigned i = 0; i < pages; i++) {
-		int rc = gnt_unshare(lib, refs[i]);
-		ok += rc == GNT_OK, busy += rc == GNT_BUSY, leaked += rc == GNT_LEAKED;
-		other += rc != GNT_OK && rc != GNT_BUSY && rc != GNT_LEAKED;
+		int rc = pvh_unshare(refs[i], shared[i]);
+		ok += rc == SEAM_OK, busy += rc == SEAM_BUSY, leaked += rc == SEAM_LEAKED;
+		other += rc != SEAM_OK && rc != SEAM_BUSY && rc != SEAM_LEAKED;
 	}
 	/* The driver goes on with its life: new secrets in whatever memory it gets now. */
 	for (unsigned i = 0; i < pages; i++) {
 		secrets[i] = pa_alloc();
 		fill(gfn_to_ptr(secrets[i]), "gntfuzz-secret", k, i);
 	}
-	publish_state(lib);
+	publish_state();
 	put_round("state", "reused", k);
 
 	if (!wait_key("released", want, 0)) {
@@ -147,16 +146,11 @@ static int run_round(struct gnt_lib *lib, domid_t backend, unsigned pages, unsig
 		corrupted += !intact(gfn_to_ptr(secrets[i]), "gntfuzz-secret", k, i);
 		pa_free(secrets[i]);
 	}
-	for (unsigned tick = 0; tick < 50; tick++) {
-		struct gnt_stats s;
-		gnt_get_stats(lib, &s);
-		if (!s.deferred_now)
-			break;
-		gnt_tick(lib);
-	}
-	struct gnt_stats s;
-	gnt_get_stats(lib, &s);
-	publish_state(lib);
+	/* pages given up and not freed: deferred (the peer still maps them) or written off */
+	for (unsigned tick = 0; tick < 50 && pvh_given() > pvh_counts.written_off; tick++)
+		pvh_tick();
+	unsigned deferred = pvh_given();
+	publish_state();
 	put_round("state", "final", k);
 
 	con_puts("pvh: round");
@@ -167,18 +161,18 @@ static int run_round(struct gnt_lib *lib, domid_t backend, unsigned pages, unsig
 	con_kv("leaked", leaked);
 	con_kv("err", other);
 	con_kv("corrupted", corrupted);
-	con_kv("deferred", s.deferred_now);
-	con_kv("reclaimed", s.reclaimed);
+	con_kv("deferred", deferred);
+	con_kv("reclaimed", pvh_counts.reclaimed);
 	con_puts("\n");
 	t->rounds++;
 	t->corrupted += corrupted;
 	t->busy += busy;
 	t->leaked += leaked;
-	t->deferred_left = s.deferred_now;
+	t->deferred_left = deferred;
 	return other ? -1 : 0;
 }
 
-int target_run(struct gnt_lib *lib, domid_t backend, unsigned pages, struct target_totals *t)
+int target_run(unsigned version, domid_t backend, unsigned pages, struct target_totals *t)
 {
 	if (pages > MAX_PAGES)
 		pages = MAX_PAGES;
@@ -187,14 +181,14 @@ int target_run(struct gnt_lib *lib, domid_t backend, unsigned pages, struct targ
 	char v[64] = "";
 	str_append_u(v, sizeof(v), port);
 	put("port", v);
-	put("mutant", gnt_mutant_name());
+	put("mutant", pvh_variant());
 	v[0] = 0;
-	str_append_u(v, sizeof(v), lib->version);
+	str_append_u(v, sizeof(v), version);
 	put("version", v);
 	v[0] = 0;
 	str_append_u(v, sizeof(v), pages);
 	put("pages", v);
-	publish_state(lib);
+	publish_state();
 	put("state", "idle");
 	con_puts("pvh: target ready, waiting for the peer");
 	con_kv("port", port);
@@ -210,7 +204,7 @@ int target_run(struct gnt_lib *lib, domid_t backend, unsigned pages, struct targ
 			t->timeouts++;
 			return -1;
 		}
-		if (run_round(lib, backend, pages, k, t))
+		if (run_round(backend, pages, k, t))
 			return -1;
 	}
 }

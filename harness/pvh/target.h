@@ -1,7 +1,7 @@
 /* target.h - the MSA02 scenario driven by a peer in another domain, round by round.
  *
  * xenstore protocol, all keys under our data/gntfuzz/ (dom0 may write there):
- *   guest: port, mutant, version, pages        once, then state=idle
+ *   guest: port, mutant (library/mutant), version, pages   once, then state=idle
  *   peer:  go=K (or go=quit)                   start round K
  *   guest: refs="r ..." frames="f ..." alloc=... state="shared K"
  *   peer:  maps the refs; done=K               "done" is the peer's word, maybe forged
@@ -13,7 +13,7 @@
 #ifndef PVH_TARGET_H
 #define PVH_TARGET_H
 
-#include "gnt.h"
+#include <xen/xen.h>
 
 struct target_totals {
 	unsigned rounds;
@@ -23,6 +23,7 @@ struct target_totals {
 };
 
 /* Returns 0 when the peer said quit, -1 on a protocol or setup failure. */
-int target_run(struct gnt_lib *lib, domid_t backend, unsigned pages, struct target_totals *t);
+/* The library is set up (pvh_lib_setup) on the table of `version`. */
+int target_run(unsigned version, domid_t backend, unsigned pages, struct target_totals *t);
 
 #endif

@@ -1,4 +1,5 @@
-/* workload.c - fe_ops on the guest's own pieces, and the session loop around the frontend. */
+/* workload.c - fe_ops on the guest's own pieces (the grant library through the seam: platform.h),
+ * and the session loop around the frontend. */
 #include <stdint.h>
 #include <xen/io/xenbus.h>
 #include "console.h"
@@ -7,6 +8,7 @@
 #include "layout.h"
 #include "lib.h"
 #include "pagealloc.h"
+#include "platform.h"
 #include "workload.h"
 #include "xenstore.h"
 #include "frontend.h"
@@ -14,8 +16,6 @@
 #define SESSION_MAX_NS 60000000000ull /* a session dom0 never stops is a failure, not a hang */
 #define STEP_NS 5000000ull            /* event wait per loop turn */
 #define XS_EVERY 10                   /* loop turns between xenstore looks */
-
-static struct gnt_lib *g_lib;
 
 static int o_page_alloc(void *ctx, uint64_t *frame)
 {
@@ -56,19 +56,20 @@ static void o_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
 	con_kv("b", b);
 	con_puts("\n");
 }
-/* The allocator must know a shared page belongs to the library (the oracle reads that state). */
-static int o_share(void *ctx, domid_t domid, uint64_t frame, int readonly, gnt_ref_t *ref)
+/* The allocator must know who holds a page (the outside oracle reads that state): platform.c's
+ * wrappers keep it. */
+static int o_share(void *ctx, domid_t domid, uint64_t frame, int readonly, grant_ref_t *ref)
 {
-	int rc = gnt_share(g_lib, domid, frame, readonly, ref);
-	if (rc == GNT_OK)
-		pa_give_to_lib(frame);
-	return rc;
+	return pvh_share(domid, frame, readonly, ref);
 }
+static int o_unshare(void *ctx, grant_ref_t ref, uint64_t frame) { return pvh_unshare(ref, frame); }
+static unsigned o_tick(void *ctx) { return pvh_tick(); }
 
 static const struct fe_ops ops = {
 	.page_alloc = o_page_alloc, .page_free = o_page_free, .page_mem = o_page_mem,
 	.evtchn_alloc_unbound = o_alloc_unbound, .evtchn_notify = o_notify, .evtchn_close = o_close,
 	.xs_write = o_xs_write, .xs_read = o_xs_read, .log = o_log, .share = o_share,
+	.unshare = o_unshare, .tick = o_tick,
 };
 
 static struct frontend fe;
@@ -119,8 +120,8 @@ static int wait_go(unsigned k)
 	return 0;
 }
 
-static int session(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned k, unsigned requests,
-		   unsigned inflight, struct workload_totals *t)
+static int session(domid_t self, domid_t backend, unsigned k, unsigned requests, unsigned inflight,
+		   struct workload_totals *t)
 {
 	char be_path[FE_PATH_MAX] = "/local/domain/", stop[16] = "", be_state_path[FE_PATH_MAX + 8];
 	str_append_u(be_path, sizeof(be_path), backend);
@@ -132,7 +133,7 @@ static int session(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned 
 	str_append(be_state_path, sizeof(be_state_path), "/state");
 	str_append_u(stop, sizeof(stop), k);
 	log_budget = 4;
-	if (fe_init(&fe, &ops, lib, backend, "device/wl/0", be_path) != FE_OK || fe_connect(&fe) != FE_OK) {
+	if (fe_init(&fe, &ops, backend, "device/wl/0", be_path) != FE_OK || fe_connect(&fe) != FE_OK) {
 		con_puts("pvh: workload frontend could not connect\n");
 		return -1;
 	}
@@ -165,11 +166,11 @@ static int session(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned 
 		}
 	}
 	fe_teardown(&fe);
-	for (unsigned i = 0; i < 20 && lib->defer_len; i++)
+	/* pages given up to the library and not freed: deferred (still mapped) or written off */
+	for (unsigned i = 0; i < 20 && pvh_given() > pvh_counts.written_off; i++)
 		fe_tick(&fe);
 	publish_alloc();
-	struct gnt_stats s;
-	gnt_get_stats(lib, &s);
+	unsigned leaked = gntfuzz_adapter.leaked();
 	con_puts("pvh: wl session");
 	con_kv("k", k);
 	con_kv("sent", fe.c.sent);
@@ -177,35 +178,34 @@ static int session(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned 
 	con_kv("returned", fe.c.returned);
 	con_kv("reused", fe.c.reused);
 	con_kv("busy", fe.c.busy);
-	con_kv("deferred", s.deferred_now);
+	con_kv("deferred", pvh_given());
 	con_puts("\n");
 	con_puts("pvh: wl session");
 	con_kv("k", k);
 	con_kv("unknown_ids", fe.c.unknown_ids);
 	con_kv("dup_ids", fe.c.dup_ids);
 	con_kv("events", fe.c.events);
-	con_kv("leaked", s.leaked);
+	con_kv("leaked", leaked);
 	con_kv("stopped", stopped);
 	con_puts("\n");
 	t->sessions++;
 	t->sent += fe.c.sent, t->completed += fe.c.completed, t->returned += fe.c.returned;
 	t->reused += fe.c.reused, t->busy += fe.c.busy, t->unknown_ids += fe.c.unknown_ids;
-	t->dup_ids += fe.c.dup_ids, t->events += fe.c.events, t->leaked = s.leaked;
+	t->dup_ids += fe.c.dup_ids, t->events += fe.c.events, t->leaked = leaked;
 	put_k("state", "wl-done", k);
 	return stopped ? 0 : -1;
 }
 
-int workload_run(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned requests, unsigned inflight,
+int workload_run(unsigned version, domid_t self, domid_t backend, unsigned requests, unsigned inflight,
 		 struct workload_totals *t)
 {
-	g_lib = lib;
 	pa_set_observer(publish_alloc);
 	if (!inflight || inflight > FE_MAX_INFLIGHT)
 		inflight = 4;
 	char v[16] = "";
-	str_append_u(v, sizeof(v), lib->version);
+	str_append_u(v, sizeof(v), version);
 	put("version", v);
-	put("mutant", gnt_mutant_name());
+	put("mutant", pvh_variant());
 	put("mode", "workload");
 	put("state", "idle");
 	con_puts("pvh: workload frontend ready, waiting for dom0\n");
@@ -213,7 +213,7 @@ int workload_run(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned re
 		int w = wait_go(k);
 		if (w == 2)
 			return 0;
-		if (w == 0 || session(lib, self, backend, k, requests, inflight, t))
+		if (w == 0 || session(self, backend, k, requests, inflight, t))
 			return -1;
 	}
 }

@@ -11,7 +11,8 @@
 #ifndef PVH_WORKLOAD_H
 #define PVH_WORKLOAD_H
 
-#include "gnt.h"
+#include <stdint.h>
+#include <xen/xen.h>
 
 struct workload_totals {
 	unsigned sessions;
@@ -19,7 +20,8 @@ struct workload_totals {
 };
 
 /* 0 when dom0 said quit, -1 on a setup or protocol failure. */
-int workload_run(struct gnt_lib *lib, domid_t self, domid_t backend, unsigned requests, unsigned inflight,
+/* The library is set up (pvh_lib_setup) on the table of `version`. */
+int workload_run(unsigned version, domid_t self, domid_t backend, unsigned requests, unsigned inflight,
 		 struct workload_totals *t);
 
 #endif

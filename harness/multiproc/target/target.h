@@ -34,6 +34,8 @@ struct target {
 	int verbose;
 	int in_tick;                 /* inside the adapter's tick: its page_free calls are reclaims */
 	struct seam_host host;       /* what the library gets (target_platform.c) */
+	uint8_t ref_handed[MP_POOL_FIRST_REF]; /* handed out by a share during the run */
+	uint8_t ref_live[MP_POOL_FIRST_REF];   /* ... and not given up (unshare) since */
 	/* counts of the library's answers and frees, as the host saw them */
 	uint64_t shares, ended, busy, written_off, unshare_errors, reclaimed;
 };
@@ -48,9 +50,14 @@ int target_share(struct target *t, domid_t domid, uint64_t frame, int readonly, 
 int target_unshare(struct target *t, grant_ref_t ref, uint64_t frame);
 unsigned target_tick(struct target *t);                     /* pages the library freed */
 unsigned target_count(const struct target *t, enum tgt_page state);
+/* End of run: ask the library for every free ref (read-only grants of frame 0 to `domid`, never
+ * mapped) and count the refs given up that did not come back and that no peer still maps; *twice:
+ * a ref handed out twice (on the free list twice). -1 if the library refused the first grant. */
+int target_sweep_refs(struct target *t, domid_t domid, unsigned *twice, grant_ref_t *example);
 /* Sleep widen_us at each access the library makes to the grant table or status frame, whatever
  * the library's code (the pages are protected; a fault sleeps and single-steps the access). */
 int target_widen_start(struct target *t);
+void target_widen_stop(struct target *t);
 /* Oracle: foreign pins on a frame / a ref of our domain right now (broker's counts); for a ref,
  * also the frame its pins hold (Xen's active entry). */
 uint32_t target_frame_pins(struct target *t, uint64_t frame);

@@ -136,8 +136,9 @@ static int setup_memory(struct target *t, unsigned version)
  * of the pool is free, a frontend spare, shared, or the library's. A page the library was given
  * (unshare) and has not freed is fine while the peer still maps it (the library retries it) or
  * when the library wrote it off (unshare said SEAM_LEAKED, or its leaked() count grew in a tick);
- * one nobody maps, that the library's ticks do not free and that no count explains, was lost. */
-static void check_pages_accounted(struct env *e)
+ * one nobody maps, that the library's ticks do not free and that no count explains, was lost.
+ * The same for refs: one given up must come back when the library is asked for every free ref. */
+static void check_pages_accounted(struct env *e, domid_t backend)
 {
 	struct target *t = &e->t;
 	unsigned total = TGT_NR_PAGES - TGT_FIRST_PAGE, mapped = 0, unmapped = 0;
@@ -168,6 +169,19 @@ static void check_pages_accounted(struct env *e)
 		printf("target: VIOLATION pages-unaccounted pages=%u free=%u spare=%u frontend=%u shared=%u library=%u "
 		       "library_mapped=%u written_off=%u leaked=%llu missing=%lld\n", total, free, spare, frontend, shared,
 		       lib, mapped, off, (unsigned long long)leaked, missing);
+	}
+	unsigned twice = 0;
+	grant_ref_t example = 0;
+	int refs_missing = target_sweep_refs(t, backend, &twice, &example);
+	if (refs_missing < 0) {
+		fprintf(stderr, "target: the library refused a grant when asked for its free refs: refs not checked\n");
+	} else if (twice) {
+		t->violations++;
+		printf("target: VIOLATION ref-handed-out-twice ref=%u (on the free list twice)\n", example);
+	} else if ((uint64_t)refs_missing > leaked) {
+		t->violations++;
+		printf("target: VIOLATION refs-unaccounted missing=%d ref=%u leaked=%llu (given up, never handed out "
+		       "again, not mapped)\n", refs_missing, example, (unsigned long long)leaked);
 	}
 }
 
@@ -291,7 +305,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	check_pages_accounted(&e);
+	target_widen_stop(&e.t);
+	check_pages_accounted(&e, (domid_t)backend);
 	/* deferred: unshare answered BUSY; deferred_now: pages given up and not back yet (host's count) */
 	printf("target: result library=%s mutant=%s version=%u sent=%llu completed=%llu returned=%llu reused=%llu "
 	       "busy=%llu leaked=%llu deferred=%llu reclaimed=%llu deferred_now=%u unknown_ids=%llu dup_ids=%llu "

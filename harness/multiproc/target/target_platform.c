@@ -155,6 +155,12 @@ int target_share(struct target *t, domid_t domid, uint64_t frame, int readonly, 
 	t->shares++;
 	if (frame_ok(frame) && t->page[frame] == TGT_PG_HOST)
 		t->page[frame] = TGT_PG_SHARED;
+	if (*ref >= MP_POOL_FIRST_REF) {
+		printf("target: VIOLATION ref-outside-table ref=%u nr_refs=%u\n", *ref, MP_POOL_FIRST_REF);
+		violation(t);
+		return rc;
+	}
+	t->ref_handed[*ref] = t->ref_live[*ref] = 1;
 	uint64_t pinned = 0;
 	uint32_t pins = target_ref_pins(t, *ref, &pinned);
 	if (pins && pinned != frame) {
@@ -174,6 +180,8 @@ int target_unshare(struct target *t, grant_ref_t ref, uint64_t frame)
 		t->page[frame] = TGT_PG_LIB;
 	int rc = gntfuzz_adapter.unshare(ref, frame);
 	int kept = ours && t->page[frame] == TGT_PG_LIB;
+	if (ref < MP_POOL_FIRST_REF && (rc == SEAM_OK || rc == SEAM_BUSY || rc == SEAM_LEAKED))
+		t->ref_live[ref] = 0; /* given up: the library's until it hands it out again */
 	switch (rc) {
 	case SEAM_OK:
 		t->ended++;
@@ -203,6 +211,33 @@ unsigned target_tick(struct target *t)
 	gntfuzz_adapter.tick();
 	t->in_tick = 0;
 	return (unsigned)(t->reclaimed - before);
+}
+
+int target_sweep_refs(struct target *t, domid_t domid, unsigned *twice, grant_ref_t *example)
+{
+	uint8_t seen[MP_POOL_FIRST_REF] = { 0 };
+	int missing = 0;
+	for (unsigned n = 0; n < MP_POOL_FIRST_REF; n++) {
+		grant_ref_t ref = ~0u;
+		int rc = gntfuzz_adapter.share(domid, 0, 1, &ref);
+		if (rc == SEAM_ERR && n == 0)
+			return -1;
+		if (rc != SEAM_OK || ref >= MP_POOL_FIRST_REF)
+			break;
+		if (seen[ref]++) {
+			if (!(*twice)++)
+				*example = ref;
+			break;
+		}
+	}
+	for (unsigned r = 0; r < MP_POOL_FIRST_REF; r++) {
+		uint64_t pinned;
+		if (!t->ref_handed[r] || t->ref_live[r] || seen[r] || target_ref_pins(t, r, &pinned))
+			continue;
+		if (!missing++ && !*twice)
+			*example = r;
+	}
+	return missing;
 }
 
 /* --- widening: a preempted vCPU between the library's accesses to its grant table ---
@@ -254,9 +289,19 @@ int target_widen_start(struct target *t)
 		return -1;
 	return mprotect(w_lo, w_len, PROT_NONE);
 }
+
+void target_widen_stop(struct target *t)
+{
+	if (t->widen_us && w_lo)
+		mprotect(w_lo, w_len, PROT_READ | PROT_WRITE);
+}
 #else
 int target_widen_start(struct target *t)
 {
 	return t->widen_us ? -1 : 0; /* needs the x86-64 trap flag */
+}
+
+void target_widen_stop(struct target *t)
+{
 }
 #endif

@@ -1,4 +1,4 @@
-# harness/world.mk - the in-process world (scenarios, scheduler, seam host), the oracle, gntworld
+# harness/world/world.mk - the in-process world (scenarios, scheduler, seam host), the oracle, gntworld
 # for every variant (library/mutant, mk/targets.mk) in a plain and an ASan+UBSan build, and tests.
 WORLD_OUT      := $(BUILD)/world
 # Code of the world (fuzzers link these too, with $(XSIM_SRCS) and one target archive).
