@@ -492,7 +492,7 @@ def variant_name(cfg):
 
 def replay_cmd(c, g):
     """How a person replays a group: the readable scenario through gntworld for the world targets
-    (build/world/<library>/<mutant>/gntworld, harness/world.mk), else the input through the fuzz binary."""
+    (build/world/<library>/<mutant>/gntworld, harness/world/world.mk), else the input through the fuzz binary."""
     where = fc.rel(c.dir)
     if c.cfg["target"] in fc.WORLD_TARGETS:
         scn = Path(g["report"]).with_suffix(".scn")

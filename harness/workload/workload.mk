@@ -7,7 +7,7 @@ WORKLOAD_SRCS          := $(WORKLOAD_FRONTEND_SRCS) harness/workload/wl_steps.c 
 WORKLOAD_HDRS          := $(wildcard harness/workload/*.h) harness/workload/ops.def
 WL_BUILD               := $(BUILD)/workload
 WL_SCENARIOS            = $(sort $(wildcard corpora/scenarios/wl-*.scn))
-# The test program is linked like gntworld (harness/world.mk, WORLD_VARIANT), once per variant
+# The test program is linked like gntworld (harness/world/world.mk, WORLD_VARIANT), once per variant
 # (library/mutant, mk/targets.mk): the world's objects shared by every variant (its main()
 # left out: test_workload.c has its own), compiled once per flavour, and the variant's target
 # archive. test_workload.c itself is compiled once per flavour.
