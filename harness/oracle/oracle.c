@@ -232,11 +232,16 @@ void oracle_grant_done(struct oracle *o, int rc, uint32_t ref)
 	o->pending_valid = 0;
 }
 
+void oracle_revoking(struct oracle *o, uint32_t ref)
+{
+	if (ref < o->nrefs)
+		o->refs[ref].revoking = 1;
+}
+
 void oracle_handover(struct oracle *o, uint32_t ref, uint64_t frame)
 {
 	struct oracle_frame *f = frame_of(o, frame);
-	if (ref < o->nrefs)
-		o->refs[ref].revoking = 1;
+	oracle_revoking(o, ref);
 	if (f && f->state == PG_GRANTED)
 		f->state = PG_DEFERRED;
 }

@@ -105,6 +105,9 @@ void oracle_grant_intent(struct oracle *o, uint16_t domid, uint64_t frame, int r
 void oracle_grant_done(struct oracle *o, int rc, uint32_t ref);
 /* The target gives a granted page up to the library (unshare): only the library may free it now. */
 void oracle_handover(struct oracle *o, uint32_t ref, uint64_t frame);
+/* The target is about to end the grant (low-level end; unshare says it through handover): from
+ * here on a v2 table no longer carries GTF_readonly (see struct oracle_ref's revoking). */
+void oracle_revoking(struct oracle *o, uint32_t ref);
 /* A successful low-level end: the granted page is the target's own again. */
 void oracle_take_back(struct oracle *o, uint64_t frame);
 /* A library store into ref's entry; field_is_flags with the value stored; `pins` = live pins. */

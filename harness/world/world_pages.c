@@ -176,6 +176,7 @@ int world_end(struct world *w, grant_ref_t ref)
 		return SEAM_ERR;
 	}
 	uint64_t frame = world_page_frame((unsigned)page);
+	oracle_revoking(&w->oracle, ref);
 	int rc = IN_TARGET(w, w->adapter->end(ref));
 	oracle_end(&w->oracle, ref, frame, rc, 0);
 	world_log(w, "  end r%u -> rc %d", ref, rc);
