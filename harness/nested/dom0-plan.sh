@@ -10,6 +10,7 @@
 #      GNTFUZZ_PEER      the peer program (default: $GNTFUZZ_BIN/gntfuzz-peer, peer/'s): pvh-* and
 #                        linux targets get --protocol rounds, wl-* targets its workload protocol
 #      GNTFUZZ_WL_STRATEGIES  its strategies for wl-* targets, one session each
+#      GNTFUZZ_WL_DURATION    seconds the peer plays each session (default 1)
 #      GNTFUZZ_DMESG=1   also print the target's Xen console lines (real hosts: no serial log)
 #      GNTFUZZ_PRESTART  targets created (running) before the plan starts, so that a slow boot
 #                        (a Linux domU takes ~90 s under TCG) overlaps the other targets' runs

@@ -64,13 +64,17 @@ static int free_from(uint64_t gfn, uint8_t a, uint8_t b)
 int pa_free(uint64_t gfn) { return free_from(gfn, PA_USED, PA_LIB); }
 int pa_lib_free(uint64_t gfn) { return free_from(gfn, PA_GIVEN, PA_GIVEN); }
 
+/* What pa_describe shows of a state: shared and given up are both the library's ('l'). */
+static char shown(uint8_t st) { return st == PA_FREE ? 0 : st == PA_USED ? 'u' : 'l'; }
+
 static int move(uint64_t gfn, uint8_t from, uint8_t to)
 {
 	int i = index_of(gfn);
 	if (i < 0 || state[i] != from)
 		return -1;
 	state[i] = to;
-	changed();
+	if (shown(from) != shown(to)) /* the observer publishes: no xenstore write for no change */
+		changed();
 	return 0;
 }
 
