@@ -40,7 +40,7 @@ struct seam_table {
 	grant_status_t *status;     /* v2: the status frames, nr_refs entries; NULL for v1 */
 	uint32_t nr_refs;           /* entries in the table */
 	uint32_t first_ref;         /* the library may hand out refs first_ref..nr_refs-1 */
-	uint32_t defer_cap;         /* bound for a deferred-reclaim list, where the library has one */
+	uint32_t defer_cap;         /* bound for a deferred-reclaim list, where the library has one (0: its default) */
 	domid_t self;               /* the target's own domain id */
 };
 
