@@ -137,7 +137,7 @@ static int sample(void)
 		/* a target that publishes no allocator (linux-target) is judged on content alone */
 		if (((alloc && owner != 'l') || secret == 1) && !already(ref, frame)) {
 			violations++;
-			printf("oracle: VIOLATION invariant 1 d%u ref=%u frame=%#llx flags=%#x busy=%s: "
+			printf("oracle: VIOLATION free-while-mapped: d%u ref=%u frame=%#llx flags=%#x busy=%s: "
 			       "allocator says %s, frame content %s (target state \"%s\")\n",
 			       domid, ref, (unsigned long long)frame, flags,
 			       busy & GTF_writing ? "rw" : "r",

@@ -61,7 +61,7 @@ CASES = [
      drop(r"peer: LEAK pvh-gtab-msa02"), 33, False),
     ("a violation on the fixed target fails",
      inject_after(r"strategy-start pvh-grants-fixed forged-done",
-                  "oracle: VIOLATION invariant 1 d2 ref=8 frame=0x400 (test injection)"), 33, False),
+                  "oracle: VIOLATION free-while-mapped: d2 ref=8 frame=0x400 (test injection)"), 33, False),
     ("a peer leak on the Linux target fails",
      inject_after(r"strategy-start linux storm", "peer: LEAK linux ref=9: (test injection)"), 33, False),
     ("a strategy without its peer verdict fails", drop(r"peer: verdict pvh-grants-fixed strategy=storm"), 33, False),

@@ -166,7 +166,7 @@ static void check_pages_accounted(struct env *e, domid_t backend)
 			    (unmapped > tick_leaks ? (long long)(unmapped - tick_leaks) : 0);
 	if (missing || free + frontend + shared + lib + off + own != total) {
 		t->violations++;
-		printf("target: VIOLATION pages-unaccounted pages=%u free=%u spare=%u frontend=%u shared=%u library=%u "
+		printf("target: VIOLATION lost: pages unaccounted at the end pages=%u free=%u spare=%u frontend=%u shared=%u library=%u "
 		       "library_mapped=%u written_off=%u leaked=%llu missing=%lld\n", total, free, spare, frontend, shared,
 		       lib, mapped, off, (unsigned long long)leaked, missing);
 	}
@@ -177,10 +177,10 @@ static void check_pages_accounted(struct env *e, domid_t backend)
 		fprintf(stderr, "target: the library refused a grant when asked for its free refs: refs not checked\n");
 	} else if (twice) {
 		t->violations++;
-		printf("target: VIOLATION ref-handed-out-twice ref=%u (on the free list twice)\n", example);
+		printf("target: VIOLATION lost: a ref handed out twice (on the free list twice) ref=%u\n", example);
 	} else if ((uint64_t)refs_missing > leaked) {
 		t->violations++;
-		printf("target: VIOLATION refs-unaccounted missing=%d ref=%u leaked=%llu (given up, never handed out "
+		printf("target: VIOLATION lost: refs given up never came back missing=%d ref=%u leaked=%llu (given up, never handed out "
 		       "again, not mapped)\n", refs_missing, example, (unsigned long long)leaked);
 	}
 }

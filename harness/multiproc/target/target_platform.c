@@ -80,7 +80,7 @@ void target_page_free(struct target *t, uint64_t frame)
 		push(t, frame);
 		return;
 	}
-	printf("target: VIOLATION frontend-freed-page-it-does-not-hold frame=%llu held-by=%s\n",
+	printf("target: VIOLATION lost: the frontend freed a page it does not hold frame=%llu held-by=%s\n",
 	       (unsigned long long)frame, frame_ok(frame) ? state_name(t->page[frame]) : "nobody");
 	violation(t);
 }
@@ -105,7 +105,7 @@ static void h_page_free(void *ctx, uint64_t frame)
 	struct target *t = ctx;
 	uint32_t pins = target_frame_pins(t, frame);
 	if (pins) {
-		printf("target: VIOLATION released-while-mapped frame=%llu foreign_pins=%u\n", (unsigned long long)frame, pins);
+		printf("target: VIOLATION free-while-mapped: the library freed a page the peer still maps frame=%llu foreign_pins=%u\n", (unsigned long long)frame, pins);
 		violation(t);
 	}
 	if (frame_ok(frame) && (t->page[frame] == TGT_PG_LIB || t->page[frame] == TGT_PG_WRITTEN_OFF ||
@@ -114,7 +114,7 @@ static void h_page_free(void *ctx, uint64_t frame)
 		t->reclaimed += t->in_tick;
 		return;
 	}
-	printf("target: VIOLATION freed-not-given frame=%llu held-by=%s\n", (unsigned long long)frame,
+	printf("target: VIOLATION lost: the library freed a page it was never given frame=%llu held-by=%s\n", (unsigned long long)frame,
 	       frame_ok(frame) ? state_name(t->page[frame]) : "nobody");
 	violation(t);
 }
@@ -156,7 +156,7 @@ int target_share(struct target *t, domid_t domid, uint64_t frame, int readonly, 
 	if (frame_ok(frame) && t->page[frame] == TGT_PG_HOST)
 		t->page[frame] = TGT_PG_SHARED;
 	if (*ref >= MP_POOL_FIRST_REF) {
-		printf("target: VIOLATION ref-outside-table ref=%u nr_refs=%u\n", *ref, MP_POOL_FIRST_REF);
+		printf("target: VIOLATION lost: the library handed out a ref outside its table ref=%u nr_refs=%u\n", *ref, MP_POOL_FIRST_REF);
 		violation(t);
 		return rc;
 	}
@@ -164,7 +164,7 @@ int target_share(struct target *t, domid_t domid, uint64_t frame, int readonly, 
 	uint64_t pinned = 0;
 	uint32_t pins = target_ref_pins(t, *ref, &pinned);
 	if (pins && pinned != frame) {
-		printf("target: VIOLATION regranted-while-mapped ref=%u frame=%llu old_frame=%llu pins=%u\n", *ref,
+		printf("target: VIOLATION regrant-while-live: a ref granted again while its previous grant is mapped ref=%u frame=%llu old_frame=%llu pins=%u\n", *ref,
 		       (unsigned long long)frame, (unsigned long long)pinned, pins);
 		violation(t);
 	}
