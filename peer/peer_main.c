@@ -23,6 +23,7 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: gntfuzz-peer (--strategy NAME | --scenario FILE) [--target DOMID] [--self DOMID]\n"
+			"       gntfuzz-peer --list strategies|round-strategies\n"
 			"                    [--duration S] [--connect-timeout S] [-v]\n"
 			"       gntfuzz-peer --protocol rounds --target DOMID (--strategy NAME --round K [--label L] | --quit)\n"
 			"strategies:");
@@ -51,6 +52,17 @@ int main(int argc, char **argv)
 	int quit = 0, have_target = 0;
 	p.target = 1;
 	p.duration = 3;
+	if (argc == 3 && !strcmp(argv[1], "--list")) { /* the tables, for the scripts that drive the peer */
+		const char *const *t = !strcmp(argv[2], "strategies") ? peer_strategies
+				      : !strcmp(argv[2], "round-strategies") ? peer_round_strategies : NULL;
+		if (!t) {
+			fprintf(stderr, "gntfuzz-peer: --list: unknown table '%s' (strategies, round-strategies)\n", argv[2]);
+			return 2;
+		}
+		for (; *t; t++)
+			printf("%s\n", *t);
+		return 0;
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "-v")) {

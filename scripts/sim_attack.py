@@ -28,11 +28,22 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "harness", "multiproc"))
 import xensim  # noqa: E402
 
-STRATEGIES = ["hold", "forged-done", "race-end", "storm", "copy-loop", "flood", "bad-ids", "early-closed"]
-# (column, strategy, grant-table version, target's widen in us: sleep at each grant-entry access so
-# that the races the peer runs have a window a process scheduler can hit)
-COLUMNS = [(s, s, 1, 300 if s in ("race-end", "storm") else 0) for s in STRATEGIES] + \
-          [("hold@v2", "hold", 2, 0), ("forged-done@v2", "forged-done", 2, 0)]
+
+
+def peer_strategies(build):
+    """The peer's workload strategies, asked from the peer (its table is the only list)."""
+    peer = os.path.join(build, "peer", "gntfuzz-peer")
+    p = subprocess.run([peer, "--list", "strategies"], stdout=subprocess.PIPE, text=True)
+    if p.returncode:
+        sys.exit("sim-attack: %s --list strategies failed (make peer)" % peer)
+    return p.stdout.split()
+
+
+def columns(build):
+    """(column, strategy, grant-table version, target's widen in us: sleep at each grant-entry
+    access so that the races the peer runs have a window a process scheduler can hit)"""
+    return [(s, s, 1, 300 if s in ("race-end", "storm") else 0) for s in peer_strategies(build)] + \
+           [("hold@v2", "hold", 2, 0), ("forged-done@v2", "forged-done", 2, 0)]
 
 
 # Mutants (by name, in every library that has one of that name) this world must catch with some
@@ -162,7 +173,8 @@ def main(argv):
             return 1
     if a.scenarios:
         return replay_scenarios(a, vs)
-    jobs = [(v, col, s, ver, w) for v in vs for col, s, ver, w in COLUMNS]
+    cols = columns(a.build)
+    jobs = [(v, col, s, ver, w) for v in vs for col, s, ver, w in cols]
     results = {}
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
         for v, col, res in ex.map(lambda j: run_cell(a.build, *j, a.duration), jobs):
@@ -170,9 +182,9 @@ def main(argv):
 
     # Races are won by chance on a loaded machine: a mutant no cell caught gets its racing
     # strategies twice more before the verdict (a fixed build gets no retries).
-    racing = [c for c in COLUMNS if c[1] in ("race-end", "storm")]
+    racing = [c for c in cols if c[1] in ("race-end", "storm")]
     for attempt in range(2):
-        missed = [v for v in vs if v[1] != "fixed" and not any(results[(v, c[0])]["caught"] for c in COLUMNS)]
+        missed = [v for v in vs if v[1] != "fixed" and not any(results[(v, c[0])]["caught"] for c in cols)]
         for v in missed:
             for col, s_, ver, w in racing:
                 _, _, res = run_cell(a.build, v, col, s_, ver, w, a.duration)
@@ -180,12 +192,12 @@ def main(argv):
                     res["retried"] = attempt + 1
                     results[(v, col)] = res
 
-    width = max(len(c[0]) for c in COLUMNS)
+    width = max(len(c[0]) for c in cols)
     first = max([len("variant")] + [len(name(v)) for v in vs]) + 2
-    print(f"{'variant':<{first}}" + "".join(f"{c[0]:>{width + 1}}" for c in COLUMNS))
+    print(f"{'variant':<{first}}" + "".join(f"{c[0]:>{width + 1}}" for c in cols))
     for v in vs:
         cells = []
-        for col, *_ in COLUMNS:
+        for col, *_ in cols:
             r = results[(v, col)]
             cells.append("ERROR" if r["error"] else ("CAUGHT*" if r.get("retried") else "CAUGHT") if r["caught"]
                          else "held" if r["progress"] else "idle")
@@ -196,7 +208,7 @@ def main(argv):
 
     fails = 0
     for v in vs:
-        rs = {col: results[(v, col)] for col, *_ in COLUMNS}
+        rs = {col: results[(v, col)] for col, *_ in cols}
         errs = [f"{c}: {r['error']}" for c, r in rs.items() if r["error"]]
         caught = [c for c, r in rs.items() if r["caught"]]
         if v[1] == "fixed":
