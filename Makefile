@@ -15,7 +15,7 @@ include harness/world/world.mk
 include harness/workload/workload.mk
 include harness/fuzz/fuzz.mk
 include harness/seam/seam.mk
-include harness/multiproc.mk
+include harness/multiproc/multiproc.mk
 include harness/xenstored/xenstored.mk
 include peer/peer.mk
 include harness/pvh/pvh.mk

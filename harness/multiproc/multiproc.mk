@@ -1,5 +1,6 @@
-# harness/multiproc.mk - the multi-process simulated Xen (broker daemon, drop-in Xen libraries,
-# xensim CLI, target process), the malicious peer (peer/), their tests and benchmark.
+# harness/multiproc/multiproc.mk - the multi-process simulated Xen (broker daemon, drop-in Xen
+# libraries, xensim CLI, the target process), its tests and benchmark. The peer is built by
+# peer/peer.mk.
 MP_DIR   := harness/multiproc
 MP_OUT   := $(BUILD)/multiproc
 MP_LIBD  := $(MP_OUT)/lib
@@ -17,7 +18,7 @@ MP_LIB_DEPS    := $(MP_DIR)/lib/client.c $(MP_DIR)/lib/client.h $(MP_DIR)/proto.
 .PHONY: multiproc test-dropin bench-sim
 multiproc: $(MP_BROKERD) $(MP_DROPINS) $(MP_XENSIM) $(MP_BROKER_LIB)
 
-# The pure handler as an archive, for fuzz targets (engineer F): mp_broker_init(..., live=0) + mp_handle.
+# The pure handler as an archive, for fuzz targets: mp_broker_init(..., live=0) + mp_handle.
 $(MP_BROKER_LIB): $(MP_BROKER_SRCS) $(MP_BROKER_HDRS)
 	@mkdir -p $(MP_OUT)/obj
 	$(CC) $(MP_CFLAGS) -c $(MP_DIR)/broker_core.c -o $(MP_OUT)/obj/broker_core.o
