@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """xensim - start, stop and use the multi-process simulated Xen.
 
-  xensim start --dir DIR [--domains 0,1,2]   broker daemon (+ D1's xenstored when it is built)
+  xensim start --dir DIR [--domains 0,1,2]   broker daemon (+ our xenstored when it is built)
   xensim stop  --dir DIR
   xensim run   --dir DIR --domain N -- CMD...  run CMD as a process of domain N: the drop-in
                libxengnttab/libxenevtchn/libxenctrl on LD_LIBRARY_PATH, XENSTORED_PATH to the

@@ -17,7 +17,7 @@
 #include "platform.h"
 #include "selfgrant.h"
 #include "target.h"
-#include "workload.h"
+#include "pvh_workload.h"
 #include "xenstore.h"
 
 static struct gnttab gt;

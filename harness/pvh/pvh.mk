@@ -4,7 +4,7 @@
 # that code linked with the variant's target archive (library + adapter + names, flavour pvh).
 PVH_OUT     := $(BUILD)/pvh
 PVH_SRCS    := $(sort $(wildcard harness/pvh/*.c))
-# engineer C's workload frontend, freestanding (WORKLOAD_FRONTEND_SRCS from harness/workload), and
+# the workload frontend, freestanding (WORKLOAD_FRONTEND_SRCS from harness/workload), and
 # the seam's completeness check
 PVH_WL_SRCS := $(or $(WORKLOAD_FRONTEND_SRCS),harness/workload/frontend.c)
 PVH_HOST_SRCS := $(PVH_SRCS) $(PVH_WL_SRCS) harness/seam/seam_check.c

@@ -1,4 +1,4 @@
-/* workload.h - the PVH guest as a PV frontend: engineer C's workload frontend
+/* pvh_workload.h - the PVH guest as a PV frontend: the workload's frontend
  * (harness/workload/frontend.c) on this guest's xenstore client, event channels and allocator,
  * driven by the project's peer (peer/, gntfuzz-peer) in dom0.
  *

@@ -1,4 +1,4 @@
-/* workload.c - fe_ops on the guest's own pieces (the grant library through the seam: platform.h),
+/* pvh_workload.c - fe_ops on the guest's own pieces (the grant library through the seam: platform.h),
  * and the session loop around the frontend. */
 #include <stdint.h>
 #include <xen/io/xenbus.h>
@@ -9,7 +9,7 @@
 #include "lib.h"
 #include "pagealloc.h"
 #include "platform.h"
-#include "workload.h"
+#include "pvh_workload.h"
 #include "xenstore.h"
 #include "frontend.h"
 
