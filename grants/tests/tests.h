@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "fake_xen.h"
+#include "../src/gnt_internal.h" /* GNT_MUTANT as the build set it (an id or GNT_M_<name>) */
 
 /* One library and its fake host per test; static because struct gnt_lib is large. */
 struct fixture {
