@@ -75,7 +75,7 @@ def main():
     for lib in libs:
         w, n, e = rate["world " + lib], rate["world %s, no hooks" % lib], rate["empty"]
         if w and n and e:
-            print("  %-8s hooks cost: %.2fx (%.0f with / %.0f without); world vs empty %.3fx (%.0f / %.0f)"
+            print("  %-8s with hooks / without: %.2fx (%.0f / %.0f); world vs empty %.3fx (%.0f / %.0f)"
                   % (lib, w / n, w, n, w / e, w, e))
     print("time to the first finding from an empty corpus (libFuzzer, world.dict, seed 1, %d s budget):" % FIND_BUDGET)
     print("  %-8s %-16s %10s %12s" % ("library", "mutant", "seconds", "executions"))
