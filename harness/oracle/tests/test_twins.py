@@ -13,6 +13,9 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "harness", "world", "tests"))
+from variants import variants  # noqa: E402
+
 SCN = os.path.join(ROOT, "corpora", "scenarios")
 REFERENCE = "grants"
 # (invariant, mutant of grants/ that violates it, scenario that shows it, its legal twin)
@@ -28,17 +31,6 @@ def check(ok, name, detail=""):
     global failed
     print("%s - %s%s" % ("ok" if ok else "not ok", name, "" if ok else "  # " + detail))
     failed += not ok
-
-
-def variants():
-    """[(library, mutant)] from `make list-variants` (TARGET= passes through make's flags)."""
-    p = subprocess.run(["make", "--no-print-directory", "-s", "list-variants"], cwd=ROOT,
-                       capture_output=True, text=True)
-    out = [tuple(l.split()) for l in p.stdout.splitlines() if len(l.split()) == 2]
-    if p.returncode or not out:
-        print("not ok - `make list-variants` failed: %s" % p.stderr.strip())
-        sys.exit(1)
-    return out
 
 
 def gntworld(build, lib, mutant):

@@ -22,6 +22,9 @@ import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "harness", "world", "tests"))
+from variants import variants, versions, scn_version  # noqa: E402
+
 INPUTS = "3000"
 MAX_PER_MUTANT = 25
 
@@ -51,33 +54,6 @@ def replay_text(report):
     return lines[1] if len(lines) == 2 else None
 
 
-def variants():
-    """[(library, mutant)] from `make list-variants` (TARGET= passes through make's flags)."""
-    p = subprocess.run(["make", "--no-print-directory", "-s", "list-variants"], cwd=ROOT,
-                       capture_output=True, text=True)
-    out = [tuple(l.split()) for l in p.stdout.splitlines() if len(l.split()) == 2]
-    if p.returncode or not out:
-        print("not ok - `make list-variants` failed: %s" % p.stderr.strip())
-        sys.exit(1)
-    return out
-
-
-def versions(binary):
-    """The grant-table versions the binary's library supports, from `gntworld about`."""
-    p = subprocess.run([binary, "about"], capture_output=True, text=True, timeout=60, errors="replace")
-    m = re.search(r"^versions((?: \d)*)\s*$", p.stdout, re.M)
-    return {int(x) for x in m.group(1).split()} if m else set()
-
-
-def scn_version(path):
-    with open(path, errors="replace") as f:
-        for line in f:
-            w = line.split("#")[0].split()
-            if w and w[0] == "config":
-                for k, v in zip(w[1::2], w[2::2]):
-                    if k == "version" and v.isdigit():
-                        return int(v)
-    return 1
 
 
 def main():
