@@ -13,16 +13,6 @@
 
 /* ---- the frontend's environment: the world's target domain ---- */
 
-static int op_page_alloc(void *ctx, uint64_t *frame)
-{
-	int page = world_alloc_page(ctx);
-
-	if (page < 0)
-		return -1;
-	*frame = world_page_frame((unsigned)page);
-	return 0;
-}
-
 static void op_page_free(void *ctx, uint64_t frame)
 {
 	struct world *w = ctx;
@@ -32,13 +22,6 @@ static void op_page_free(void *ctx, uint64_t frame)
 	 * the frontend that is a bug, not a skipped step: let the oracle judge and report it. */
 	if (page < 0 || world_free_page(w, (unsigned)page))
 		oracle_free(&w->oracle, frame, xsim_frame_foreign_maps(&w->sim, WORLD_TARGET_DOM, frame));
-}
-
-static void *op_page_mem(void *ctx, uint64_t frame)
-{
-	struct world *w = ctx;
-
-	return xsim_frame_mem(&w->sim, WORLD_TARGET_DOM, frame);
 }
 
 static int op_evtchn_alloc_unbound(void *ctx, domid_t remote, evtchn_port_t *port)
@@ -122,9 +105,9 @@ static struct workload *wl_get(struct world *w)
 		return wl;
 	wl->ops = (struct fe_ops){
 		.ctx = w,
-		.page_alloc = op_page_alloc,
+		.page_alloc = world_host_page_alloc,
 		.page_free = op_page_free,
-		.page_mem = op_page_mem,
+		.page_mem = world_host_page_mem,
 		.evtchn_alloc_unbound = op_evtchn_alloc_unbound,
 		.evtchn_notify = op_evtchn_notify,
 		.evtchn_close = op_evtchn_close,

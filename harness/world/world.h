@@ -113,6 +113,10 @@ int world_alloc_page(struct world *w);                  /* LIFO pop + fresh tag;
 int world_take_page(struct world *w, unsigned page);    /* allocate this page if free; 0 ok */
 int world_free_page(struct world *w, unsigned page);    /* back to the allocator; 0 ok */
 void world_write_page(struct world *w, unsigned page);  /* fresh tag into an owned page */
+/* The same as callbacks for the target's code (ctx = the world): the seam host's and the
+ * workload frontend's page_alloc (0 and *frame, or -1) and page_mem. */
+int world_host_page_alloc(void *ctx, uint64_t *frame);
+void *world_host_page_mem(void *ctx, uint64_t frame);
 /* Library calls through the seam, with the oracle told. share grants a page the target owns;
  * unshare gives it up to the library (which frees it through the host now, later, or never);
  * end (where the adapter has one) revokes only, and on SEAM_OK the world releases the ref and

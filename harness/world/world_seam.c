@@ -91,7 +91,7 @@ void world_seam_watch(struct world *w)
 
 /* --- host services --- */
 
-static int h_page_alloc(void *ctx, uint64_t *frame)
+int world_host_page_alloc(void *ctx, uint64_t *frame)
 {
 	int page = world_alloc_page(ctx);
 	if (page < 0)
@@ -117,7 +117,7 @@ static void h_page_free(void *ctx, uint64_t frame)
 		world_push_free(w, (unsigned)page);
 }
 
-static void *h_page_mem(void *ctx, uint64_t frame)
+void *world_host_page_mem(void *ctx, uint64_t frame)
 {
 	struct world *w = ctx;
 	return xsim_frame_mem(&w->sim, WORLD_TARGET_DOM, frame);
@@ -146,8 +146,8 @@ void world_seam_init(struct world *w)
 {
 	w->adapter = &gntfuzz_adapter;
 	w->host.ctx = w;
-	w->host.page_alloc = h_page_alloc;
+	w->host.page_alloc = world_host_page_alloc;
 	w->host.page_free = h_page_free;
-	w->host.page_mem = h_page_mem;
+	w->host.page_mem = world_host_page_mem;
 	w->host.log = h_log;
 }
