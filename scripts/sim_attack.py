@@ -156,7 +156,7 @@ def main(argv):
     ap.add_argument("--build", default=os.path.join(ROOT, os.environ.get("BUILD", "build")))
     ap.add_argument("--duration", type=float, default=1.5, help="seconds the peer plays per cell")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--only", help="comma list of variants (LIB/MUTANT) or mutant names to run (default: all)")
+    ap.add_argument("--only", help="comma- or space-separated variants (LIB/MUTANT) or mutant names to run (default: all)")
     ap.add_argument("--scenarios", action="store_true",
                     help="replay corpora/scenarios/wl-*.scn with the peer instead of the strategies")
     a = ap.parse_args(argv)
@@ -165,7 +165,7 @@ def main(argv):
         return 1
     vs = variants()
     if a.only:
-        keep = set(a.only.split(","))
+        keep = set(a.only.replace(",", " ").split())
         vs = [v for v in vs if name(v) in keep or v[1] in keep]
     for v in vs:
         if not os.access(target_bin(a.build, v), os.X_OK):
