@@ -105,8 +105,8 @@ sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD)
 # In `make test`: every fixed build, and the mutants of the reference library plus the second
 # library's MSA02 and plain-store XSA-396 (the full matrix is `make sim-attack`, nightly).
-SIM_ATTACK_TEST_ONLY ?= $(foreach l,$(LIBS),$(l)/fixed) $(filter-out grants/fixed,$(filter grants/%,$(VARIANTS))) \
-                        $(filter gtab/msa02 gtab/xsa396,$(VARIANTS))
+SIM_ATTACK_TEST_ONLY ?= $(foreach l,$(LIBS),$(l)/fixed) $(filter-out grants/fixed grants/ro_flag grants/ref_leak,\
+                          $(filter grants/%,$(VARIANTS))) $(filter gtab/msa02 gtab/xsa396,$(VARIANTS))
 ## test-sim-attack: sim-attack on every fixed build and a chosen set of mutants (SIM_ATTACK_TEST_ONLY)
 test-sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --only "$(strip $(SIM_ATTACK_TEST_ONLY))"
@@ -147,7 +147,11 @@ fuzz-broker: $(MP_OUT)/fuzz_broker
 .PHONY: sim-scenarios test-sim-scenarios
 sim-scenarios: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --scenarios
-test-sim-scenarios: sim-scenarios
+# In `make test`: every fixed build, and MSA02 and XSA-396 of each library (all: `make sim-scenarios`).
+SIM_SCENARIOS_TEST_ONLY ?= $(foreach l,$(LIBS),$(l)/fixed) $(filter %/msa02 %/xsa396,$(VARIANTS))
+## test-sim-scenarios: sim-scenarios on every fixed build and each library's msa02 and xsa396 (SIM_SCENARIOS_TEST_ONLY)
+test-sim-scenarios: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
+	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --scenarios --only "$(strip $(SIM_SCENARIOS_TEST_ONLY))"
 TESTS += test-sim-scenarios
 
 ## test-multiproc-cli: bad arguments and files to broker, xensim, target and peer: one-line errors, non-zero exits
