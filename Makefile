@@ -20,6 +20,7 @@ include harness/xenstored/xenstored.mk
 include peer/peer.mk
 include harness/pvh/pvh.mk
 include harness/nested/nested.mk
+include harness/multiproc/tests/conformance.mk
 
 ## help: list the targets (every "## target: what it does" line of the Makefile and its fragments)
 ## deps: install the Debian packages the project needs (apt-get, as root or with sudo): scripts/ensure_deps.sh all

@@ -90,7 +90,7 @@ FUZZ_BINS_FIXED := $(foreach e,$(FUZZ_ENGINES),$(call fuzz_fixed_bins,$(e)))
 ## fuzz-build: build every fuzz target in every engine flavour (fixed libraries)
 ## killmatrix: fuzz every mutant of every library from an empty corpus per engine; fails if one survives or a fixed library is flagged (FUZZ_ARGS="--library L --mutants LIB/M,... --budget S")
 ## coverage: llvm-cov report of the fuzz targets on each fixed library over their corpora (build/fuzz/coverage/)
-## fuzz-seeds: regenerate corpora/fuzz/<target>/ from corpora/scenarios/*.scn (FUZZ_SEEDS_ARGS=--grow-broker also regrows the broker's corpus)
+## fuzz-seeds: regenerate corpora/fuzz/<target>/ from corpora/scenarios/*.scn
 .PHONY: fuzz-list-targets fuzz-manifest fuzz fuzz-build killmatrix coverage fuzz-seeds bench bench-fuzz \
         test-fuzz-smoke test-fuzz-triage test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
 fuzz-build: $(FUZZ_BINS_FIXED)
@@ -105,7 +105,7 @@ coverage: $(call fuzz_fixed_bins,cov)
 	@$(PYTHON) $(FUZZ_DIR)/coverage_report.py $(FUZZ_TARGETS)
 
 fuzz-seeds:
-	@$(PYTHON) $(FUZZ_DIR)/make_seeds.py $(FUZZ_SEEDS_ARGS)
+	@$(PYTHON) $(FUZZ_DIR)/make_seeds.py
 
 ## test-fuzz-seeds: the committed seeds and dictionaries are what `make fuzz-seeds` makes of today's scenarios (git stays clean)
 .PHONY: test-fuzz-seeds

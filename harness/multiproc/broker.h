@@ -30,6 +30,9 @@ enum mp_port_state { MP_PORT_FREE = 0, MP_PORT_UNBOUND, MP_PORT_INTER, MP_PORT_V
 
 struct mp_port {
 	uint8_t state, pending, masked;
+	uint8_t zombie;           /* unbound by its handle but still referenced by an unmap
+				   * notification: closed when the last reference goes (Linux refcnt) */
+	uint16_t refs;            /* unmap notifications that will send on it */
 	int owner;                /* client index that bound it, -1 for none */
 	domid_t remote_dom;
 	uint32_t remote_port;
@@ -66,17 +69,28 @@ struct mp_client {
 	domid_t dom;
 	pid_t pid;                /* from SO_PEERCRED, for pause (SIGSTOP); 0 if unknown */
 	uint32_t id;
-	int evfd;                 /* eventfd shared with the client, -1 until EVT_INIT */
+	uint8_t evt;              /* an evtchn handle: EVT_INIT or EVT_ADOPT done */
+	uint8_t restricted;       /* IOCTL_EVTCHN_RESTRICT_DOMID done: only restrict_dom */
+	domid_t restrict_dom;
+	/* The wake fd (live broker only): a socket pair; wake_rd is the end the client holds (the
+	 * broker keeps a copy to drain it, always with MSG_DONTWAIT, so no flag a client sets on it
+	 * can block the broker), wake_wr the end the broker writes. Readable exactly while ring_len. */
+	int wake_rd, wake_wr;
+	uint64_t wake_key;        /* identity of wake_rd (inode), for EVT_ADOPT; 0 = none */
 	uint16_t ring[MP_NR_PORTS];/* ports delivered and not yet read by EVT_PENDING */
 	uint32_t ring_head, ring_len;
+	uint32_t nmaps, nshares;  /* maps held, shares owned: a death with none skips the sweeps */
 	struct mp_maph maps[MP_MAX_MAPS];
 };
 
 struct mp_broker {
 	struct mp_domain doms[MP_MAX_DOMS];
+	uint8_t slot[DOMID_FIRST_RESERVED]; /* domid -> 1 + index in doms, 0 = no such domain */
 	struct mp_client clients[MP_MAX_CLIENTS];
-	int live;                 /* 1 in the daemon: send signals, write eventfds */
+	int live;                 /* 1 in the daemon (and the fuzzer): signals to pid > 1, wake fds */
 	int shutdown;             /* set by MP_SHUTDOWN */
+	uint64_t in_key;          /* identity of the fd attached to the request being handled (set
+				   * by the caller of mp_handle from fstat; 0 = none) */
 	uint32_t next_client_id;
 	struct mp_stats st;
 };
@@ -91,6 +105,9 @@ struct mp_out {
 /* Create the broker with the given domains (memfds of MP_MEM_SIZE). live=0 for fuzzing. */
 int mp_broker_init(struct mp_broker *b, const unsigned *domids, unsigned n, int live);
 void mp_broker_fini(struct mp_broker *b);
+/* Back to the state mp_broker_init left, keeping the domains' memfds (their memory zeroed):
+ * every client gone first. For fuzzing, where creating memfds per input would dominate. */
+int mp_broker_reset(struct mp_broker *b);
 struct mp_domain *mp_dom(struct mp_broker *b, uint32_t domid); /* NULL if absent */
 
 /* A connection arrived: returns its client index or -1 when full. */
@@ -122,5 +139,13 @@ int mp_evt_notify(struct mp_broker *b, int ci, uint32_t port);
 int mp_evt_send_from(struct mp_broker *b, domid_t dom, uint32_t port); /* no owner check */
 int mp_evt_pending(struct mp_broker *b, int ci);
 int mp_evt_unmask(struct mp_broker *b, int ci, uint32_t port);
+int mp_evt_init(struct mp_broker *b, int ci);            /* the wake fd; 0 or -errno */
+int mp_evt_adopt(struct mp_broker *b, int ci, uint64_t key);
+int mp_evt_restrict(struct mp_broker *b, int ci, uint32_t domid);
+/* Unmap notifications: take a reference on a user-bound port of dom (-EINVAL if there is none),
+ * send on it and drop the reference (a zombie port closes with its last reference). */
+int mp_evt_port_get(struct mp_broker *b, domid_t dom, uint32_t port);
+void mp_evt_port_put(struct mp_broker *b, domid_t dom, uint32_t port);
+void mp_evt_wake_close(struct mp_client *c);
 
 #endif

@@ -9,17 +9,15 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "broker.h"
 
 struct mp_domain *mp_dom(struct mp_broker *b, uint32_t domid)
 {
-	for (unsigned i = 0; i < MP_MAX_DOMS; i++)
-		if (b->doms[i].exists && b->doms[i].domid == domid)
-			return &b->doms[i];
-	return NULL;
+	if (domid >= DOMID_FIRST_RESERVED || !b->slot[domid])
+		return NULL;
+	return &b->doms[b->slot[domid] - 1];
 }
 
 int mp_broker_init(struct mp_broker *b, const unsigned *domids, unsigned n, int live)
@@ -29,7 +27,7 @@ int mp_broker_init(struct mp_broker *b, const unsigned *domids, unsigned n, int 
 	if (n > MP_MAX_DOMS)
 		return -EINVAL;
 	for (unsigned i = 0; i < MP_MAX_CLIENTS; i++)
-		b->clients[i].evfd = -1;
+		b->clients[i].wake_rd = b->clients[i].wake_wr = -1;
 	for (unsigned i = 0; i < n; i++) {
 		struct mp_domain *d = &b->doms[i];
 		char name[32], path[64];
@@ -47,6 +45,7 @@ int mp_broker_init(struct mp_broker *b, const unsigned *domids, unsigned n, int 
 			return -errno;
 		d->exists = 1;
 		d->domid = domids[i];
+		b->slot[domids[i]] = (uint8_t)(i + 1);
 		d->version = 1;
 		d->st = &b->st;
 		for (unsigned p = 0; p < MP_NR_PORTS; p++)
@@ -69,8 +68,41 @@ void mp_broker_fini(struct mp_broker *b)
 		munmap(d->mem, MP_MEM_SIZE);
 		close(d->memfd);
 		close(d->ro_fd);
+		b->slot[d->domid] = 0;
 		d->exists = 0;
 	}
+}
+
+int mp_broker_reset(struct mp_broker *b)
+{
+	for (unsigned i = 0; i < MP_MAX_CLIENTS; i++)
+		if (b->clients[i].in_use)
+			mp_client_gone(b, i);
+	for (unsigned i = 0; i < MP_MAX_DOMS; i++) {
+		struct mp_domain *d = &b->doms[i];
+		if (!d->exists)
+			continue;
+		/* drop every page: the mappings stay, and read zeroes again */
+		if (ftruncate(d->memfd, 0) < 0 || ftruncate(d->memfd, MP_MEM_SIZE) < 0)
+			return -errno;
+		d->paused = 0;
+		d->version = 1;
+		memset(d->active, 0, sizeof(d->active));
+		memset(d->ports, 0, sizeof(d->ports));
+		memset(d->shares, 0, sizeof(d->shares));
+		for (unsigned p = 0; p < MP_NR_PORTS; p++)
+			d->ports[p].owner = -1;
+		for (unsigned r = 0; r < MP_NR_GRANTS; r++)
+			d->shares[r].owner = -1;
+	}
+	memset(b->clients, 0, sizeof(b->clients));
+	for (unsigned i = 0; i < MP_MAX_CLIENTS; i++)
+		b->clients[i].wake_rd = b->clients[i].wake_wr = -1;
+	memset(&b->st, 0, sizeof(b->st));
+	b->shutdown = 0;
+	b->in_key = 0;
+	b->next_client_id = 0;
+	return 0;
 }
 
 int mp_client_new(struct mp_broker *b, pid_t pid)
@@ -82,7 +114,7 @@ int mp_client_new(struct mp_broker *b, pid_t pid)
 		memset(c, 0, sizeof(*c));
 		c->in_use = 1;
 		c->pid = pid;
-		c->evfd = -1;
+		c->wake_rd = c->wake_wr = -1;
 		c->id = ++b->next_client_id;
 		b->st.clients++;
 		return (int)i;
@@ -96,29 +128,29 @@ void mp_client_gone(struct mp_broker *b, int ci)
 	if (!c->in_use)
 		return;
 	/* As on process death under Xen: gntdev unmaps (with its notifications), the evtchn
-	 * device closes its ports, gntalloc ends unmapped grants and orphans mapped ones. */
-	for (uint32_t h = 0; h < MP_MAX_MAPS; h++)
+	 * device closes its ports (one still referenced by another handle's unmap notification
+	 * stays bound until that fires), gntalloc ends unmapped grants and orphans mapped ones. */
+	for (uint32_t h = 0; c->nmaps && h < MP_MAX_MAPS; h++)
 		if (c->maps[h].in_use) {
 			mp_gnt_unmap(b, c, h);
 			b->st.released_on_close++;
 		}
 	struct mp_domain *d = mp_dom(b, c->dom);
 	if (d && c->hello) {
-		for (uint32_t p = 1; p < MP_NR_PORTS; p++)
+		for (uint32_t p = 1; c->evt && p < MP_NR_PORTS; p++)
 			if (d->ports[p].state != MP_PORT_FREE && d->ports[p].owner == ci) {
 				mp_evt_unbind(b, ci, p);
 				b->st.released_on_close++;
 			}
-		for (uint32_t r = 0; r < MP_NR_GRANTS; r++)
+		for (uint32_t r = 0; c->nshares && r < MP_NR_GRANTS; r++)
 			if (d->shares[r].in_use && d->shares[r].owner == ci) {
 				mp_gnt_unshare(b, ci, r);
 				b->st.released_on_close++;
 			}
 	}
-	if (c->evfd >= 0)
-		close(c->evfd);
+	mp_evt_wake_close(c);
 	memset(c, 0, sizeof(*c));
-	c->evfd = -1;
+	c->wake_rd = c->wake_wr = -1;
 	b->st.clients--;
 }
 
@@ -171,21 +203,16 @@ static void fill_stats(struct mp_broker *b, struct mp_stats *s)
 	}
 }
 
-/* The handle's pollable fd. Not created when fuzzing (no fds to leak); events still queue. */
-static int eventfd_for_client(struct mp_broker *b)
-{
-	return b->live ? eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) : -1;
-}
-
 /* Requests with u32 arguments only: how many each takes (-1: not such an op). */
 static int u32_args(uint16_t op)
 {
 	switch (op) {
 	case MP_GET_MEM: case MP_EVT_INIT: case MP_EVT_PENDING: case MP_STATS: case MP_SHUTDOWN:
+	case MP_EVT_ADOPT:
 		return 0;
 	case MP_SET_VERSION: case MP_UNMAP: case MP_UNSHARE: case MP_EVT_BIND_UNBOUND:
 	case MP_EVT_BIND_VIRQ: case MP_EVT_UNBIND: case MP_EVT_NOTIFY: case MP_EVT_UNMASK:
-	case MP_DOMINFO: case MP_PAUSE: case MP_UNPAUSE:
+	case MP_DOMINFO: case MP_PAUSE: case MP_UNPAUSE: case MP_EVT_RESTRICT:
 		return 1;
 	case MP_EVT_BIND_INTER: case MP_REF_PINS: case MP_FRAME_MAPS:
 		return 2;
@@ -222,7 +249,16 @@ static void handle_op(struct mp_broker *b, int ci, uint16_t op, const uint8_t *p
 		memcpy(&m, p, sizeof(m));
 		if (m.flags & ~(MP_MAP_READONLY | MP_MAP_HAVE_FD | MP_MAP_NOTIFY_BYTE | MP_MAP_NOTIFY_EVENT))
 			return reply(b, out, op, -EINVAL, NULL, 0);
+		/* gntdev's SET_UNMAP_NOTIFY: no byte on a read-only map, only a port bound through an
+		 * evtchn handle of our domain (evtchn_get); it is refused before anything is mapped. */
+		if ((m.flags & MP_MAP_NOTIFY_BYTE) &&
+		    ((m.flags & MP_MAP_READONLY) || m.notify_off >= MP_PAGE))
+			return reply(b, out, op, -EINVAL, NULL, 0);
+		if ((m.flags & MP_MAP_NOTIFY_EVENT) && mp_evt_port_get(b, c->dom, m.notify_port) < 0)
+			return reply(b, out, op, -EINVAL, NULL, 0);
 		r.gntst = mp_gnt_map(b, c, m.granter, m.ref, m.flags & MP_MAP_READONLY, &r.handle, &frame);
+		if (r.gntst != GNTST_okay && (m.flags & MP_MAP_NOTIFY_EVENT))
+			mp_evt_port_put(b, c->dom, m.notify_port);
 		if (r.gntst == GNTST_okay) {
 			struct mp_maph *h = &c->maps[r.handle];
 			h->notify_flags = m.flags & (MP_MAP_NOTIFY_BYTE | MP_MAP_NOTIFY_EVENT);
@@ -263,7 +299,14 @@ static void handle_op(struct mp_broker *b, int ci, uint16_t op, const uint8_t *p
 		if (len != sizeof(s))
 			return reply(b, out, op, -EBADMSG, NULL, 0);
 		memcpy(&s, p, sizeof(s));
-		if (s.count == 0 || s.count > MP_MAX_SHARE)
+		if (s.count == 0 || (s.flags & ~(MP_SHARE_WRITABLE | MP_SHARE_HAVE_FD)) ||
+		    (s.notify_flags & ~(MP_MAP_NOTIFY_BYTE | MP_MAP_NOTIFY_EVENT)) ||
+		    ((s.notify_flags & MP_MAP_NOTIFY_BYTE) && s.notify_off >= MP_PAGE))
+			return reply(b, out, op, -EINVAL, NULL, 0);
+		if (s.count > MP_MAX_SHARE)
+			return reply(b, out, op, -ENOSPC, NULL, 0); /* more than the pool: gntalloc's limit */
+		/* gntalloc's SET_UNMAP_NOTIFY takes a reference on the port (evtchn_get) or fails. */
+		if ((s.notify_flags & MP_MAP_NOTIFY_EVENT) && mp_evt_port_get(b, c->dom, s.notify_port) < 0)
 			return reply(b, out, op, -EINVAL, NULL, 0);
 		for (r.count = 0; r.count < s.count; r.count++) {
 			rc = mp_gnt_share(b, ci, s.domid, s.flags & MP_SHARE_WRITABLE, &r.refs[r.count],
@@ -271,11 +314,13 @@ static void handle_op(struct mp_broker *b, int ci, uint16_t op, const uint8_t *p
 			if (rc < 0) { /* all or nothing */
 				while (r.count--)
 					mp_gnt_unshare(b, ci, r.refs[r.count]);
+				if (s.notify_flags & MP_MAP_NOTIFY_EVENT)
+					mp_evt_port_put(b, c->dom, s.notify_port);
 				return reply(b, out, op, rc, NULL, 0);
 			}
 		}
 		struct mp_share_ent *e = &self->shares[r.refs[0]];
-		e->notify_flags = s.notify_flags & (MP_MAP_NOTIFY_BYTE | MP_MAP_NOTIFY_EVENT);
+		e->notify_flags = s.notify_flags;
 		e->notify_off = s.notify_off;
 		e->notify_port = s.notify_port;
 		if (!(s.flags & MP_SHARE_HAVE_FD))
@@ -285,17 +330,18 @@ static void handle_op(struct mp_broker *b, int ci, uint16_t op, const uint8_t *p
 	case MP_UNSHARE:
 		return reply(b, out, op, mp_gnt_unshare(b, ci, a[0]), NULL, 0);
 	case MP_EVT_INIT:
-		if (c->evfd < 0)
-			c->evfd = eventfd_for_client(b);
-		if (c->evfd < 0 && b->live)
-			return reply(b, out, op, -EMFILE, NULL, 0);
-		out->fd = c->evfd;
+		if ((rc = mp_evt_init(b, ci)) < 0)
+			return reply(b, out, op, rc, NULL, 0);
+		out->fd = c->wake_rd;
 		return reply(b, out, op, 0, NULL, 0);
-	case MP_EVT_BIND_UNBOUND: case MP_EVT_BIND_INTER: case MP_EVT_BIND_VIRQ:
+	case MP_EVT_ADOPT:
+		return reply(b, out, op, mp_evt_adopt(b, ci, b->in_key), NULL, 0);
+	case MP_EVT_BIND_UNBOUND: case MP_EVT_BIND_INTER: case MP_EVT_BIND_VIRQ: case MP_EVT_RESTRICT:
 	case MP_EVT_UNBIND: case MP_EVT_NOTIFY: case MP_EVT_PENDING: case MP_EVT_UNMASK: {
-		if (c->evfd < 0 && b->live)
+		if (!c->evt)
 			return reply(b, out, op, -EBADF, NULL, 0); /* EVT_INIT first */
 		rc = op == MP_EVT_BIND_UNBOUND ? mp_evt_bind_unbound(b, ci, a[0])
+		   : op == MP_EVT_RESTRICT ? mp_evt_restrict(b, ci, a[0])
 		   : op == MP_EVT_BIND_INTER ? mp_evt_bind_inter(b, ci, a[0], a[1])
 		   : op == MP_EVT_BIND_VIRQ ? mp_evt_bind_virq(b, ci, a[0])
 		   : op == MP_EVT_UNBIND ? mp_evt_unbind(b, ci, a[0])
@@ -306,18 +352,20 @@ static void handle_op(struct mp_broker *b, int ci, uint16_t op, const uint8_t *p
 		return reply(b, out, op, rc < 0 ? rc : 0, &port, sizeof(port));
 	}
 	case MP_DOMINFO: {
+		/* The existing domains with id >= first, in id order (a walk over the domains, not the
+		 * id space: a hostile `first` costs nothing). */
 		struct mp_dominfo di[MP_MAX_DOMS];
 		unsigned n = 0;
-		for (uint32_t dom = a[0]; dom < DOMID_FIRST_RESERVED && n < MP_MAX_DOMS; dom++) {
-			struct mp_domain *d = mp_dom(b, dom);
-			if (!d)
+		for (unsigned i = 0; i < MP_MAX_DOMS; i++) {
+			struct mp_domain *d = &b->doms[i];
+			if (!d->exists || d->domid < a[0])
 				continue;
-			unsigned nc = 0;
-			for (unsigned i = 0; i < MP_MAX_CLIENTS; i++)
-				nc += b->clients[i].in_use && b->clients[i].hello && b->clients[i].dom == dom;
-			di[n++] = (struct mp_dominfo){ dom, d->paused, MP_NR_PAGES, nc };
-			if (n == MP_MAX_DOMS)
-				break;
+			unsigned nc = 0, k = n++;
+			for (unsigned j = 0; j < MP_MAX_CLIENTS; j++)
+				nc += b->clients[j].in_use && b->clients[j].hello && b->clients[j].dom == d->domid;
+			for (; k > 0 && di[k - 1].domid > d->domid; k--)
+				di[k] = di[k - 1];
+			di[k] = (struct mp_dominfo){ d->domid, d->paused, MP_NR_PAGES, nc };
 		}
 		return reply(b, out, op, 0, di, n * sizeof(di[0]));
 	}

@@ -155,6 +155,7 @@ int16_t mp_gnt_map(struct mp_broker *b, struct mp_client *c, uint32_t granter, u
 	if (rc != GNTST_okay)
 		return rc;
 	c->maps[h] = (struct mp_maph){ .in_use = 1, .readonly = !!ro, .granter = granter, .ref = ref };
+	c->nmaps++;
 	*handle = h;
 	b->st.live_maps++;
 	b->st.maps_total++;
@@ -173,10 +174,13 @@ int16_t mp_gnt_unmap(struct mp_broker *b, struct mp_client *c, uint32_t handle)
 		if ((m->notify_flags & MP_MAP_NOTIFY_BYTE) && !m->readonly && m->notify_off < MP_PAGE)
 			__atomic_store_n(page + m->notify_off, 0, __ATOMIC_SEQ_CST);
 		unpin(d, m->ref, m->readonly);
-		if (m->notify_flags & MP_MAP_NOTIFY_EVENT)
-			mp_evt_send_from(b, c->dom, m->notify_port);
+	}
+	if (m->notify_flags & MP_MAP_NOTIFY_EVENT) { /* after the unmap, then the port's reference goes */
+		mp_evt_send_from(b, c->dom, m->notify_port);
+		mp_evt_port_put(b, c->dom, m->notify_port);
 	}
 	memset(m, 0, sizeof(*m));
+	c->nmaps--;
 	b->st.live_maps--;
 	b->st.unmaps_total++;
 	return GNTST_okay;
@@ -241,7 +245,7 @@ int mp_gnt_share(struct mp_broker *b, int ci, uint32_t domid, int writable, uint
 {
 	struct mp_client *c = &b->clients[ci];
 	struct mp_domain *d = mp_dom(b, c->dom);
-	if (!d || domid >= DOMID_FIRST_RESERVED)
+	if (!d || domid > 0xffff) /* gntalloc grants to any domid_t: Xen checks nothing at grant time */
 		return -22;
 	uint8_t page_used[MP_NR_PAGES] = { 0 };
 	for (uint32_t r = MP_POOL_FIRST_REF; r < MP_NR_GRANTS; r++)
@@ -256,6 +260,7 @@ int mp_gnt_share(struct mp_broker *b, int ci, uint32_t domid, int writable, uint
 		return -28; /* ENOSPC */
 	memset(d->mem + (uint64_t)p * MP_PAGE, 0, MP_PAGE); /* gntalloc hands out zeroed pages */
 	d->shares[r] = (struct mp_share_ent){ .in_use = 1, .owner = ci, .page = p };
+	c->nshares++;
 	write_grant(d, r, domid, p, writable);
 	b->st.shares++;
 	*ref = r;
@@ -287,12 +292,15 @@ int mp_gnt_unshare(struct mp_broker *b, int ci, uint32_t ref)
 	struct mp_share_ent *s = &d->shares[ref];
 	if ((s->notify_flags & MP_MAP_NOTIFY_BYTE) && s->notify_off < MP_PAGE)
 		__atomic_store_n(d->mem + (uint64_t)s->page * MP_PAGE + s->notify_off, 0, __ATOMIC_SEQ_CST);
-	if (s->notify_flags & MP_MAP_NOTIFY_EVENT)
+	if (s->notify_flags & MP_MAP_NOTIFY_EVENT) {
 		mp_evt_send_from(b, c->dom, s->notify_port);
+		mp_evt_port_put(b, c->dom, s->notify_port);
+	}
+	s->notify_flags = 0;
+	c->nshares--;
 	if (mp_ref_pins(d, ref)) {
 		s->orphaned = 1;
 		s->owner = -1;
-		s->notify_flags = 0;
 		return 0;
 	}
 	mp_gnt_share_end(b, d, ref);

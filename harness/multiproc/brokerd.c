@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "broker.h"
@@ -71,8 +72,10 @@ static int send_reply(int fd, const struct mp_out *out)
 	return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)out->len ? 0 : -1;
 }
 
-/* Read one request; close any fds a hostile client attached. 0 = peer closed, <0 = error. */
-static ssize_t recv_request(int fd, uint8_t *buf, size_t cap, int *truncated)
+/* Read one request. The first fd attached is identified (key: inode of a socket, the identity a
+ * wake fd has, see mp_evt_init; 0 for anything else) for MP_EVT_ADOPT, then every fd is closed.
+ * 0 = peer closed, <0 = error. */
+static ssize_t recv_request(int fd, uint8_t *buf, size_t cap, int *truncated, uint64_t *key)
 {
 	struct iovec iov = { buf, cap };
 	union { char buf[CMSG_SPACE(16 * sizeof(int))]; struct cmsghdr align; } u;
@@ -81,10 +84,20 @@ static ssize_t recv_request(int fd, uint8_t *buf, size_t cap, int *truncated)
 	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return (errno == EAGAIN || errno == EINTR) ? -2 : -1;
+	*key = 0;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
-				close(((int *)CMSG_DATA(cm))[i]);
+			for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int passed, type;
+				socklen_t tl = sizeof(type);
+				struct stat st;
+				memcpy(&passed, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+				/* a socket first (getsockopt never reaches a file system: no FUSE stall) */
+				if (!*key && getsockopt(passed, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 &&
+				    fstat(passed, &st) == 0 && S_ISSOCK(st.st_mode))
+					*key = (uint64_t)st.st_ino | 1ull << 63;
+				close(passed);
+			}
 	*truncated = !!(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
 	return n;
 }
@@ -193,17 +206,20 @@ int main(int argc, char **argv)
 			int dead = 0;
 			if (pfd[k].revents & POLLIN) {
 				int trunc = 0;
-				ssize_t len = recv_request(cfd[ci], buf, sizeof(buf), &trunc);
+				uint64_t key = 0;
+				ssize_t len = recv_request(cfd[ci], buf, sizeof(buf), &trunc, &key);
 				if (len == -2)
 					continue;
 				/* 0 is either the peer's close or an empty message (SOCK_SEQPACKET). */
 				if (len < 0 || (len == 0 && (pfd[k].revents & (POLLHUP | POLLRDHUP)))) {
 					dead = 1;
 				} else {
+					b.in_key = key;
 					if (trunc || (size_t)len > MP_MAX_MSG) /* oversized: answer, do not parse */
 						mp_handle(&b, ci, buf, 0, &out);
 					else
 						mp_handle(&b, ci, buf, (size_t)len, &out);
+					b.in_key = 0;
 					dead = send_reply(cfd[ci], &out) < 0;
 				}
 			} else if (pfd[k].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) {

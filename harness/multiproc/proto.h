@@ -42,7 +42,10 @@
 
 #define MP_MAX_MSG 8192u
 #define MP_MAX_COPY 4096u
-#define MP_MAX_SHARE 16u              /* pages per xengntshr_share_pages call */
+#define MP_MAX_SHARE (MP_NR_PAGES - MP_POOL_FIRST_PAGE) /* pages per xengntshr_share_pages call: the pool */
+/* Ports below this are "channels of the ABI" (FIFO ABI with one event-array page): unbinding one
+ * that is not ours is ENOTCONN, beyond it EINVAL, as the Linux evtchn device answers. */
+#define MP_EVTCHN_NR_CHANNELS 1024u
 
 enum mp_op {
 	MP_HELLO = 1,       /* mp_hello -> mp_hello_reply */
@@ -53,14 +56,16 @@ enum mp_op {
 	MP_COPY,            /* mp_copy + data -> mp_gntst + data */
 	MP_SHARE,           /* mp_share -> mp_share_reply (+ own memfd unless have_fd) */
 	MP_UNSHARE,         /* u32 ref -> (status only) */
-	MP_EVT_INIT,        /* -> event fd (eventfd, readable while ports are pending) */
+	MP_EVT_INIT,        /* -> the handle's wake fd (a socket: readable exactly while a port is
+			     *    queued for the handle; the broker keeps it so) */
 	MP_EVT_BIND_UNBOUND,/* u32 remote domid -> u32 port */
 	MP_EVT_BIND_INTER,  /* u32 remote domid, u32 remote port -> u32 port */
 	MP_EVT_BIND_VIRQ,   /* u32 virq -> u32 port */
-	MP_EVT_UNBIND,      /* u32 port */
-	MP_EVT_NOTIFY,      /* u32 port */
-	MP_EVT_PENDING,     /* -> u32 port (status -EAGAIN when none) */
-	MP_EVT_UNMASK,      /* u32 port */
+	MP_EVT_UNBIND,      /* u32 port (-EINVAL beyond MP_EVTCHN_NR_CHANNELS, -ENOTCONN not ours) */
+	MP_EVT_NOTIFY,      /* u32 port (-ENOTCONN unless bound through this handle) */
+	MP_EVT_PENDING,     /* -> u32 port (status -EAGAIN when none: the client then blocks on its
+			     *    wake fd unless that fd is O_NONBLOCK) */
+	MP_EVT_UNMASK,      /* u32 port (any port: unknown ones are ignored, as by the device) */
 	MP_DOMINFO,         /* u32 first domid -> mp_dominfo[] (domains >= first) */
 	MP_PAUSE,           /* u32 domid (dom0 only) */
 	MP_UNPAUSE,         /* u32 domid (dom0 only) */
@@ -68,6 +73,11 @@ enum mp_op {
 	MP_REF_PINS,        /* u32 domid, u32 ref -> u32 rd pins, u32 wr pins, u32 pinned frame */
 	MP_SHUTDOWN,        /* dom0 only: the broker exits after replying */
 	MP_FRAME_MAPS,      /* u32 domid, u32 frame -> u32 pins held on grants of that frame */
+	MP_EVT_ADOPT,       /* with a wake fd attached (SCM_RIGHTS): take over the ports, queue and
+			     * restriction of the handle that fd belongs to (xenevtchn_fdopen after
+			     * exec); the fd proves possession, as the device fd does */
+	MP_EVT_RESTRICT,    /* u32 domid: IOCTL_EVTCHN_RESTRICT_DOMID (-EACCES when already
+			     * restricted, -EINVAL for 0 or a reserved id) */
 	MP_OP_MAX
 };
 
@@ -108,8 +118,11 @@ struct mp_mem_reply {
 
 #define MP_MAP_READONLY 1u
 #define MP_MAP_HAVE_FD 2u       /* the client already holds the granter's memfd */
-#define MP_MAP_NOTIFY_BYTE 4u   /* UNMAP_NOTIFY_CLEAR_BYTE at notify_off */
-#define MP_MAP_NOTIFY_EVENT 8u  /* UNMAP_NOTIFY_SEND_EVENT on notify_port */
+#define MP_MAP_NOTIFY_BYTE 4u   /* UNMAP_NOTIFY_CLEAR_BYTE at notify_off (< MP_PAGE; not on a
+				 * read-only map: -EINVAL, as gntdev) */
+#define MP_MAP_NOTIFY_EVENT 8u  /* UNMAP_NOTIFY_SEND_EVENT on notify_port: a port of the mapper's
+				 * domain bound through an evtchn handle (else -EINVAL); it stays
+				 * open until the notification is sent, as evtchn_get() keeps it */
 
 struct mp_map {
 	uint32_t granter;
@@ -139,7 +152,7 @@ struct mp_copy {
 #define MP_SHARE_WRITABLE 1u
 #define MP_SHARE_HAVE_FD 2u
 struct mp_share {
-	uint32_t domid;         /* the domain allowed to map */
+	uint32_t domid;         /* the domain allowed to map (any id < 65536: Xen does not check) */
 	uint32_t count;         /* 1..MP_MAX_SHARE */
 	uint32_t flags;         /* MP_SHARE_* */
 	uint32_t notify_off;    /* on unshare of the first page: clear this byte ... */

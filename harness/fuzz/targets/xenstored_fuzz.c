@@ -1,72 +1,132 @@
 /* xenstored_fuzz.c - fuzz target (d): the xenstore wire-protocol server (harness/xenstored/).
  *
- * Three hostile clients - dom0 (privileged) and the unprivileged guests 1 and 2 - send bytes
- * with any framing to the pure server state machine (xs_server.h). An input is a list of
- * commands, first byte of each:
- *   c % 4 == 0  next byte = n; the next n bytes arrive on connection (c >> 2) % 3, in one piece
- *   c % 4 == 1  connection (c >> 2) % 3 reads and consumes its pending output (replies, events)
- *   c % 4 == 2  connection (c >> 2) % 3 closes and its domain connects again
- *   c % 4 == 3  the toolstack introduces domain (c >> 2) % 4 + 1 (again)
- * Checked: no memory error (ASan/UBSan); a connection the server dooms or whose framing broke is
- * closed as a daemon would; after every client has gone, no watch or transaction is left over.
+ * Hostile clients - dom0 (privileged), the guests 1 and 2, and more connections of guest 1 -
+ * talk to the pure server state machine (xs_server.h). Structure-aware: most records become one
+ * well-framed xs_wire.h message whose arguments are picked from a vocabulary of paths, values,
+ * permissions, domids and tokens that name things that exist (or nearly), so inputs reach every
+ * request handler; raw records keep the framing under fire. An input is a list of records; the
+ * first byte of each: kind = b % 8, connection = b / 8 % NCONN (see conn_dom):
+ *   0 MSG      type, tx, args: one message, in one piece
+ *   1 SPLIT    split, type, tx, args: the same message arriving in two pieces
+ *   2 RAW      n, then n bytes as they come
+ *   3 READ     n: the client reads n * 64 bytes of its output (255: all of it)
+ *   4 REOPEN   the connection closes and its domain connects again
+ *   5 ADD      d: the toolstack introduces domain d % 5 + 1 (again)
+ *   6 BIG      path arg, n: a write of n * 24 bytes (past the payload limit from 171 on)
+ *   7 RESTART  l: a new server, default limits (l even) or tight ones (odd), fresh clients
+ * Field bytes: type = the xs_wire.h type (msg_type()); tx = 0 none, 1 the connection's last transaction,
+ * 2 another connection's, 3 the last + 1, else the byte itself; args = count (b & 7, up to 4)
+ * and bit 3: the last argument without its NUL; an argument is a vocabulary entry (byte < 0xf0)
+ * or a literal (0xf0..0xff, then a length byte and the bytes).
+ * Checked: no memory error (ASan/UBSan); replies are well framed; a connection the server dooms
+ * or whose framing broke is closed as a daemon would; after every client has gone, no watch or
+ * transaction is left over.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <xen/io/xs_wire.h>
 #include "xenstored/xs_server.h"
 
-#define NCONN 3
+#define NCONN 6
+#define LITERAL 0xf0
 
-static const unsigned conn_dom[NCONN] = { 0, 1, 2 };
+static const unsigned conn_dom[NCONN] = { 0, 1, 2, 1, 1, 0 };
 
-static void reopen(struct xs_server *srv, int *conn, unsigned i)
+/* The type byte: xs_wire.h's value, modulo the valid types plus two invalid ones (XS_TYPE_COUNT
+ * and XS_INVALID); the removed XS_RESTRICT (20), XS_WATCH_EVENT and XS_ERROR are refused too. */
+static uint32_t msg_type(uint8_t b)
 {
-	if (conn[i] >= 0)
-		xs_conn_close(srv, conn[i]);
-	conn[i] = xs_conn_open(srv, conn_dom[i]);
+	uint32_t t = b % (XS_TYPE_COUNT + 2);
+	return t == XS_TYPE_COUNT + 1 ? XS_INVALID : t;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Arguments: paths (absolute, relative, special, malformed), values, permission strings, domids,
+ * tokens, transaction ends, directory offsets and control commands. */
+static const char *const vocab[] = {
+	"/", "/local", "/local/domain", "/local/domain/0", "/local/domain/1", "/local/domain/2",
+	"/local/domain/1/device", "/local/domain/1/device/vif/0/state", "/local/domain/1/backend",
+	"/local/domain/2/data", "/local/domain/2/data/a/b", "/local/domain/0/backend/vif/1/0",
+	"/tool/x", "/vm", "device", "device/vif", "data/x", "backend/vif/1/0/state", "@introduceDomain",
+	"@releaseDomain", "@other", "", "//double", "/local/domain/1/", "/bad path", "/local/domain/3",
+	"/local/domain/99", "4", "1", "x", "hello world", "n0", "b1", "r2", "w0", "n1", "b0", "r1",
+	"w2", "n2", "q1", "b", "0", "2", "3", "7", "32752", "65535", "-1", "abc", "tok", "t2", "T",
+	"F", "X", "5", "100", "check", "help", "print", "quota", "stats", "bogus", "mfn", "ring",
+};
+#define NVOCAB (sizeof(vocab) / sizeof(vocab[0]))
+
+struct in {
+	const uint8_t *p;
+	size_t n, pos;
+};
+
+static uint8_t u8(struct in *in) { return in->pos < in->n ? in->p[in->pos++] : 0; }
+
+struct client {
+	int conn;
+	uint32_t last_tx;   /* id of the last transaction the server started for it */
+	size_t parsed;      /* bytes of its pending output already looked at */
+};
+
+static struct xs_server *srv;
+static struct client cl[NCONN];
+static unsigned long cb_calls;
+
+static void domain_cb(void *ctx, unsigned domid, bool introduced) { cb_calls += domid + introduced; }
+static void log_cb(void *ctx, const char *msg) { cb_calls += msg[0] != 0; }
+
+static void open_conn(unsigned i)
 {
-	struct xs_server *srv = xs_server_new(NULL);
-	int conn[NCONN];
+	cl[i].conn = xs_conn_open(srv, conn_dom[i]);
+	cl[i].last_tx = 0;
+	cl[i].parsed = 0;
+	if (cl[i].conn >= 0 && xs_conn_domid(srv, cl[i].conn) != conn_dom[i])
+		abort();
+}
+
+static void reopen(unsigned i)
+{
+	if (cl[i].conn >= 0)
+		xs_conn_close(srv, cl[i].conn);
+	open_conn(i);
+}
+
+static void server_start(int tight)
+{
+	struct xs_limits lim;
+	xs_limits_default(&lim);
+	if (tight) { /* limits low enough for inputs to run into every one of them */
+		lim.max_conns = 5;
+		lim.max_conns_per_dom = 2;
+		lim.max_nodes = 40;
+		lim.max_nodes_per_dom = 8;
+		lim.max_value_unpriv = 64;
+		lim.max_watches = 2;
+		lim.max_watches_priv = 3;
+		lim.max_txns = 1;
+		lim.max_txns_priv = 2;
+		lim.max_tx_entries = 4;
+		lim.max_tx_bytes = 96;
+		lim.max_perms = 3;
+		lim.max_output = 2048;
+	}
+	srv = xs_server_new(tight ? &lim : NULL);
 	if (!srv || xs_server_add_domain(srv, 1) || xs_server_add_domain(srv, 2))
 		abort();
+	xs_server_set_domain_cb(srv, domain_cb, NULL);
+	xs_server_set_log_cb(srv, log_cb, NULL);
 	for (unsigned i = 0; i < NCONN; i++)
-		conn[i] = -1, reopen(srv, conn, i);
-	size_t pos = 0;
-	while (pos < size) {
-		uint8_t c = data[pos++];
-		unsigned who = (c >> 2) % NCONN;
-		switch (c % 4) {
-		case 0: {
-			size_t n = pos < size ? data[pos++] : 0;
-			if (n > size - pos)
-				n = size - pos;
-			if (conn[who] >= 0 && xs_handle_bytes(srv, conn[who], data + pos, n) < 0)
-				reopen(srv, conn, who); /* broken framing: the daemon hangs up */
-			pos += n;
-			break;
-		}
-		case 1:
-			if (conn[who] >= 0) {
-				const uint8_t *out;
-				size_t n = xs_conn_output(srv, conn[who], &out);
-				xs_conn_consume(srv, conn[who], n);
-			}
-			break;
-		case 2:
-			reopen(srv, conn, who);
-			break;
-		default:
-			xs_server_add_domain(srv, (c >> 2) % 4 + 1);
-		}
-		for (unsigned i = 0; i < NCONN; i++)
-			if (conn[i] >= 0 && xs_conn_doomed(srv, conn[i]))
-				reopen(srv, conn, i);
-	}
+		open_conn(i);
+}
+
+/* Close every client, then nothing may be held. */
+static void server_stop(void)
+{
 	for (unsigned i = 0; i < NCONN; i++)
-		if (conn[i] >= 0)
-			xs_conn_close(srv, conn[i]);
+		if (cl[i].conn >= 0)
+			xs_conn_close(srv, cl[i].conn);
 	struct xs_stats st;
 	xs_server_stats(srv, &st);
 	if (st.conns || st.watches || st.txns) {
@@ -75,5 +135,175 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	xs_server_free(srv);
+	srv = NULL;
+}
+
+/* Look at the replies that arrived since last time: framing, and transaction ids to reuse. */
+static void scan_output(unsigned i)
+{
+	const uint8_t *out;
+	size_t n = cl[i].conn >= 0 ? xs_conn_output(srv, cl[i].conn, &out) : 0;
+	while (cl[i].parsed + sizeof(struct xsd_sockmsg) <= n) {
+		struct xsd_sockmsg h;
+		memcpy(&h, out + cl[i].parsed, sizeof(h));
+		if (h.len > XENSTORE_PAYLOAD_MAX || cl[i].parsed + sizeof(h) + h.len > n)
+			abort(); /* the server queues whole, well-framed messages only */
+		const char *p = (const char *)out + cl[i].parsed + sizeof(h);
+		if (h.type == XS_TRANSACTION_START && h.len > 1 && p[h.len - 1] == '\0')
+			cl[i].last_tx = (uint32_t)strtoul(p, NULL, 10);
+		cl[i].parsed += sizeof(h) + h.len;
+	}
+}
+
+/* One argument into buf at *len; returns 0 when it does not fit. */
+static int add_arg(struct in *in, uint8_t *buf, size_t cap, size_t *len, int nul)
+{
+	uint8_t sel = u8(in);
+	const uint8_t *s;
+	size_t n;
+	if (sel < LITERAL) {
+		s = (const uint8_t *)vocab[sel % NVOCAB];
+		n = strlen((const char *)s);
+	} else {
+		n = u8(in);
+		if (n > in->n - in->pos)
+			n = in->n - in->pos;
+		s = in->p + in->pos;
+		in->pos += n;
+	}
+	if (*len + n + 1 > cap)
+		return 0;
+	memcpy(buf + *len, s, n);
+	*len += n;
+	if (nul)
+		buf[(*len)++] = '\0';
+	return 1;
+}
+
+static uint32_t pick_tx(struct in *in, unsigned i)
+{
+	uint8_t t = u8(in);
+	switch (t) {
+	case 0: return 0;
+	case 1: return cl[i].last_tx;
+	case 2: return cl[(i + 1) % NCONN].last_tx;
+	case 3: return cl[i].last_tx + 1;
+	default: return t;
+	}
+}
+
+/* Build one message (header + payload) from a MSG/SPLIT/BIG record; returns its length. */
+static size_t build_msg(struct in *in, unsigned i, int big, uint8_t *msg, size_t cap)
+{
+	static uint32_t req;
+	struct xsd_sockmsg h = { .req_id = ++req };
+	size_t len = 0;
+	uint8_t *p = msg + sizeof(h);
+	cap -= sizeof(h);
+	if (big) {
+		h.type = XS_WRITE;
+		add_arg(in, p, cap, &len, 1);
+		size_t v = (size_t)u8(in) * 24;
+		if (len + v > cap)
+			v = cap - len;
+		memset(p + len, 'v', v);
+		len += v;
+	} else {
+		h.type = msg_type(u8(in));
+		h.tx_id = pick_tx(in, i);
+		uint8_t a = u8(in);
+		unsigned nargs = a & 7;
+		if (nargs > 4)
+			nargs = 4;
+		for (unsigned k = 0; k < nargs; k++)
+			if (!add_arg(in, p, cap, &len, !(k + 1 == nargs && (a & 8))))
+				break;
+	}
+	h.len = (uint32_t)len;
+	memcpy(msg, &h, sizeof(h));
+	return sizeof(h) + len;
+}
+
+static void deliver(unsigned i, const uint8_t *data, size_t n)
+{
+	if (cl[i].conn < 0)
+		return;
+	if (xs_handle_bytes(srv, cl[i].conn, data, n) < 0)
+		reopen(i); /* broken framing: the daemon hangs up */
+	else
+		scan_output(i);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t msg[sizeof(struct xsd_sockmsg) + 8192];
+	struct in in = { data, size, 0 };
+	server_start(0);
+	while (in.pos < in.n) {
+		uint8_t r = u8(&in);
+		unsigned who = r / 8 % NCONN;
+		size_t n;
+		switch (r % 8) {
+		case 0:
+			n = build_msg(&in, who, 0, msg, sizeof(msg));
+			deliver(who, msg, n);
+			break;
+		case 1: {
+			size_t split = u8(&in);
+			n = build_msg(&in, who, 0, msg, sizeof(msg));
+			if (split > n)
+				split = n;
+			deliver(who, msg, split);
+			deliver(who, msg + split, n - split);
+			break;
+		}
+		case 2:
+			n = u8(&in);
+			if (n > in.n - in.pos)
+				n = in.n - in.pos;
+			deliver(who, in.p + in.pos, n);
+			in.pos += n;
+			break;
+		case 3:
+			if (cl[who].conn >= 0) {
+				const uint8_t *out;
+				size_t avail = xs_conn_output(srv, cl[who].conn, &out), want = u8(&in), take = 0;
+				want = want == 255 ? avail : want * 64;
+				/* whole messages (the scan keeps its place at a message boundary) */
+				while (take + sizeof(struct xsd_sockmsg) <= avail) {
+					struct xsd_sockmsg h;
+					memcpy(&h, out + take, sizeof(h));
+					if (take + sizeof(h) + h.len > want)
+						break;
+					take += sizeof(h) + h.len;
+				}
+				xs_conn_consume(srv, cl[who].conn, want >= avail ? want : take);
+				cl[who].parsed = 0; /* the rest is scanned again from its new start */
+				scan_output(who);
+			}
+			break;
+		case 4:
+			reopen(who);
+			break;
+		case 5: {
+			unsigned d = u8(&in) % 5 + 1;
+			/* it fails when /local/domain is gone (a privileged rm): then it is not known */
+			if (xs_server_add_domain(srv, d) == 0 && !xs_server_domain_known(srv, d))
+				abort();
+			break;
+		}
+		case 6:
+			n = build_msg(&in, who, 1, msg, sizeof(msg));
+			deliver(who, msg, n);
+			break;
+		default:
+			server_stop();
+			server_start(u8(&in) & 1);
+		}
+		for (unsigned i = 0; i < NCONN; i++)
+			if (cl[i].conn >= 0 && xs_conn_doomed(srv, cl[i].conn))
+				reopen(i);
+	}
+	server_stop();
 	return 0;
 }

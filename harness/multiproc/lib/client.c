@@ -35,6 +35,11 @@ static ssize_t recv_reply(int fd, struct msghdr *mh, struct mp_spin *spin)
 
 int mp_connect(struct mp_conn *c, uint16_t kind)
 {
+	return mp_connect_flags(c, kind, 1);
+}
+
+int mp_connect_flags(struct mp_conn *c, uint16_t kind, int cloexec)
+{
 	const char *path = getenv(MP_ENV_SOCK);
 	const char *dom = getenv(MP_ENV_DOMID);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -45,7 +50,7 @@ int mp_connect(struct mp_conn *c, uint16_t kind)
 	strcpy(sa.sun_path, path);
 	c->dom = dom ? (uint16_t)atoi(dom) : 0;
 	mp_spin_init(&c->spin);
-	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | (cloexec ? SOCK_CLOEXEC : 0), 0);
 	if (c->fd < 0)
 		return -1;
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -75,7 +80,7 @@ void mp_disconnect(struct mp_conn *c)
 }
 
 static int call_locked(struct mp_conn *c, uint16_t op, const void *req, size_t len, void *rep, size_t cap,
-		       size_t *got, int *fd_out)
+		       size_t *got, int *fd_out, int send_fd)
 {
 	uint8_t msg[MP_MAX_MSG];
 	struct mp_hdr h = { op, 0, (uint32_t)len };
@@ -86,7 +91,23 @@ static int call_locked(struct mp_conn *c, uint16_t op, const void *req, size_t l
 	memcpy(msg, &h, sizeof(h));
 	if (len)
 		memcpy(msg + sizeof(h), req, len);
-	if (send(c->fd, msg, sizeof(h) + len, MSG_NOSIGNAL) < 0)
+	struct iovec siov = { msg, sizeof(h) + len };
+	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } su;
+	struct msghdr smh = { .msg_iov = &siov, .msg_iovlen = 1 };
+	if (send_fd >= 0) {
+		smh.msg_control = su.buf;
+		smh.msg_controllen = sizeof(su.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&smh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &send_fd, sizeof(int));
+	}
+	ssize_t sent;
+	do
+		sent = sendmsg(c->fd, &smh, MSG_NOSIGNAL);
+	while (sent < 0 && errno == EINTR);
+	if (sent < 0)
 		return -1;
 	uint8_t in[MP_MAX_MSG];
 	struct iovec iov = { in, sizeof(in) };
@@ -133,10 +154,18 @@ static int call_locked(struct mp_conn *c, uint16_t op, const void *req, size_t l
 int mp_call(struct mp_conn *c, uint16_t op, const void *req, size_t len, void *rep, size_t cap,
 	    size_t *got, int *fd_out)
 {
+	return mp_call_fd(c, op, req, len, rep, cap, got, fd_out, -1);
+}
+
+int mp_call_fd(struct mp_conn *c, uint16_t op, const void *req, size_t len, void *rep, size_t cap,
+	       size_t *got, int *fd_out, int send_fd)
+{
 	if (fd_out)
 		*fd_out = -1;
+	if (got)
+		*got = 0;
 	pthread_mutex_lock(&c->lock);
-	int rc = call_locked(c, op, req, len, rep, cap, got, fd_out);
+	int rc = call_locked(c, op, req, len, rep, cap, got, fd_out, send_fd);
 	int e = errno;
 	pthread_mutex_unlock(&c->lock);
 	errno = e;
