@@ -56,11 +56,17 @@ int mp_broker_init(struct mp_broker *b, const unsigned *domids, unsigned n, int 
 	return 0;
 }
 
-void mp_broker_fini(struct mp_broker *b)
+/* Every client goes, as if it had died: its maps, shares and ports are released. */
+static void drop_clients(struct mp_broker *b)
 {
 	for (unsigned i = 0; i < MP_MAX_CLIENTS; i++)
 		if (b->clients[i].in_use)
 			mp_client_gone(b, i);
+}
+
+void mp_broker_fini(struct mp_broker *b)
+{
+	drop_clients(b);
 	for (unsigned i = 0; i < MP_MAX_DOMS; i++) {
 		struct mp_domain *d = &b->doms[i];
 		if (!d->exists)
@@ -75,9 +81,7 @@ void mp_broker_fini(struct mp_broker *b)
 
 int mp_broker_reset(struct mp_broker *b)
 {
-	for (unsigned i = 0; i < MP_MAX_CLIENTS; i++)
-		if (b->clients[i].in_use)
-			mp_client_gone(b, i);
+	drop_clients(b);
 	for (unsigned i = 0; i < MP_MAX_DOMS; i++) {
 		struct mp_domain *d = &b->doms[i];
 		if (!d->exists)
