@@ -3,7 +3,12 @@
  *   gntfuzz-peer --strategy NAME | --scenario FILE [--target DOMID] [--self DOMID]
  *                [--duration S] [--connect-timeout S] [-v]
  *   gntfuzz-peer --protocol rounds --target DOMID (--strategy NAME --round K [--label L] | --quit)
+ *   gntfuzz-peer --device vbd|vif --target DOMID [--self DOMID] [--devid N] [--image FILE]
+ *                [--strategy NAME] [--duration S] [--connect-timeout S] [--attach new|existing] [-v]
+ *   gntfuzz-peer --list strategies|round-strategies|vbd-strategies|vif-strategies
  *
+ * --device: the backend of a standard PV device of an unmodified guest (blkback.c, netback*.c),
+ * judged by the black-box oracle (dev_watch.h).
  * Strategies: hold, forged-done, race-end, storm, copy-loop, flood, bad-ids, early-closed
  * (workload protocol, the default); honest, forged-done, forged-ro, storm (--protocol rounds,
  * the PVH and Linux targets' round protocol: peer_rounds.c).
@@ -19,11 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "peer.h"
+#include "blkback.h"
+#include "netback.h"
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: gntfuzz-peer (--strategy NAME | --scenario FILE) [--target DOMID] [--self DOMID]\n"
-			"       gntfuzz-peer --list strategies|round-strategies\n"
+			"       gntfuzz-peer --device vbd|vif --target DOMID [--self DOMID] [--devid N] [--image FILE]\n"
+			"                    [--strategy NAME] [--attach new|existing] [--duration S] [--connect-timeout S] [-v]\n"
+			"       gntfuzz-peer --list strategies|round-strategies|vbd-strategies|vif-strategies\n"
 			"                    [--duration S] [--connect-timeout S] [-v]\n"
 			"       gntfuzz-peer --protocol rounds --target DOMID (--strategy NAME --round K [--label L] | --quit)\n"
 			"strategies:");
@@ -32,6 +41,12 @@ static void usage(void)
 	fprintf(stderr, "\nrounds strategies:");
 	for (int i = 0; peer_round_strategies[i]; i++)
 		fprintf(stderr, " %s", peer_round_strategies[i]);
+	fprintf(stderr, "\nvbd strategies:");
+	for (int i = 0; peer_vbd_strategies[i]; i++)
+		fprintf(stderr, " %s", peer_vbd_strategies[i]);
+	fprintf(stderr, "\nvif strategies:");
+	for (int i = 0; peer_vif_strategies[i]; i++)
+		fprintf(stderr, " %s", peer_vif_strategies[i]);
 	fputc('\n', stderr);
 }
 
@@ -49,14 +64,18 @@ int main(int argc, char **argv)
 	const char *scenario = NULL, *protocol = "workload", *label = "target";
 	double connect_timeout = 10;
 	unsigned long v, round = 0;
-	int quit = 0, have_target = 0;
+	int quit = 0, have_target = 0, have_duration = 0;
+	struct dev_opts dev = { .devid = ~0u, .connect_timeout = 10 };
 	p.target = 1;
 	p.duration = 3;
 	if (argc == 3 && !strcmp(argv[1], "--list")) { /* the tables, for the scripts that drive the peer */
 		const char *const *t = !strcmp(argv[2], "strategies") ? peer_strategies
-				      : !strcmp(argv[2], "round-strategies") ? peer_round_strategies : NULL;
+				      : !strcmp(argv[2], "round-strategies") ? peer_round_strategies
+				      : !strcmp(argv[2], "vbd-strategies") ? peer_vbd_strategies
+				      : !strcmp(argv[2], "vif-strategies") ? peer_vif_strategies : NULL;
 		if (!t) {
-			fprintf(stderr, "gntfuzz-peer: --list: unknown table '%s' (strategies, round-strategies)\n", argv[2]);
+			fprintf(stderr, "gntfuzz-peer: --list: unknown table '%s' (strategies, round-strategies, "
+				"vbd-strategies, vif-strategies)\n", argv[2]);
 			return 2;
 		}
 		for (; *t; t++)
@@ -93,7 +112,31 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--label") && *val)
 			label = val;
 		else if (!strcmp(a, "--duration") && (p.duration = atof(val)) > 0)
-			;
+			have_duration = 1;
+		else if (!strcmp(a, "--device") || !strcmp(a, "--devid") || !strcmp(a, "--image") || !strcmp(a, "--attach")) {
+			/* the device options: one line for a bad value */
+			const char *why = NULL;
+			if (!strcmp(a, "--device") && (!strcmp(val, "vbd") || !strcmp(val, "vif")))
+				dev.device = val;
+			else if (!strcmp(a, "--device"))
+				why = "is not vbd or vif";
+			else if (!strcmp(a, "--devid") && parse_uint(val, 0xffffffe, &v) == 0)
+				dev.devid = (unsigned)v;
+			else if (!strcmp(a, "--devid"))
+				why = "is not a device number";
+			else if (!strcmp(a, "--image") && *val)
+				dev.image = val;
+			else if (!strcmp(a, "--image"))
+				why = "is not a file name";
+			else if (!strcmp(val, "new") || !strcmp(val, "existing"))
+				dev.attach_existing = !strcmp(val, "existing");
+			else
+				why = "is not new or existing";
+			if (why) {
+				fprintf(stderr, "gntfuzz-peer: %s: '%s' %s\n", a, val, why);
+				return 2;
+			}
+		}
 		else if (!strcmp(a, "--connect-timeout") && (connect_timeout = atof(val)) > 0)
 			;
 		else {
@@ -102,7 +145,24 @@ int main(int argc, char **argv)
 		}
 	}
 	int rounds = !strcmp(protocol, "rounds");
-	if (rounds) {
+	if (dev.device) {
+		/* a standard PV device: its own strategy table, honest by default */
+		const char *const *t = !strcmp(dev.device, "vbd") ? peer_vbd_strategies : peer_vif_strategies;
+		int known = !p.strategy;
+		for (int i = 0; p.strategy && t[i]; i++)
+			known |= !strcmp(t[i], p.strategy);
+		const char *why = scenario ? "--scenario is for the workload protocol"
+				: rounds || quit || round || strcmp(label, "target") ? "--protocol, --round, --label and --quit are not for --device"
+				: !known ? "unknown strategy for this device (--list vbd-strategies|vif-strategies)" : NULL;
+		if (why) {
+			fprintf(stderr, "gntfuzz-peer: --device %s: %s%s%s\n", dev.device, why, known ? "" : ": ",
+				known ? "" : p.strategy);
+			return 2;
+		}
+	} else if (dev.image || dev.attach_existing || dev.devid != ~0u) {
+		fprintf(stderr, "gntfuzz-peer: --devid, --image and --attach need --device vbd|vif\n");
+		return 2;
+	} else if (rounds) {
 		/* the round protocol names its target and round explicitly: no defaults to guess */
 		const char *why = !have_target ? "--target DOMID is required"
 				: scenario ? "--scenario is for the workload protocol"
@@ -142,6 +202,22 @@ int main(int argc, char **argv)
 		xenevtchn_close(p.xce);
 		xs_close(p.xsh);
 		return rrc;
+	}
+	if (dev.device) {
+		dev.strategy = p.strategy ? p.strategy : "honest";
+		p.strategy = dev.strategy;
+		dev.duration = have_duration ? p.duration : 3;
+		dev.connect_timeout = connect_timeout;
+		if (dev.devid == ~0u)
+			dev.devid = !strcmp(dev.device, "vbd") ? 51712 : 0; /* xvda, eth0 */
+		p.xc = xc_interface_open(NULL, NULL, 0); /* optional: pause/unpause */
+		int drc = !strcmp(dev.device, "vbd") ? peer_run_vbd(&p, &dev) : peer_run_vif(&p, &dev);
+		if (p.xc)
+			xc_interface_close(p.xc);
+		xengnttab_close(p.xgt);
+		xenevtchn_close(p.xce);
+		xs_close(p.xsh);
+		return drc;
 	}
 	p.xc = xc_interface_open(NULL, NULL, 0); /* optional: only race-end pauses the target */
 	p.start = peer_now();

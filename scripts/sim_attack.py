@@ -13,6 +13,12 @@ After every run the broker must hold no map and no pin. Exit 0 only if every lib
 holds in every cell and every mutant named in MUST_CATCH is caught by some strategy, in every
 library that has a mutant of that name; any other mutant is reported caught or NOT CAUGHT as it
 is. TAP lines for `make test`.
+
+Device columns (`vbd:S`, `vif:S`): the target runs our standard PV frontend
+(`gntfuzz-target --device vbd|vif`) and the peer the device's backend (`gntfuzz-peer --device
+vbd|vif --strategy S`), one column per name of `gntfuzz-peer --list vbd-strategies` and
+`--list vif-strategies` (a device whose list is empty has no columns), plus `forged-done@v2` on
+grant table v2. `--devices wl,vbd,vif` and `--strategies` choose columns.
 """
 import argparse
 import os
@@ -39,11 +45,39 @@ def peer_strategies(build):
     return p.stdout.split()
 
 
-def columns(build):
+def device_strategies(build, device):
+    """A device's strategies, asked from the peer (`--list vbd-strategies`); [] when it has none."""
+    peer = os.path.join(build, "peer", "gntfuzz-peer")
+    p = subprocess.run([peer, "--list", f"{device}-strategies"], stdout=subprocess.PIPE, text=True)
+    if p.returncode:
+        sys.exit(f"sim-attack: {peer} --list {device}-strategies failed (make peer)")
+    return p.stdout.split()
+
+
+DEVICES = ("vbd", "vif")
+# device strategies that race the frontend's grant calls: the target widens its windows for them,
+# and a mutant no column caught gets them twice more
+DEVICE_RACES = ("race-end", "spec-map")
+
+
+def columns(build, devices=("wl",) + DEVICES, strategies=None):
     """(column, strategy, grant-table version, target's widen in us: sleep at each grant-entry
-    access so that the races the peer runs have a window a process scheduler can hit)"""
-    return [(s, s, 1, 300 if s in ("race-end", "storm") else 0) for s in peer_strategies(build)] + \
-           [("hold@v2", "hold", 2, 0), ("forged-done@v2", "forged-done", 2, 0)]
+    access so that the races the peer runs have a window a process scheduler can hit, device:
+    "wl" for the workload frontend, else the PV device)"""
+    cols = []
+    if "wl" in devices:
+        cols += [(s, s, 1, 300 if s in ("race-end", "storm") else 0, "wl") for s in peer_strategies(build)] + \
+                [("hold@v2", "hold", 2, 0, "wl"), ("forged-done@v2", "forged-done", 2, 0, "wl")]
+    for dev in DEVICES:
+        if dev not in devices:
+            continue
+        names = device_strategies(build, dev)
+        cols += [(f"{dev}:{s}", s, 1, 300 if s in DEVICE_RACES else 0, dev) for s in names]
+        if "forged-done" in names:
+            cols.append((f"{dev}:forged-done@v2", "forged-done", 2, 0, dev))
+    if strategies:
+        cols = [c for c in cols if c[0] in strategies or c[1] in strategies or c[0].split(":")[-1] in strategies]
+    return cols
 
 
 # Mutants (by name, in every library that has one of that name) this world must catch with some
@@ -53,6 +87,14 @@ def columns(build):
 # cleanly (not a requirement yet).
 MUST_CATCH = ("msa02", "xsa396", "cve23041", "ro_reading", "v2_header", "flags_first", "ref_double_free",
               "lost_deferred")
+# What the PV device columns must catch (a run requires the union over the column groups it runs).
+# vbd: every mutant of grants/mutants.def is reachable through blkif (race-end: xsa396; spec-map:
+# flags_first; forged-done@v2: v2_header; indirect-abuse's read-write maps of read-only grants:
+# ro_flag; the end-of-run ref sweep: ref_leak).
+MUST_CATCH_DEVICE = {
+    "vbd": MUST_CATCH + ("ro_flag", "ref_leak"),
+    "vif": ("msa02",),
+}
 REFERENCE_LIBRARY = "grants"  # the library a scenario's plain "# catches:" line is about
 
 
@@ -97,14 +139,18 @@ def scenario_header(path):
     return version, catches
 
 
-def run_cell(build, v, col, strategy, version, widen, duration):
+def run_cell(build, v, col, strategy, version, widen, duration, device="wl"):
     d = tempfile.mkdtemp(prefix="sim-attack-")
     res = {"caught": False, "held_after": None, "progress": False, "error": None, "tv": 0, "po": 0}
     try:
         xensim.start(d, "0,1,2", mp=os.path.join(build, "multiproc"))
         target = [target_bin(build, v), "--version", str(version),
                   "--duration", str(duration + 1.5), "--requests", "16", "--widen", str(widen)]
-        if strategy.endswith(".scn"):  # one request at a time, as a scenario's steps expect
+        if device != "wl":  # our PV frontend against the device backend
+            target += ["--device", device]
+            peer = [os.path.join(build, "peer", "gntfuzz-peer"), "--device", device, "--target", "1",
+                    "--strategy", strategy, "--duration", str(duration), "--connect-timeout", "5"]
+        elif strategy.endswith(".scn"):  # one request at a time, as a scenario's steps expect
             target[target.index("--requests") + 1] = "4"
             target += ["--inflight", "1"]
             peer = [os.path.join(build, "peer", "gntfuzz-peer"), "--scenario", strategy, "--connect-timeout", "5"]
@@ -116,9 +162,21 @@ def run_cell(build, v, col, strategy, version, widen, duration):
                               stderr=subprocess.STDOUT, text=True)
         pp = subprocess.Popen(peer, env=xensim.run_env(d, 0, mp), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
+        early = None  # the target's output when it ended at once
+        if version == 2:  # a library without grant table v2 (its adapter says so): not applicable
+            try:
+                if tp.wait(timeout=0.3) == 1:
+                    early = tp.communicate()[0]
+                    if "not supported" in early:
+                        pp.kill()
+                        pp.communicate()
+                        res.update(na=True, held_after=(0, 0))
+                        return v, col, res
+            except subprocess.TimeoutExpired:
+                pass
         try:
             pout, _ = pp.communicate(timeout=duration + 20)
-            tout, _ = tp.communicate(timeout=duration + 20)
+            tout = early if early is not None else tp.communicate(timeout=duration + 20)[0]
         except subprocess.TimeoutExpired:
             pp.kill()
             tp.kill()
@@ -134,7 +192,8 @@ def run_cell(build, v, col, strategy, version, widen, duration):
             res["error"] = res["error"] or "no result line: " + (tout + pout).strip().splitlines()[-1:][0] \
                 if (tout + pout).strip() else "no output"
         else:
-            res["progress"] = int(pres[0].get("maps", 0)) + int(pres[0].get("copies", 0)) > 0
+            res["progress"] = int(pres[0].get("maps", 0)) + int(pres[0].get("copies", 0)) + \
+                int(pres[0].get("requests", 0)) > 0
             # invariant 5: once the peer let go, every deferred page came back
             res["deferred_left"] = int(tres[0].get("deferred_now", 0))
         res["caught"] = res["tv"] > 0 or res["po"] > 0
@@ -145,6 +204,8 @@ def run_cell(build, v, col, strategy, version, widen, duration):
         res["held_after"] = (s["live_maps"], s["pins"])
     except SystemExit as e:
         res["error"] = f"simulator: {e}"
+    except OSError as e:  # a binary being rebuilt under us, a full disk: this cell, not the run
+        res["error"] = f"cannot run: {e}"
     finally:
         xensim.stop(d)
         shutil.rmtree(d, ignore_errors=True)
@@ -157,6 +218,12 @@ def main(argv):
     ap.add_argument("--duration", type=float, default=1.5, help="seconds the peer plays per cell")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", help="comma- or space-separated variants (LIB/MUTANT) or mutant names to run (default: all)")
+    ap.add_argument("--devices", default="wl,vbd,vif",
+                    help="comma list of column groups: wl (the workload frontend), vbd, vif (PV devices)")
+    ap.add_argument("--strategies", help="comma list of columns or strategy names to run (default: all)")
+    ap.add_argument("--require-blackbox", default="",
+                    help="comma list of mutant names that the peer's own observations (peer: REUSED-*) must "
+                         "catch in some device column: the black-box oracle alone, without the target's")
     ap.add_argument("--scenarios", action="store_true",
                     help="replay corpora/scenarios/wl-*.scn with the peer instead of the strategies")
     a = ap.parse_args(argv)
@@ -173,21 +240,30 @@ def main(argv):
             return 1
     if a.scenarios:
         return replay_scenarios(a, vs)
-    cols = columns(a.build)
-    jobs = [(v, col, s, ver, w) for v in vs for col, s, ver, w in cols]
+    devices = [x for x in a.devices.replace(",", " ").split()]
+    bad = [x for x in devices if x not in ("wl",) + DEVICES]
+    if bad:
+        print(f"sim-attack: --devices: unknown {bad[0]} (wl, {', '.join(DEVICES)})", file=sys.stderr)
+        return 2
+    cols = columns(a.build, devices, set(a.strategies.replace(",", " ").split()) if a.strategies else None)
+    if not cols:
+        print("sim-attack: no column to run (--devices/--strategies)", file=sys.stderr)
+        return 2
+    jobs = [(v, col, s, ver, w, dev) for v in vs for col, s, ver, w, dev in cols]
     results = {}
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-        for v, col, res in ex.map(lambda j: run_cell(a.build, *j, a.duration), jobs):
+        for v, col, res in ex.map(lambda j: run_cell(a.build, *j[:5], a.duration, j[5]), jobs):
             results[(v, col)] = res
 
     # Races are won by chance on a loaded machine: a mutant no cell caught gets its racing
     # strategies twice more before the verdict (a fixed build gets no retries).
-    racing = [c for c in cols if c[1] in ("race-end", "storm")]
+    racing = [c for c in cols if (c[1] in ("race-end", "storm") and c[4] == "wl") or
+              (c[1] in DEVICE_RACES and c[4] != "wl")]
     for attempt in range(2):
         missed = [v for v in vs if v[1] != "fixed" and not any(results[(v, c[0])]["caught"] for c in cols)]
         for v in missed:
-            for col, s_, ver, w in racing:
-                _, _, res = run_cell(a.build, v, col, s_, ver, w, a.duration)
+            for col, s_, ver, w, dev in racing:
+                _, _, res = run_cell(a.build, v, col, s_, ver, w, a.duration, dev)
                 if res["caught"]:
                     res["retried"] = attempt + 1
                     results[(v, col)] = res
@@ -199,16 +275,21 @@ def main(argv):
         cells = []
         for col, *_ in cols:
             r = results[(v, col)]
-            cells.append("ERROR" if r["error"] else ("CAUGHT*" if r.get("retried") else "CAUGHT") if r["caught"]
+            cells.append("n/a" if r.get("na") else "ERROR" if r["error"] else
+                         ("CAUGHT*" if r.get("retried") else "CAUGHT") if r["caught"]
                          else "held" if r["progress"] else "idle")
         print(f"{name(v):<{first}}" + "".join(f"{c:>{width + 1}}" for c in cells))
     print("(CAUGHT: target VIOLATION from the broker's map counts or a page or ref unaccounted at its end, or"
           " the peer read/wrote reused memory;"
-          " *: on a retry of a race)")
+          " *: on a retry of a race; n/a: the library has no grant table v2)")
 
+    groups = {c[4] for c in cols}
+    must_catch = set(MUST_CATCH if "wl" in groups else ())
+    for g in groups - {"wl"}:
+        must_catch |= set(MUST_CATCH_DEVICE.get(g, ()))
     fails = 0
     for v in vs:
-        rs = {col: results[(v, col)] for col, *_ in cols}
+        rs = {col: results[(v, col)] for col, *_ in cols if not results[(v, col)].get("na")}
         errs = [f"{c}: {r['error']}" for c, r in rs.items() if r["error"]]
         caught = [c for c, r in rs.items() if r["caught"]]
         if v[1] == "fixed":
@@ -219,7 +300,7 @@ def main(argv):
                 f"errors {errs}" if errs else f"no traffic in {idle}" if idle else \
                 f"deferred pages never reclaimed in {lost}" if lost else \
                 "holds under all strategies, every deferred page reclaimed"
-        elif v[1] in MUST_CATCH:
+        elif v[1] in must_catch:
             ok = bool(caught) and not errs
             why = f"caught by {', '.join(caught)}" if caught else "caught by no strategy"
             if errs:
@@ -232,6 +313,12 @@ def main(argv):
                 why += f"; errors {errs}"
         fails += not ok
         print(f"{'ok' if ok else 'not ok'} - {name(v)}: {why}")
+    for mut in [m for m in a.require_blackbox.replace(",", " ").split()]:
+        for v in [v for v in vs if v[1] == mut]:
+            seen = [c[0] for c in cols if c[4] != "wl" and results[(v, c[0])]["po"] > 0]
+            fails += not seen
+            print(f"{'ok' if seen else 'not ok'} - {name(v)}: the black-box oracle alone (peer: REUSED-*) "
+                  + (f"caught it in {', '.join(seen)}" if seen else "caught it in no device column"))
     held = [(name(k[0]), k[1], r["held_after"]) for k, r in results.items() if r["held_after"] not in ((0, 0), None)]
     fails += bool(held)
     print(f"{'not ok' if held else 'ok'} - the broker holds no map or pin after any run" +

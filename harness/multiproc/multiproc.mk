@@ -72,10 +72,12 @@ bench-sim: multiproc $(MP_BENCH)
 # side of the seam (the memfd pages, the oracle), built once, linked with the variant's target
 # archive (library + adapter + names, flavour mp); Debian's -lxenevtchn -lxenstore at link time.
 # build/multiproc/<library>/<mutant>/gntfuzz-target ("fixed": the library as shipped).
+# harness/devices: our PV device frontends (blkfront, netfront; --device vbd|vif), freestanding.
+DEVICES_FRONT_SRCS := $(sort $(wildcard harness/devices/*.c))
 MP_TARGET_SRCS := $(MP_DIR)/target/target_main.c $(MP_DIR)/target/target_platform.c $(MP_DIR)/lib/client.c \
-                  harness/seam/seam_check.c $(WORKLOAD_FRONTEND_SRCS)
+                  harness/seam/seam_check.c $(WORKLOAD_FRONTEND_SRCS) $(DEVICES_FRONT_SRCS)
 MP_TARGET_HDRS := $(MP_DIR)/target/target.h $(MP_DIR)/proto.h $(MP_DIR)/spin.h $(MP_DIR)/lib/client.h \
-                  harness/seam/seam.h $(wildcard harness/workload/*.h)
+                  harness/seam/seam.h $(wildcard harness/workload/*.h) $(wildcard harness/devices/*.h)
 MP_TARGET_OBJD := $(MP_OUT)/target-obj
 MP_TARGET_OBJS := $(addprefix $(MP_TARGET_OBJD)/,$(notdir $(MP_TARGET_SRCS:.c=.o)))
 mp_target       = $(MP_OUT)/$(1)/gntfuzz-target
@@ -84,7 +86,7 @@ MP_TARGETS     := $(foreach v,$(VARIANTS),$(call mp_target,$(v)))
 define MP_TARGET_OBJ_RULE
 $(MP_TARGET_OBJD)/$(notdir $(1:.c=.o)): $(1) $(MP_TARGET_HDRS)
 	@mkdir -p $$(@D)
-	$(CC) $(MP_CFLAGS) -Iharness/workload -c $$< -o $$@
+	$(CC) $(MP_CFLAGS) -Iharness/workload -Iharness/devices -c $$< -o $$@
 endef
 $(foreach src,$(MP_TARGET_SRCS),$(eval $(call MP_TARGET_OBJ_RULE,$(src))))
 
@@ -99,7 +101,7 @@ $(foreach v,$(VARIANTS),$(eval $(call MP_TARGET_RULE,$(v))))
 .PHONY: mp-targets
 mp-targets: $(MP_TARGETS)
 
-## sim-attack: target process vs malicious peer, every strategy x every variant (each library fixed and its mutants); verdict table
+## sim-attack: target process vs malicious peer, every strategy x every variant (each library fixed and its mutants), the workload and the PV devices (vbd, vif); verdict table
 .PHONY: sim-attack test-sim-attack
 sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD)
@@ -109,8 +111,24 @@ SIM_ATTACK_TEST_ONLY ?= $(foreach l,$(LIBS),$(l)/fixed) $(filter-out grants/fixe
                           $(filter grants/%,$(VARIANTS))) $(filter gtab/msa02 gtab/xsa396,$(VARIANTS))
 ## test-sim-attack: sim-attack on every fixed build and a chosen set of mutants (SIM_ATTACK_TEST_ONLY)
 test-sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
-	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --only "$(strip $(SIM_ATTACK_TEST_ONLY))"
+	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices wl --only "$(strip $(SIM_ATTACK_TEST_ONLY))"
 TESTS += test-sim-attack
+
+# The vbd columns in `make test`: our blkfront on every fixed build (must hold) and each library's
+# MSA02 (must be caught), under a few strategies (the whole vbd matrix: `make sim-attack`).
+SIM_ATTACK_VBD_TEST_ONLY ?= $(foreach l,$(LIBS),$(l)/fixed) $(filter %/msa02,$(VARIANTS))
+SIM_ATTACK_VBD_TEST_STRATEGIES ?= honest forged-done persistent-abuse
+## test-sim-attack-vbd: blkfront (gntfuzz-target --device vbd) vs gntfuzz-peer --device vbd: fixed builds hold, msa02 caught, also by the black-box oracle alone
+.PHONY: test-sim-attack-vbd
+test-sim-attack-vbd: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
+	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices vbd --strategies "$(strip $(SIM_ATTACK_VBD_TEST_STRATEGIES))" \
+	  --only "$(strip $(SIM_ATTACK_VBD_TEST_ONLY))" --require-blackbox msa02
+TESTS += test-sim-attack-vbd
+
+## sim-attack-vbd: the vbd columns of sim-attack alone: every vbd strategy x every variant (our blkfront vs the peer's blkback)
+.PHONY: sim-attack-vbd
+sim-attack-vbd: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
+	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices vbd
 
 # The broker's pure handler under fuzzing: a seeded random smoke run (gcc, ASan+UBSan) in `make
 # test`, and a libFuzzer build (clang) for campaigns.

@@ -3,7 +3,8 @@
  * grant library (any, behind the seam) and its mutant are the build's: "library/mutant".
  * Command line (xl's cmdline=): ver=1|2 (table used for the peer rounds), pages=N, backend=D;
  * workload=1 (serve peer/'s gntfuzz-peer as the workload frontend instead of the rounds),
- * requests=N inflight=K per session. */
+ * requests=N inflight=K per session; device=vbd|vif (pvh_devices.h: our blkfront or netfront
+ * against the device's backend, then one result line). */
 #include <stdint.h>
 #include <xen/arch-x86/hvm/start_info.h>
 #include <xen/sched.h>
@@ -18,6 +19,7 @@
 #include "selfgrant.h"
 #include "target.h"
 #include "pvh_workload.h"
+#include "pvh_devices.h"
 #include "xenstore.h"
 
 static struct gnttab gt;
@@ -121,6 +123,13 @@ void pvh_main(uint32_t start_info_paddr)
 		fail("no xenstore ring");
 	if (lib_init()) /* fresh counters for the peer rounds */
 		fail("grant library init");
+	int device = pvh_device_kind(cmdline);
+	if (device) {
+		int rc = pvh_device_run(device, cmdline);
+		result_head(rc, version, selfgrant_fail);
+		con_puts(device == 1 ? " device=vbd\n" : " device=vif\n");
+		shutdown(SHUTDOWN_poweroff);
+	}
 	if (cmdline_get(cmdline, "workload", 0) == 1) {
 		struct workload_totals w = { 0 };
 		int rc = workload_run(version, self, backend, (unsigned)cmdline_get(cmdline, "requests", 16),

@@ -7,13 +7,15 @@ PVH_SRCS    := $(sort $(wildcard harness/pvh/*.c))
 # the workload frontend, freestanding (WORKLOAD_FRONTEND_SRCS from harness/workload), and
 # the seam's completeness check
 PVH_WL_SRCS := $(or $(WORKLOAD_FRONTEND_SRCS),harness/workload/frontend.c)
-PVH_HOST_SRCS := $(PVH_SRCS) $(PVH_WL_SRCS) harness/seam/seam_check.c
+# and our PV device frontends (device=vbd|vif), freestanding as well
+PVH_DEV_SRCS := $(sort $(wildcard harness/devices/*.c))
+PVH_HOST_SRCS := $(PVH_SRCS) $(PVH_WL_SRCS) $(PVH_DEV_SRCS) harness/seam/seam_check.c
 PVH_ASM     := harness/pvh/entry.S
-PVH_DEPS    := $(wildcard harness/pvh/*.h harness/workload/*.h) harness/seam/seam.h harness/pvh/pvh.ld
+PVH_DEPS    := $(wildcard harness/pvh/*.h harness/workload/*.h harness/devices/*.h) harness/seam/seam.h harness/pvh/pvh.ld
 # Freestanding, and safe before anything is set up: no SSE, no red zone, absolute addresses.
 PVH_KERNEL_FLAGS := -mgeneral-regs-only -mno-red-zone -fno-pic -fno-pie -fno-stack-protector \
                     -fno-asynchronous-unwind-tables -mcmodel=small
-PVH_CFLAGS   = $(call FREE_CFLAGS,$(CC)) -Iharness -Iharness/pvh -Iharness/workload $(PVH_KERNEL_FLAGS)
+PVH_CFLAGS   = $(call FREE_CFLAGS,$(CC)) -Iharness -Iharness/pvh -Iharness/workload -Iharness/devices $(PVH_KERNEL_FLAGS)
 # The library's code in the guest (mk/targets.mk adds -std=gnu11, warnings, Xen's interface version,
 # -Iharness/seam -Iharness and the variant's own includes and switches).
 PVH_TARGET_CC      = $(CC)

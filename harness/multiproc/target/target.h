@@ -36,6 +36,7 @@ struct target {
 	struct seam_host host;       /* what the library gets (target_platform.c) */
 	uint8_t ref_handed[MP_POOL_FIRST_REF]; /* handed out by a share during the run */
 	uint8_t ref_live[MP_POOL_FIRST_REF];   /* ... and not given up (unshare) since */
+	uint8_t ref_ro[MP_POOL_FIRST_REF];     /* ... shared read-only (the host asked for it) */
 	/* counts of the library's answers and frees, as the host saw them */
 	uint64_t shares, ended, busy, written_off, unshare_errors, reclaimed;
 };

@@ -2,6 +2,11 @@
  *
  *   xensim run --dir D --domain 1 -- build/multiproc/<library>/<mutant>/gntfuzz-target
  *        [--version 1|2] [--requests N] [--inflight K] [--duration S] [--widen US] [--backend DOMID] [-v]
+ *        [--device wl|vbd|vif [--devid N] [--ring-order K] [--persistent 0|1] [--indirect 0|1]]
+ *
+ * --device wl (default): the workload frontend (harness/workload). --device vbd|vif: our blkfront
+ * or netfront (harness/devices) waits for its device directory device/<vbd|vif>/<devid> to
+ * appear (hot-plug: the peer creates it as a toolstack does) and runs the standard PV protocol.
  *
  * The grant library (any, behind the seam: harness/seam/seam.h) and its mutant are the build's
  * (mutant "fixed": the library as shipped).
@@ -25,6 +30,8 @@
 #include <xenevtchn.h>
 #include <xenstore.h>
 #include "frontend.h"
+#include "devfront.h"
+#include "netfront.h"
 #include "target.h"
 
 struct env {
@@ -138,9 +145,8 @@ static int setup_memory(struct target *t, unsigned version)
  * when the library wrote it off (unshare said SEAM_LEAKED, or its leaked() count grew in a tick);
  * one nobody maps, that the library's ticks do not free and that no count explains, was lost.
  * The same for refs: one given up must come back when the library is asked for every free ref. */
-static void check_pages_accounted(struct env *e, domid_t backend)
+static void check_pages_accounted(struct target *t, unsigned spare, domid_t backend)
 {
-	struct target *t = &e->t;
 	unsigned total = TGT_NR_PAGES - TGT_FIRST_PAGE, mapped = 0, unmapped = 0;
 	for (int i = 0; i < 8 && target_tick(t); i++) /* let deferred work finish */
 		;
@@ -156,7 +162,7 @@ static void check_pages_accounted(struct env *e, domid_t backend)
 		if (t->page[f] == TGT_PG_LIB)
 			target_frame_pins(t, f) ? mapped++ : unmapped++;
 	}
-	unsigned free = t->nr_free, spare = e->fe.nr_spare, shared = target_count(t, TGT_PG_SHARED);
+	unsigned free = t->nr_free, shared = target_count(t, TGT_PG_SHARED);
 	unsigned frontend = target_count(t, TGT_PG_HOST), lib = target_count(t, TGT_PG_LIB);
 	unsigned off = target_count(t, TGT_PG_WRITTEN_OFF), own = target_count(t, TGT_PG_LIB_OWN);
 	uint64_t leaked = gntfuzz_adapter.leaked();
@@ -185,16 +191,98 @@ static void check_pages_accounted(struct env *e, domid_t backend)
 	}
 }
 
+/* --- the device frontends' host: time, waiting on the channel, the library's deferred pages --- */
+
+static uint64_t d_now_ms(void *ctx) { return (uint64_t)(now() * 1000); }
+
+static int d_wait(void *ctx, evtchn_port_t port, unsigned ms)
+{
+	struct env *e = ctx;
+	struct pollfd pfd = { xenevtchn_fd(e->xce), POLLIN, 0 };
+	if (poll(&pfd, 1, (int)ms) == 1 && (pfd.revents & POLLIN)) {
+		int p = xenevtchn_pending(e->xce);
+		if (p >= 0) {
+			xenevtchn_unmask(e->xce, (evtchn_port_t)p);
+			return (evtchn_port_t)p == port;
+		}
+	}
+	return 0;
+}
+
+static unsigned d_deferred(void *ctx) { return target_count(&((struct env *)ctx)->t, TGT_PG_LIB); }
+
+/* One device run (vbd or vif), then the host's end-of-run checks and one result line. */
+static int run_device(struct env *e, const struct fe_ops *ops, const char *device, const struct dev_params *dp,
+		      unsigned version, domid_t backend)
+{
+	struct dev_host h = { .ops = ops, .ctx = e, .now_ms = d_now_ms, .wait = d_wait, .deferred = d_deferred };
+	struct dev_stats st = { 0 };
+	printf("target: up domid=%u library=%s mutant=%s version=%u device=%s devid=%u\n", e->t.domid, gntfuzz_library,
+	       gntfuzz_mutant, version, device, dp->devid);
+	int rc = !strcmp(device, "vbd") ? blkfront_run(&h, dp, &st) : netfront_run(&h, dp, &st);
+	target_widen_stop(&e->t);
+	if (rc == DEV_SETUP && !st.connects) {
+		fprintf(stderr, "gntfuzz-target: --device %s: %s\n", device, st.end ? st.end : "setup failed");
+		return 1;
+	}
+	check_pages_accounted(&e->t, st.spare, backend);
+	if (st.ro_written) { /* the frontend asked read-only and found its page written: invariant 3 */
+		e->t.violations++;
+		printf("target: VIOLATION wrong-frame: the peer wrote pages shared read-only pages=%llu device=%s\n",
+		       (unsigned long long)st.ro_written, device);
+	}
+	printf("target: result device=%s library=%s mutant=%s version=%u sent=%llu completed=%llu returned=%llu "
+	       "reused=%llu busy=%llu leaked=%llu deferred=%llu reclaimed=%llu deferred_now=%u unknown_ids=%llu "
+	       "dup_ids=%llu bad_rsp=%llu rsp_errors=%llu ring_overflows=%llu bad_backend=%llu data_mismatch=%llu persistent=%llu "
+	       "indirect=%llu flushes=%llu connects=%llu teardowns=%llu events=%llu violations=%llu end=%s\n",
+	       device, gntfuzz_library, gntfuzz_mutant, version, (unsigned long long)st.sent,
+	       (unsigned long long)st.completed, (unsigned long long)st.returned, (unsigned long long)st.reused,
+	       (unsigned long long)st.busy, (unsigned long long)gntfuzz_adapter.leaked(), (unsigned long long)e->t.busy,
+	       (unsigned long long)e->t.reclaimed, target_count(&e->t, TGT_PG_LIB), (unsigned long long)st.unknown_ids,
+	       (unsigned long long)st.dup_ids, (unsigned long long)st.bad_rsp, (unsigned long long)st.rsp_errors,
+	       (unsigned long long)st.ring_overflows, (unsigned long long)st.bad_backend, (unsigned long long)st.data_mismatch,
+	       (unsigned long long)st.persistent_pages, (unsigned long long)st.indirect_reqs,
+	       (unsigned long long)st.flushes, (unsigned long long)st.connects, (unsigned long long)st.teardowns,
+	       (unsigned long long)st.events, (unsigned long long)e->t.violations, st.end ? st.end : "?");
+	xs_close(e->xsh);
+	xenevtchn_close(e->xce);
+	return e->t.violations ? 3 : 0;
+}
+
+static int parse_u(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v > max || *s == '-')
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct env e;
 	static struct fe_ops ops;
 	unsigned version = 1, requests = 24, inflight = 4, backend = 0;
 	double duration = 5.0;
+	const char *device = "wl";
+	struct dev_params dp = { .devid = ~0u, .ring_order = 1, .persistent = 1, .indirect = 1 };
+	unsigned flag;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "-v"))
 			e.t.verbose = 1;
+		else if (v && !strcmp(a, "--device") && (!strcmp(v, "wl") || !strcmp(v, "vbd") || !strcmp(v, "vif")))
+			device = v, i++;
+		else if (v && !strcmp(a, "--devid") && !parse_u(v, 0xffffffe, &dp.devid))
+			i++;
+		else if (v && !strcmp(a, "--ring-order") && !parse_u(v, 4, &dp.ring_order))
+			i++;
+		else if (v && !strcmp(a, "--persistent") && !parse_u(v, 1, &flag))
+			dp.persistent = (uint8_t)flag, i++;
+		else if (v && !strcmp(a, "--indirect") && !parse_u(v, 1, &flag))
+			dp.indirect = (uint8_t)flag, i++;
 		else if (v && !strcmp(a, "--version") && (version = (unsigned)atoi(v), i++, 1))
 			;
 		else if (v && !strcmp(a, "--requests") && (requests = (unsigned)atoi(v), i++, 1))
@@ -209,12 +297,19 @@ int main(int argc, char **argv)
 			;
 		else {
 			fprintf(stderr, "usage: gntfuzz-target [--version 1|2] [--requests N] [--inflight K] "
-					"[--duration S] [--widen US] [--backend DOMID] [-v]\n");
+					"[--duration S] [--widen US] [--backend DOMID] [-v]\n"
+					"       [--device wl|vbd|vif [--devid N] [--ring-order 0..4] [--persistent 0|1] [--indirect 0|1]]\n");
 			return 2;
 		}
 	}
 	if ((version != 1 && version != 2) || !inflight || inflight > FE_MAX_INFLIGHT || duration <= 0) {
 		fprintf(stderr, "gntfuzz-target: bad option value\n");
+		return 2;
+	}
+	if (strcmp(device, "wl") && dp.devid == ~0u)
+		dp.devid = !strcmp(device, "vbd") ? 51712 : 0; /* xvda, eth0 */
+	if (!strcmp(device, "wl") && (dp.devid != ~0u || dp.ring_order != 1 || !dp.persistent || !dp.indirect)) {
+		fprintf(stderr, "gntfuzz-target: --devid, --ring-order, --persistent and --indirect need --device vbd|vif\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -249,6 +344,13 @@ int main(int argc, char **argv)
 	}
 	ops = ops_template;
 	ops.ctx = &e;
+	if (strcmp(device, "wl")) {
+		dp.requests = requests;
+		dp.inflight = inflight;
+		dp.duration_ms = (unsigned)(duration * 1000);
+		dp.wait_ms = dp.duration_ms;
+		return run_device(&e, &ops, device, &dp, version, (domid_t)backend);
+	}
 	char be_path[FE_PATH_MAX], watch_path[FE_PATH_MAX + 8];
 	snprintf(be_path, sizeof(be_path), "/local/domain/%u/backend/wl/%u/0", backend, e.t.domid);
 	snprintf(watch_path, sizeof(watch_path), "%s/state", be_path);
@@ -306,7 +408,7 @@ int main(int argc, char **argv)
 		}
 	}
 	target_widen_stop(&e.t);
-	check_pages_accounted(&e, (domid_t)backend);
+	check_pages_accounted(&e.t, e.fe.nr_spare, (domid_t)backend);
 	/* deferred: unshare answered BUSY; deferred_now: pages given up and not back yet (host's count) */
 	printf("target: result library=%s mutant=%s version=%u sent=%llu completed=%llu returned=%llu reused=%llu "
 	       "busy=%llu leaked=%llu deferred=%llu reclaimed=%llu deferred_now=%u unknown_ids=%llu dup_ids=%llu "

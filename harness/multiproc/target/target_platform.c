@@ -161,6 +161,7 @@ int target_share(struct target *t, domid_t domid, uint64_t frame, int readonly, 
 		return rc;
 	}
 	t->ref_handed[*ref] = t->ref_live[*ref] = 1;
+	t->ref_ro[*ref] = (uint8_t)!!readonly;
 	uint64_t pinned = 0;
 	uint32_t pins = target_ref_pins(t, *ref, &pinned);
 	if (pins && pinned != frame) {
@@ -176,6 +177,16 @@ int target_share(struct target *t, domid_t domid, uint64_t frame, int readonly, 
 int target_unshare(struct target *t, grant_ref_t ref, uint64_t frame)
 {
 	int ours = frame_ok(frame) && t->page[frame] == TGT_PG_SHARED;
+	/* Oracle (invariant 3): a page the host asked to share read-only has no writable map */
+	uint32_t pins[3] = { 0, 0, 0 }, q[2] = { t->domid, ref };
+	size_t got = 0;
+	if (ref < MP_POOL_FIRST_REF && t->ref_live[ref] && t->ref_ro[ref] &&
+	    mp_call(&t->broker, MP_REF_PINS, q, sizeof(q), pins, sizeof(pins), &got, NULL) == 0 && got == sizeof(pins) &&
+	    pins[1]) {
+		printf("target: VIOLATION wrong-frame: the peer maps read-write a page shared read-only ref=%u frame=%llu wr_pins=%u\n",
+		       ref, (unsigned long long)frame, pins[1]);
+		violation(t);
+	}
 	if (ours)
 		t->page[frame] = TGT_PG_LIB;
 	int rc = gntfuzz_adapter.unshare(ref, frame);

@@ -1,0 +1,273 @@
+/* blkback_strategies.c - the vbd backend's strategies: the one table (`--list vbd-strategies`)
+ * and what each does with the frontend's requests. Every page still mapped after "done" is
+ * watched by the black-box oracle (dev_watch.h); none of these can make a correct frontend and
+ * grant library hand back memory we still map, each can show a buggy one doing it.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "blkback_int.h"
+
+const char *const peer_vbd_strategies[] = {
+	"honest",           /* real I/O, persistent grants kept and reused, others unmapped before "done" */
+	"forged-done",      /* answer while still holding the data (and indirect) maps; let go 300 ms later */
+	"hold-closed",      /* hold ring and data maps across Closing/Closed and across a reconnect */
+	"dup-id",           /* every answer twice, and an earlier request's id again */
+	"stale-id",         /* an earlier request's id first, then the right one */
+	"bad-id",           /* ids never issued (out of range) first, then the right one */
+	"bad-status",       /* unknown status values and wrong operation echoes */
+	"bad-length",       /* the response index claims more responses than requests */
+	"rsp-flood",        /* a burst of stale responses after every answer */
+	"evt-flood",        /* honest I/O, 200 events after every answer */
+	"early-closed",     /* map requests, never answer, publish Closed with every map held */
+	"reconnect-loop",   /* Closing, reconnect, again and again, holding maps across */
+	"persistent-abuse", /* keep writing through persistent-grant maps, also after disconnect */
+	"indirect-abuse",   /* hold and write indirect pages (and their data pages) after "done" */
+	"race-end",         /* answer, then map the grants again and again while the frontend ends them */
+	"spec-map",         /* map refs no request named yet, briefly, over and over (a grant published
+			     * flags-first shows its previous frame) */
+	NULL
+};
+
+enum { S_HONEST, S_FORGED, S_HOLD_CLOSED, S_DUP, S_STALE, S_BADID, S_BADSTATUS, S_BADLEN, S_RSPFLOOD,
+       S_EVTFLOOD, S_EARLY, S_RECONNECT, S_PABUSE, S_IABUSE, S_RACE, S_SPEC };
+
+#define HOLD_S 0.3
+#define SPEC_FIRST_REF 8u   /* the first ref a guest library hands out (below: Xen's reserved) */
+#define SPEC_REFS 48u
+
+int bb_strategy_offers_persistent(int s)
+{
+	return s == S_HONEST || s == S_PABUSE;
+}
+
+/* Strategies that keep what they mapped when the frontend goes away. */
+static int holds_on_close(int s)
+{
+	return s != S_HONEST && s != S_EVTFLOOD && s != S_RACE && s != S_SPEC;
+}
+
+static void respond_req(struct blkback *b, struct bb_req *r, int16_t status)
+{
+	bb_respond(b, r->id, r->operation, status);
+}
+
+/* race-end: the request is answered and its maps are gone; map its grants again while the
+ * frontend ends them, every other try with the target paused (libxenctrl), until they are gone.
+ * A library whose end checks the flags and clears them in two steps lets one map in after its
+ * check and frees the page under it. Each map is watched for a moment (a snapshot); one whose
+ * page changes is held on until the black-box oracle judges it (the target's oracle also sees
+ * the page freed while mapped). */
+static void race_end(struct blkback *b, const struct bb_req *r)
+{
+	double until = dev_now() + 0.04;
+	int cycle = 0;
+	while (dev_now() < until) {
+		int live = 0;
+		for (unsigned i = 0; i < r->nseg; i++) {
+			int paused = b->p->xc && (cycle++ & 1) && xc_domain_pause(b->p->xc, b->xb.target) == 0;
+			int m = bb_map_one(b, r->seg[i].gref, 0, r->id);
+			if (paused)
+				xc_domain_unpause(b->p->xc, b->xb.target);
+			if (m < 0)
+				continue;
+			live++;
+			dw_watch(b->w, b->maps[m].addr, b->maps[m].ref, 0, DW_SNAPSHOT, r->id, i);
+			dev_sleep_ms(0.5);
+			if (dw_pending(b->w, b->maps[m].addr))
+				b->maps[m].release_at = dev_now() + b->w->grace; /* held: bb_release_due judges it */
+			else
+				bb_unmap(b, m);
+		}
+		if (!live)
+			break; /* every grant is gone: the frontend ended them */
+	}
+}
+
+/* spec-map: brief maps of refs that no request named yet (held a few ms, then let go). */
+static void spec_map(struct blkback *b, int release_only)
+{
+	static void *held[SPEC_REFS];
+	for (unsigned i = 0; i < SPEC_REFS; i++) {
+		if (held[i]) {
+			xengnttab_unmap(b->p->xgt, held[i], 1);
+			held[i] = NULL;
+		}
+		if (!b->connected || release_only)
+			continue;
+		held[i] = xengnttab_map_grant_ref(b->p->xgt, b->xb.target, SPEC_FIRST_REF + i, PROT_READ);
+		if (held[i])
+			b->maps_ok++;
+	}
+}
+
+/* One request, the strategy's way. */
+static void handle(struct blkback *b, struct bb_req *r)
+{
+	int s = b->strategy;
+	int try_rw = s == S_IABUSE;
+	if (r->status == BLKIF_RSP_OKAY && bb_map_req(b, r, try_rw) < 0)
+		r->status = BLKIF_RSP_ERROR;
+	if (s == S_EARLY) {
+		/* mapped, never answered */
+		for (unsigned i = 0; i < r->nseg; i++)
+			if (r->seg_map[i] >= 0)
+				b->maps[r->seg_map[i]].release_at = 0;
+		return;
+	}
+	bb_do_io(b, r);
+	switch (s) {
+	case S_HONEST:
+	case S_EVTFLOOD:
+	case S_RACE:
+	case S_SPEC:
+		bb_release_req(b, r); /* before "done", as it must */
+		respond_req(b, r, r->status);
+		if (s == S_RACE)
+			race_end(b, r);
+		bb_watch_persistent(b, 0);
+		if (s == S_EVTFLOOD)
+			for (int i = 0; i < 200; i++)
+				dev_xb_notify(&b->xb);
+		return;
+	case S_DUP: {
+		uint64_t earlier = b->nlast ? b->last_ids[(b->nlast - 1) % 8] : r->id;
+		respond_req(b, r, r->status);
+		respond_req(b, r, r->status);
+		bb_respond(b, earlier, r->operation, BLKIF_RSP_OKAY);
+		break;
+	}
+	case S_STALE:
+		if (b->nlast)
+			bb_respond(b, b->last_ids[(b->nlast - 1) % 8], r->operation, BLKIF_RSP_OKAY);
+		respond_req(b, r, r->status);
+		break;
+	case S_BADID: {
+		const uint64_t bogus[] = { ~0ull, r->id ^ (1ull << 40), r->id + 0x1000, 0xff };
+		for (unsigned i = 0; i < 4; i++)
+			bb_respond(b, bogus[i], r->operation, BLKIF_RSP_OKAY);
+		respond_req(b, r, r->status);
+		break;
+	}
+	case S_BADSTATUS: {
+		static const int16_t weird[] = { 1, -3, 0x7fff, INT16_MIN };
+		bb_respond(b, r->id, (uint8_t)(r->operation ^ 0x80), BLKIF_RSP_OKAY); /* wrong operation echo */
+		respond_req(b, r, weird[b->responses % 4]);
+		break;
+	}
+	case S_BADLEN:
+		respond_req(b, r, r->status);
+		if (b->requests >= 5 && b->connected) {
+			/* claim a ring's worth of responses more than there were requests */
+			b->br.rsp_prod_pvt += RING_SIZE(&b->br) + 1;
+			RING_PUSH_RESPONSES(&b->br);
+			dev_xb_notify(&b->xb);
+		}
+		bb_hold_req(b, r, 0, 1);
+		return;
+	case S_RSPFLOOD:
+		respond_req(b, r, r->status);
+		for (unsigned i = 0; i < 8 && b->nlast; i++)
+			bb_respond(b, b->last_ids[(b->nlast - 1 - i % (b->nlast < 8 ? b->nlast : 8)) % 8], r->operation,
+				   BLKIF_RSP_OKAY);
+		break;
+	case S_PABUSE:
+		respond_req(b, r, r->status);
+		bb_hold_req(b, r, HOLD_S, 1);
+		bb_watch_persistent(b, 1);
+		return;
+	case S_HOLD_CLOSED:
+		respond_req(b, r, r->status);
+		bb_hold_req(b, r, 0, 1); /* never let go */
+		return;
+	case S_RECONNECT:
+		respond_req(b, r, r->status);
+		bb_hold_req(b, r, 2 * HOLD_S, 1);
+		return;
+	default: /* S_FORGED, S_IABUSE */
+		respond_req(b, r, r->status);
+		break;
+	}
+	bb_hold_req(b, r, S_IABUSE == s ? 2 * HOLD_S : HOLD_S, 1);
+}
+
+/* The frontend closed (or vanished): an honest backend lets go and ends; a hostile one keeps
+ * every map and ring and, for the reconnecting strategies, offers the device again. */
+static int frontend_closed(struct blkback *b)
+{
+	int s = b->strategy;
+	if (!holds_on_close(s)) {
+		dw_check(b->w);
+		for (int m = 0; m < BB_MAX_MAPS; m++)
+			bb_unmap(b, m);
+		bb_disconnect(b, 0);
+		dev_xb_set_state(&b->xb, XenbusStateClosed);
+		return 1; /* the end */
+	}
+	bb_disconnect(b, 1);
+	dev_xb_set_state(&b->xb, XenbusStateClosed);
+	if (s == S_HOLD_CLOSED || s == S_RECONNECT) {
+		dev_sleep_ms(20);
+		bb_offer(b);
+	}
+	return 0;
+}
+
+int bb_serve(struct blkback *b)
+{
+	struct peer *p = b->p;
+	if (bb_offer(b) || bb_connect(b, b->o->connect_timeout))
+		return -1;
+	double start = dev_now(), closed_at = 0, cycle_at = start;
+	unsigned turn = 0, cycles = 0;
+	uint64_t cycle_reqs = 0;
+	int s = b->strategy;
+	while (dev_now() - start < p->duration) {
+		bb_step(b, 1);
+		if (turn++ % 5 == 0) {
+			int fe = dev_xb_fe_state(&b->xb);
+			if (b->connected && (fe < 0 || fe == XenbusStateClosing || fe == XenbusStateClosed)) {
+				if (frontend_closed(b))
+					break;
+			} else if (!b->connected && fe == XenbusStateInitialised && !closed_at) {
+				if (bb_connect(b, 0.5) == 0) {
+					cycle_at = dev_now();
+					cycle_reqs = b->requests;
+				}
+			}
+		}
+		struct bb_req r;
+		int got;
+		while ((got = bb_take(b, &r)) == 1)
+			handle(b, &r);
+		if (got < 0 && holds_on_close(s) == 0) {
+			fprintf(stderr, "peer: the frontend's request index runs past the ring: stopping\n");
+			break;
+		}
+		bb_release_due(b);
+		if (s == S_PABUSE && turn % 50 == 0)
+			dw_replant(b->w);
+		if (s == S_SPEC && turn % 3 == 0)
+			spec_map(b, 0);
+		unsigned held = 0;
+		for (int m = 0; m < BB_MAX_MAPS; m++)
+			held += b->maps[m].in_use;
+		if (s == S_EARLY && !closed_at && b->connected && (held >= 3 || (held && dev_now() - start > 0.5))) {
+			dev_xb_set_state(&b->xb, XenbusStateClosed); /* with every map still held */
+			closed_at = dev_now();
+			for (int m = 0; m < BB_MAX_MAPS; m++)
+				if (b->maps[m].in_use)
+					dw_watch(b->w, b->maps[m].addr, b->maps[m].ref, b->maps[m].rw, DW_MARKER, b->maps[m].req, 0);
+		}
+		if ((s == S_HOLD_CLOSED && cycles == 0 && b->connected && b->requests >= 6) ||
+		    (s == S_RECONNECT && b->connected && cycles < 6 && b->requests - cycle_reqs >= 3 &&
+		     dev_now() - cycle_at > 0.02)) {
+			dev_xb_set_state(&b->xb, XenbusStateClosing); /* the frontend tears down; we keep it all */
+			cycles++;
+		}
+	}
+	if (s == S_SPEC)
+		spec_map(b, 1);
+	return 0;
+}

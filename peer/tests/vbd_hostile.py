@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""test-peer-vbd-hostile: gntfuzz-peer --device vbd against a hostile (or absent) frontend and bad
+arguments. A fake frontend in domain 1 (Debian's xenstore-write under the simulator) answers the
+peer's InitWait with bad values: every case must end with one line on stderr and exit 1 (setup),
+or 2 (usage), within its timeout, never a crash or a hang; the device is removed afterwards.
+
+usage: vbd_hostile.py BUILD"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "harness", "multiproc"))
+import xensim  # noqa: E402
+
+FE = "/local/domain/1/device/vbd/51712"
+BE = "/local/domain/0/backend/vbd/1/51712"
+
+# (name, frontend keys written once the backend is in InitWait, text the one error line must contain)
+HOSTILE = [
+    ("ring-ref is junk", {"ring-ref": "x9", "event-channel": "x"}, "event-channel is not a port"),
+    ("event channel that does not exist", {"ring-ref": "8", "event-channel": "999"}, "cannot bind its event channel 999"),
+    ("ring-page-order 30", {"ring-page-order": "30", "ring-ref0": "8", "event-channel": "1"}, "ring-page-order is not 0..4"),
+    ("ring-page-order not a number", {"ring-page-order": "two", "event-channel": "1"}, "ring-page-order is not 0..4"),
+    ("foreign protocol", {"ring-ref": "8", "event-channel": "1", "protocol": "x86_32-abi"}, "protocol 'x86_32-abi' is not ours"),
+]
+
+
+def run(argv, env, timeout=15):
+    t = time.time()
+    try:
+        p = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr, time.time() - t
+    except subprocess.TimeoutExpired:
+        return None, "", "timeout", time.time() - t
+
+
+def main(build):
+    mp = os.path.join(build, "multiproc")
+    peer = os.path.join(build, "peer", "gntfuzz-peer")
+    fails, n = 0, 0
+
+    def ok(cond, what):
+        nonlocal fails, n
+        n += 1
+        fails += not cond
+        print(f"{'ok' if cond else 'not ok'} {n} - {what}")
+
+    # usage errors: no simulator needed
+    env = dict(os.environ)
+    for argv, text in ([["--device", "disk", "--target", "1"], "--device: 'disk' is not vbd or vif"],
+                       [["--device", "vbd", "--target", "1", "--strategy", "nonesuch"], "unknown strategy"],
+                       [["--devid", "5", "--strategy", "hold"], "need --device"],
+                       [["--device", "vbd", "--devid", "x"], "--devid: 'x' is not a device number"],
+                       [["--device", "vbd", "--attach", "sideways"], "--attach: 'sideways' is not new or existing"],
+                       [["--list", "nbd-strategies"], "unknown table"]):
+        rc, out, err, _ = run([peer] + argv, env)
+        ok(rc == 2 and text in err and len(err.strip().splitlines()) == 1,
+           f"gntfuzz-peer {' '.join(argv)}: exit 2, says '{text}' (rc={rc})")
+
+    d = tempfile.mkdtemp(prefix="vbd-hostile-")
+    try:
+        xensim.start(d, "0,1,2", mp=mp)
+        e0, e1 = xensim.run_env(d, 0, mp), xensim.run_env(d, 1, mp)
+        for name, keys, text in HOSTILE:
+            pp = subprocess.Popen([peer, "--device", "vbd", "--target", "1", "--connect-timeout", "4"], env=e0,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # wait for the backend's InitWait, then answer as the frontend
+            for _ in range(200):
+                r = subprocess.run(["xenstore-read", BE + "/state"], env=e0, capture_output=True, text=True)
+                if r.stdout.strip() == "2":
+                    break
+                time.sleep(0.02)
+            for k, v in keys.items():
+                subprocess.run(["xenstore-write", f"{FE}/{k}", v], env=e1, capture_output=True)
+            subprocess.run(["xenstore-write", f"{FE}/state", "3"], env=e1, capture_output=True)
+            try:
+                out, err = pp.communicate(timeout=15)
+                rc = pp.returncode
+            except subprocess.TimeoutExpired:
+                pp.kill()
+                out, err = pp.communicate()
+                rc = None
+            lines = err.strip().splitlines()
+            ok(rc == 1 and len(lines) == 1 and text in lines[0],
+               f"hostile frontend, {name}: one line ('{text}'), exit 1 (rc={rc}, stderr={lines[:2]})")
+            gone = subprocess.run(["xenstore-read", BE + "/state"], env=e0, capture_output=True).returncode != 0
+            ok(gone, f"hostile frontend, {name}: the device is removed")
+        # nobody answers: the connect timeout is a setup failure
+        rc, out, err, took = run([peer, "--device", "vbd", "--target", "2", "--connect-timeout", "1"], e0)
+        ok(rc == 1 and "did not become Initialised within 1s" in err and len(err.strip().splitlines()) == 1 and took < 5,
+           f"no frontend: one line, exit 1 after the timeout ({took:.1f}s, rc={rc})")
+        rc, out, err, _ = run([peer, "--device", "vbd", "--target", "1", "--attach", "existing"], e0)
+        ok(rc == 1 and "--attach existing: no backend directory" in err and len(err.strip().splitlines()) == 1,
+           f"--attach existing without xl's backend dir: one line, exit 1 (rc={rc})")
+        rc, out, err, _ = run([peer, "--device", "vbd", "--target", "1", "--image", "/nonexistent/disk.img"], e0)
+        ok(rc == 1 and "/nonexistent/disk.img" in err and len(err.strip().splitlines()) == 1,
+           f"--image that does not exist: one line, exit 1 (rc={rc})")
+        # a device the guest already has (another backend serves it) is never taken over
+        subprocess.run(["xenstore-write", FE + "/backend", "/local/domain/0/backend/vbd/1/other"], env=e0,
+                       capture_output=True)
+        rc, out, err, _ = run([peer, "--device", "vbd", "--target", "1", "--connect-timeout", "1"], e0)
+        kept = subprocess.run(["xenstore-read", FE + "/backend"], env=e0, capture_output=True, text=True).stdout.strip()
+        ok(rc == 1 and "exists with another backend" in err and len(err.strip().splitlines()) == 1 and kept.endswith("/other"),
+           f"a devid another backend serves: one line, exit 1, left alone (rc={rc})")
+        subprocess.run(["xenstore-rm", FE], env=e0, capture_output=True)
+        # our blkfront against a hostile backend: absurd features, then a disk it cannot use
+        target = os.path.join(build, "multiproc", "grants", "fixed", "gntfuzz-target")
+        tp = subprocess.Popen([target, "--device", "vbd", "--duration", "4", "--requests", "4"], env=e1,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        w0 = lambda k, v: subprocess.run(["xenstore-write", k, v], env=e0, capture_output=True)  # noqa: E731
+        for k, v in (("frontend", FE), ("frontend-id", "1"), ("state", "2"),
+                     ("max-ring-page-order", "99999999999999999999"), ("feature-persistent", "7"),
+                     ("feature-max-indirect-segments", "4294967296"), ("feature-flush-cache", "x")):
+            w0(f"{BE}/{k}", v)
+        for k, v in (("backend-id", "0"), ("backend", BE), ("state", "1")):
+            w0(f"{FE}/{k}", v)
+        # as xl gives them: the frontend's dir is the target's, the backend's readable by it
+        subprocess.run(["xenstore-chmod", "-r", FE, "n1", "r0"], env=e0, capture_output=True)
+        subprocess.run(["xenstore-chmod", "-r", BE, "n0", "r1"], env=e0, capture_output=True)
+        for _ in range(200):
+            r = subprocess.run(["xenstore-read", FE + "/state"], env=e0, capture_output=True, text=True)
+            if r.stdout.strip() == "3":
+                break
+            time.sleep(0.02)
+        order = subprocess.run(["xenstore-read", FE + "/ring-page-order"], env=e0, capture_output=True, text=True)
+        ok(r.stdout.strip() == "3" and order.returncode != 0,
+           "blkfront under absurd backend features: Initialised with a one-page ring (no ring-page-order)")
+        w0(f"{BE}/sectors", "lots")
+        w0(f"{BE}/state", "4")
+        try:
+            out, err = tp.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            tp.kill()
+            out, err = tp.communicate()
+        res = next((line for line in out.splitlines() if line.startswith("target: result")), "")
+        ok(tp.returncode == 0 and "bad_backend=1" in res and "violations=0" in res and "connects=1" in res,
+           f"blkfront: a backend disk it cannot use is refused and torn down cleanly (rc={tp.returncode}, {res[:120]}...)")
+        fe_state = subprocess.run(["xenstore-read", FE + "/state"], env=e0, capture_output=True, text=True).stdout.strip()
+        ok(fe_state == "6", f"blkfront: Closed after refusing the disk (state {fe_state})")
+        for k in (FE, BE):
+            subprocess.run(["xenstore-rm", k], env=e0, capture_output=True)
+        # the target: bad device arguments, and no device that ever appears
+        for argv, code, text in ((["--device", "disk"], 2, "usage"), (["--devid", "5"], 2, "need --device"),
+                                 (["--device", "vbd", "--ring-order", "9"], 2, "usage"),
+                                 (["--device", "vbd", "--duration", "0.5"], 1, "no device directory")):
+            rc, out, err, took = run([target] + argv, e1)
+            ok(rc == code and text in err and took < 5,
+               f"gntfuzz-target {' '.join(argv)}: exit {code}, says '{text}' (rc={rc}, {err.strip()[:80]})")
+    finally:
+        xensim.stop(d)
+        shutil.rmtree(d, ignore_errors=True)
+    print(f"1..{n}")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")))
