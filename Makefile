@@ -14,6 +14,7 @@ include harness/xensim/xensim.mk
 include harness/world/world.mk
 include harness/workload/workload.mk
 include harness/fuzz/fuzz.mk
+include harness/fuzz/engines.mk
 include harness/seam/seam.mk
 include harness/multiproc/multiproc.mk
 include harness/xenstored/xenstored.mk
@@ -21,6 +22,7 @@ include peer/peer.mk
 include harness/pvh/pvh.mk
 include harness/nested/nested.mk
 include harness/multiproc/tests/conformance.mk
+include harness/devices/tests/net.mk
 
 ## help: list the targets (every "## target: what it does" line of the Makefile and its fragments)
 ## deps: install the Debian packages the project needs (apt-get, as root or with sudo): scripts/ensure_deps.sh all

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """fuzz_campaign - a fuzzing campaign on the embedded simulator (`make fuzz`).
 
-AFL++ main/secondary instances (one with the CmpLog twin) or libFuzzer fork mode fuzz one target,
-and for the targets that run a grant library one variant of it (--library LIB --mutant NAME, as
+AFL++ main/secondary instances (one with the CmpLog twin), libFuzzer fork mode, or both on one
+corpus (--engine afl|libfuzzer|hybrid; the default is the winner of `make bench-engines`) fuzz one
+target, and for the targets that run a grant library one variant of it (--library LIB --mutant NAME, as
 `make list-variants` names them; default: the first library, mutant "fixed"). The driver seeds
 them, shows one live progress line, saves every finding as it appears, groups findings by root
 cause (the invariant and the library's innermost frames where the world caught it: one bug, one
 finding), minimizes one input per group, and writes report.md, report.json and coverage.svg into
 build/fuzz/campaigns/<timestamp>/.
+
+One campaign across hosts: each host runs with --sync-dir DIR (shared by all), --role main or
+secondary and its --host-id; AFL++'s own sync shares the inputs, every host keeps its own
+findings, and `--merge DIR...` (scripts/fuzz_merge.py) makes one report of all of them.
 
 Killed at any point, by any signal, the directory keeps everything found so far; `--resume [DIR]`
 continues it for the rest of its budget: the processes a dead driver left (afl-fuzz, its targets,
@@ -20,6 +25,7 @@ had findings, 2 on a usage or environment error, 130 when interrupted.
 import argparse
 import concurrent.futures
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -38,6 +44,12 @@ import svgplot  # noqa: E402
 
 PROG = "fuzz_campaign"
 CAMPAIGNS = fc.FUZZ_OUT / "campaigns"
+# Engine configurations: AFL++ main+secondaries, libFuzzer fork mode, or both on one corpus.
+ENGINES = ("afl", "libfuzzer", "hybrid")
+# `make fuzz`'s default: the winner of `make bench-engines` on these machines (README, "Which
+# engine"): change it only with a new table.
+DEFAULT_ENGINE = "hybrid"
+HOST_ID = re.compile(r"^[A-Za-z0-9_]{1,32}$")   # part of AFL++ instance names, which allow no more
 MINIMIZE_SECONDS = 5         # per group
 MINIMIZE_GROUPS = 6          # groups minimized (in order of appearance); the rest keep their input
 TRIAGE_PER_POLL = 4          # replays per progress tick, so that the line stays live
@@ -53,7 +65,11 @@ class Campaign:
         self.seen = set()            # engine crash files already taken in (paths in the campaign)
         self.hashes = {}             # sha1 of a finding's bytes -> its id: one input, one finding
         self.procs = []
-        self.lf_stats = {}
+        self.afl_procs = []          # afl-fuzz instances (afl, hybrid)
+        self.lf_procs = {}           # libFuzzer slot -> process (libfuzzer: one, fork mode; hybrid: restarted)
+        self.lf_runs = []            # latest figures of every libFuzzer process started, in order
+        self.lf_restarts = 0
+        self.shared = set()          # AFL++ queue entries already copied into libFuzzer's corpus (hybrid)
         self.lock = threading.Lock()
         self.stopping = False
         self.window = []
@@ -115,23 +131,49 @@ class Campaign:
         return fc.binary(engine, self.cfg["target"], self.cfg.get("library"), self.cfg.get("mutant") or fc.FIXED)
 
     # --- engines ---
-    def start_afl(self, remaining):  # noqa: ARG002 (the driver stops AFL++ when time is up)
+    def afl_out(self):
+        """AFL++'s -o directory: the campaign's own, or the sync directory hosts share."""
+        return Path(self.cfg["sync_dir"]) if self.cfg.get("sync_dir") else self.dir / "afl"
+
+    def afl_names(self, n):
+        """This campaign's AFL++ instance names: main, s1, s2...; on a shared sync directory
+        prefixed with the host id, and a secondary host has no main (s0, s1...)."""
+        host, main = self.cfg.get("host_id"), self.cfg.get("role", "main") == "main"
+        names = [("main" if main else "s0") if i == 0 else f"s{i}" for i in range(n)]
+        return [f"{host}-{x}" for x in names] if host else names
+
+    def afl_dirs(self):
+        n = self.cfg["jobs"] if self.cfg["engine"] == "afl" else hybrid_split(self.cfg["jobs"])[0]
+        return [self.afl_out() / name for name in self.afl_names(n)]
+
+    def start_afl(self, n, foreign=None):
+        """n AFL++ instances; the first is the main one (-M) unless this host is a secondary, one
+        drives the CmpLog twin; `foreign`: a corpus the main instance imports (hybrid)."""
         fc.require_tool("afl-fuzz", "afl++")
-        t, jobs = self.cfg["target"], self.cfg["jobs"]
-        out = self.dir / "afl"
-        out.mkdir(exist_ok=True)
+        t = self.cfg["target"]
+        out = self.afl_out()
+        out.mkdir(parents=True, exist_ok=True)
         env = dict(fc.AFL_ENV, AFL_AUTORESUME="1", AFL_SKIP_CRASHES="1",
                    GNTWORLD_FINDINGS=str(self.dir / "findings" / "world"), **self.env)
+        if self.cfg.get("sync_dir") or foreign:
+            # AFL++ syncs every AFL_SYNC_TIME minutes (30 by default; the main instance at half
+            # that): the shortest it takes, and an import of what the others have at start.
+            env.update(AFL_SYNC_TIME="1", AFL_IMPORT_FIRST="1")
         dict_file = fc.CORPORA / f"{t}.dict"
-        for i in range(jobs):
-            name = "main" if i == 0 else f"s{i}"
+        seed = self.cfg.get("seed")
+        for i, name in enumerate(self.afl_names(n)):
             wait_unlocked(out / name)
+            main = i == 0 and self.cfg.get("role", "main") == "main"
             # No -V: a resumed AFL++ counts its earlier run time against it; the driver keeps the clock.
-            cmd = ["afl-fuzz", "-M" if i == 0 else "-S", name, "-i", self.dir / "seeds", "-o", out]
+            cmd = ["afl-fuzz", "-M" if main else "-S", name, "-i", self.dir / "seeds", "-o", out]
+            if seed is not None:
+                cmd += ["-s", str(seed * 100 + i)]
             if dict_file.exists():
                 cmd += ["-x", dict_file]
-            if (jobs == 1 and i == 0) or i == 1:  # one instance drives the CmpLog twin
+            if (n == 1 and i == 0) or i == 1:  # one instance drives the CmpLog twin
                 cmd += ["-c", self.binary("cmplog")]
+            if main and foreign:
+                cmd += ["-F", foreign]
             cmd += ["--", self.binary("afl")]
             # Live figures: AFL++ rewrites fuzzer_stats only once a minute without a terminal, but
             # sends StatsD gauges every second; each instance gets its own UDP port.
@@ -142,47 +184,128 @@ class Campaign:
             inst_env = dict(env, AFL_STATSD="1", AFL_STATSD_HOST="127.0.0.1",
                             AFL_STATSD_PORT=str(sock.getsockname()[1]))
             log = open(self.dir / f"afl-{name}.log", "ab")
-            self.procs.append(fc.spawn(cmd, env=inst_env, stdout=log, stderr=subprocess.STDOUT))
+            p = fc.spawn(cmd, env=inst_env, stdout=log, stderr=subprocess.STDOUT)
+            self.procs.append(p)
+            self.afl_procs.append(p)
 
-    def start_libfuzzer(self, remaining):
-        t, jobs = self.cfg["target"], self.cfg["jobs"]
-        corpus = self.dir / "corpus"
-        crashes = self.dir / "crashes"
-        tmp = self.dir / "tmp"  # fork mode's work directory: a killed run's leftovers stay here
+    def lf_env(self):
+        return {"ASAN_OPTIONS": "detect_leaks=0:symbolize=0", "GNTWORLD_FINDINGS": str(self.dir / "findings" / "world"),
+                "TMPDIR": str(self.dir / "tmp"), **self.env}
+
+    def lf_dirs(self):
+        corpus, crashes, tmp = self.dir / "corpus", self.dir / "crashes", self.dir / "tmp"
         for d in (corpus, crashes, tmp):
             d.mkdir(exist_ok=True)
-        for old in tmp.iterdir():
+        return corpus, crashes, tmp
+
+    def start_libfuzzer(self, remaining):
+        """libFuzzer's fork mode: --jobs workers, crashes and timeouts noted and fuzzing goes on."""
+        corpus, crashes, tmp = self.lf_dirs()
+        for old in tmp.iterdir():  # fork mode's work directory: a killed run's leftovers stay here
             shutil.rmtree(old, ignore_errors=True)
-        cmd = [self.binary("libfuzzer"), f"-fork={jobs}", "-ignore_crashes=1", "-ignore_timeouts=1",
+        cmd = [self.binary("libfuzzer"), f"-fork={self.cfg['jobs']}", "-ignore_crashes=1", "-ignore_timeouts=1",
                "-ignore_ooms=1", f"-max_total_time={max(1, int(remaining))}", "-max_len=4096",
                f"-artifact_prefix={crashes}/", "-print_final_stats=1", corpus, self.dir / "seeds"]
-        dict_file = fc.CORPORA / f"{t}.dict"
+        self.lf_spawn(0, cmd)
+
+    def start_lf_single(self, slot, remaining):
+        """One plain libFuzzer process (hybrid): it stops at its first crash and is started
+        again; -reload makes it read what the driver copies into the shared corpus, the only
+        directory it reads (the seeds are copied in too: see share())."""
+        corpus, crashes, _ = self.lf_dirs()
+        seed = self.cfg.get("seed")
+        cmd = [self.binary("libfuzzer"), "-reload=1", f"-max_total_time={max(1, int(remaining))}", "-max_len=4096",
+               f"-artifact_prefix={crashes}/", "-print_final_stats=1", corpus]
+        if seed is not None:
+            cmd.insert(1, f"-seed={seed * 100 + 50 + slot + 7 * self.lf_restarts}")
+        self.lf_spawn(slot, cmd)
+
+    def lf_spawn(self, slot, cmd):
+        dict_file = fc.CORPORA / f"{self.cfg['target']}.dict"
         if dict_file.exists():
             cmd.insert(1, f"-dict={dict_file}")
-        env = {"ASAN_OPTIONS": "detect_leaks=0:symbolize=0", "GNTWORLD_FINDINGS": str(self.dir / "findings" / "world"),
-               "TMPDIR": str(tmp), **self.env}
+        if self.cfg.get("seed") is not None and not any(str(x).startswith("-seed=") for x in cmd):
+            cmd.insert(1, f"-seed={self.cfg['seed']}")
         log = open(self.dir / "libfuzzer.log", "ab")
-        proc = fc.spawn(cmd, env=env, stdout=log, stderr=subprocess.PIPE, cwd=self.dir)
+        proc = fc.spawn(cmd, env=self.lf_env(), stdout=log, stderr=subprocess.PIPE, cwd=self.dir)
         self.procs.append(proc)
-        threading.Thread(target=self.read_libfuzzer, args=(proc, log), daemon=True).start()
+        self.lf_procs[slot] = proc
+        run = {}
+        self.lf_runs.append(run)
+        threading.Thread(target=self.read_libfuzzer, args=(proc, log, run), daemon=True).start()
 
-    def read_libfuzzer(self, proc, log):
-        # fork mode: "#12345: cov: 123 ft: 456 corp: 78 exec/s: 999 oom/timeout/crash: 0/0/1 time: 5s"
+    def start_hybrid(self, remaining):
+        """AFL++ and libFuzzer on one corpus: AFL++'s main instance imports libFuzzer's corpus
+        (-F), and the driver copies AFL++'s queue into that corpus, which libFuzzer re-reads."""
+        n_afl, n_lf = hybrid_split(self.cfg["jobs"])
+        corpus, _, _ = self.lf_dirs()
+        self.share(sorted((self.dir / "seeds").iterdir()))
+        self.start_afl(n_afl, foreign=corpus)
+        for slot in range(n_lf):
+            self.start_lf_single(slot, remaining)
+
+    def tend(self, remaining):
+        """Each tick of a hybrid campaign: share AFL++'s new queue entries with libFuzzer, and
+        start again a libFuzzer process that stopped at a crash while time is left."""
+        if self.cfg["engine"] != "hybrid":
+            return
+        self.share(p for q in self.afl_dirs() for p in (q / "queue").glob("id:*"))
+        if remaining > 2 and not self.stopping:
+            for slot, p in list(self.lf_procs.items()):
+                if p.poll() is not None:
+                    # a corpus input that crashes would stop it again at once (a mutant's seed):
+                    # inputs are named by their SHA-1 there, as libFuzzer names its crash files
+                    for crash in (self.dir / "crashes").glob("crash-*"):
+                        (self.dir / "corpus" / crash.name[len("crash-"):]).unlink(missing_ok=True)
+                    self.lf_restarts += 1
+                    self.start_lf_single(slot, remaining)
+
+    def share(self, paths):
+        """Copy inputs into libFuzzer's corpus, named by their SHA-1 as libFuzzer names its own."""
+        corpus = self.dir / "corpus"
+        for p in paths:
+            if str(p) in self.shared or p.name.startswith("."):
+                continue
+            try:
+                data = p.read_bytes()
+            except OSError:
+                continue
+            dst = corpus / hashlib.sha1(data).hexdigest()
+            if not dst.exists():
+                tmp = corpus / f".{dst.name}.tmp"  # libFuzzer skips dot files: never read half-written
+                tmp.write_bytes(data)
+                tmp.replace(dst)
+            self.shared.add(str(p))
+
+    def read_libfuzzer(self, proc, log, run):
+        # "#12345: cov: 123 ft: 456 corp: 78 exec/s: 999 ..." (fork mode) or "#12345\tNEW cov: ..."
         pat = re.compile(r"^#(\d+):?\s+(?:\w+\s+)?cov: (\d+) ft: (\d+) corp: (\d+)\S*.*?exec/s:? (\d+)")
+        final = re.compile(r"^stat::number_of_executed_units: (\d+)")
         for raw in proc.stderr:
             log.write(raw)
             log.flush()
-            m = pat.match(raw.decode(errors="replace"))
+            line = raw.decode(errors="replace")
+            m = pat.match(line)
             if m:
                 with self.lock:
-                    self.lf_stats = {"execs": int(m.group(1)), "cov": int(m.group(2)),
-                                     "ft": int(m.group(3)), "corpus": int(m.group(4))}
+                    run.update(execs=int(m.group(1)), cov=int(m.group(2)), ft=int(m.group(3)), corpus=int(m.group(4)))
+            m = final.match(line)
+            if m:
+                with self.lock:
+                    run["execs"] = max(run.get("execs", 0), int(m.group(1)))
 
     # --- polling ---
+    def lf_totals(self):
+        with self.lock:
+            runs = [dict(r) for r in self.lf_runs]
+        if not any(runs):
+            return {}
+        return {"execs": sum(r.get("execs", 0) for r in runs), "cov": max(r.get("cov", 0) for r in runs),
+                "ft": max(r.get("ft", 0) for r in runs), "corpus": max(r.get("corpus", 0) for r in runs)}
+
     def poll_stats(self):
         if self.cfg["engine"] == "libfuzzer":
-            with self.lock:
-                return dict(self.lf_stats)
+            return self.lf_totals()
         for sock, latest in self.statsd.values():
             while True:
                 try:
@@ -192,13 +315,18 @@ class Campaign:
                 for m in re.finditer(r"fuzzing\.(\w+):([0-9.]+)\|g", msg):
                     latest[m.group(1)] = m.group(2)
         execs = cov = corpus = 0
-        for st in (self.dir / "afl").glob("*/fuzzer_stats"):  # the file wins when it is newer
+        for d in self.afl_dirs():  # the file wins when it is newer
+            st = d / "fuzzer_stats"
             kv = parse_afl_stats(st)
-            live = self.statsd.get(st.parent.name, (None, {}))[1]
+            live = self.statsd.get(d.name, (None, {}))[1]
             pick = kv if to_int(kv.get("execs_done")) >= to_int(live.get("execs_done")) else live
             execs += to_int(pick.get("execs_done"))
             cov = max(cov, to_int(pick.get("edges_found")))
             corpus = max(corpus, to_int(pick.get("corpus_count")))
+        if self.cfg["engine"] == "hybrid":  # AFL++'s edges stand for coverage; libFuzzer's execs count
+            lf = self.lf_totals()
+            execs += lf.get("execs", 0)
+            corpus = max(corpus, lf.get("corpus", 0))
         return {"execs": execs, "cov": cov, "corpus": corpus} if execs else {}
 
     def rate(self, st, now):
@@ -210,17 +338,27 @@ class Campaign:
         return int((e1 - e0) / (t1 - t0)) if t1 > t0 and e1 >= e0 else 0
 
     def crash_files(self):
+        lf = sorted((self.dir / "crashes").glob("crash-*"))
         if self.cfg["engine"] == "libfuzzer":
-            return sorted((self.dir / "crashes").glob("crash-*"))
-        # crashes_<date>/: where AFL++ moves a crash directory when it resumes in place
-        return sorted(p for p in (self.dir / "afl").glob("*/crashes*/id:*"))
+            return lf
+        # crashes_<date>/: where AFL++ moves a crash directory when it resumes in place; on a
+        # shared sync directory only this host's instances are this campaign's
+        afl = sorted(p for d in self.afl_dirs() for p in d.glob("crashes*/id:*"))
+        return afl + (lf if self.cfg["engine"] == "hybrid" else [])
+
+    def key(self, p):
+        """How a crash file is remembered: relative to the campaign, or absolute (a sync directory)."""
+        try:
+            return str(p.relative_to(self.dir))
+        except ValueError:
+            return str(p)
 
     def collect(self, elapsed, settled=True):
         """Copy and record every new crash input at once (one finding per distinct input)."""
         fdir = self.dir / "findings"
         now = time.time()
         for p in self.crash_files():
-            key = str(p.relative_to(self.dir))
+            key = self.key(p)
             if key in self.seen:
                 continue
             try:
@@ -271,8 +409,14 @@ class Campaign:
     def stop_all(self):
         for p in self.procs:
             fc.stop(p)
-        self.procs = []
+        self.procs, self.afl_procs, self.lf_procs = [], [], {}
         fc.kill_orphans()  # targets AFL++ left behind (see fc.become_subreaper)
+
+
+def hybrid_split(jobs):
+    """(AFL++ instances, libFuzzer processes) of a hybrid campaign on `jobs` cores."""
+    n_afl = max(1, (jobs + 1) // 2)
+    return n_afl, max(1, jobs - n_afl)
 
 
 def wait_unlocked(inst_dir, timeout=15.0):
@@ -356,10 +500,8 @@ def run(c, total):
         c.take_findings(elapsed0, budget=None)  # what a killed driver had not triaged yet
         return
     (c.dir / "findings" / "world").mkdir(parents=True, exist_ok=True)
-    if c.cfg["engine"] == "afl":
-        c.start_afl(remaining)
-    else:
-        c.start_libfuzzer(remaining)
+    {"afl": lambda r: c.start_afl(c.cfg["jobs"]), "libfuzzer": c.start_libfuzzer,
+     "hybrid": c.start_hybrid}[c.cfg["engine"]](remaining)
     tty = sys.stderr.isatty()
     start = time.monotonic()
     last_print = last_sample = 0.0
@@ -372,6 +514,7 @@ def run(c, total):
             if st:
                 st["rate"] = c.rate(st, now)
             c.take_findings(elapsed)
+            c.tend(total - elapsed)
             if now - last_sample >= 2 and st:
                 c.add_sample({"t": round(elapsed, 1), **st, "findings": len(c.findings)})
                 last_sample = now
@@ -384,11 +527,13 @@ def run(c, total):
             elif now - last_print >= 10:
                 print(line, flush=True)
                 last_print = now
-            if all(p.poll() is not None for p in c.procs):
-                if not st and any(p.returncode for p in c.procs):
+            # a hybrid campaign's libFuzzer stops at each crash and is started again: AFL++ decides
+            main = c.afl_procs if c.cfg["engine"] == "hybrid" else c.procs
+            if all(p.poll() is not None for p in main):
+                if not st and any(p.returncode for p in main):
                     raise fc.FuzzError(f"the fuzzer stopped at start: {engine_error(c)}")
                 break
-            if elapsed >= total + (0 if c.cfg["engine"] == "afl" else 15):
+            if elapsed >= total + (15 if c.cfg["engine"] == "libfuzzer" else 0):
                 break  # libFuzzer stops itself at -max_total_time; AFL++ is stopped here
     finally:
         c.stop_all()
@@ -410,7 +555,7 @@ def minimize(c, f):
     the same finding (same invariant and root cause), else the original input stands."""
     src = c.dir / f["file"]
     dst = c.dir / "findings" / f"{f['id']}.min"
-    if c.cfg["engine"] == "libfuzzer":
+    if c.cfg["engine"] != "afl":
         cmd = [c.binary("libfuzzer"), "-minimize_crash=1", f"-max_total_time={MINIMIZE_SECONDS}",
                f"-exact_artifact_path={dst}", src]
         env = {"ASAN_OPTIONS": "detect_leaks=0:symbolize=0", "TMPDIR": str(c.dir / "tmp"), **c.env}
@@ -465,7 +610,7 @@ def report(c, total, do_minimize=True):
                                                   "samples": c.samples}, indent=1))
     svgplot.write_svg(c.dir / "coverage.svg", [(s["t"], s.get("cov", 0)) for s in c.samples],
                       title=f"{c.cfg['target']} / {c.cfg['engine']} / {variant}: coverage over time",
-                      ylabel="edges" if c.cfg["engine"] == "afl" else "cov (libFuzzer)",
+                      ylabel="cov (libFuzzer)" if c.cfg["engine"] == "libfuzzer" else "edges (AFL++)",
                       marks=[f["first_seen_s"] for f in out_groups])
     md = [f"# Fuzz campaign {c.dir.name}", "",
           "| target | engine | library/mutant | jobs | time | execs | execs/s | coverage | corpus | findings | unique |",
@@ -515,6 +660,8 @@ def new_campaign(a):
         raise fc.FuzzError(f"unknown target {a.target!r} (choose from: {' '.join(targets) or 'none yet'})")
     if a.time <= 0 or a.jobs <= 0:
         raise fc.FuzzError("--time and --jobs must be positive")
+    if a.engine == "hybrid" and a.jobs < 2:
+        raise fc.FuzzError("--engine hybrid runs AFL++ and libFuzzer side by side: --jobs 2 or more")
     if fc.runs_library(a.target):
         lib, mutant = fc.check_variant(a.library or fc.default_library(), a.mutant or fc.FIXED)
     else:
@@ -525,19 +672,66 @@ def new_campaign(a):
         lib = mutant = None
     corpus = Path(a.corpus) if a.corpus else fc.CORPORA / a.target
     fc.check_corpus(corpus)
+    sync = check_sync(a, {"target": a.target, "library": lib, "mutant": mutant})
     cdir = CAMPAIGNS / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     while cdir.exists():
         cdir = Path(str(cdir) + "x")
     cdir.mkdir(parents=True)
     (cdir / "findings").mkdir()
     c = Campaign(cdir, {"target": a.target, "engine": a.engine, "library": lib, "mutant": mutant,
-                        "jobs": a.jobs, "time": a.time, "elapsed": 0.0,
+                        "jobs": a.jobs, "time": a.time, "elapsed": 0.0, "seed": a.seed, **sync,
                         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     c.acquire()
     prepare_seeds(c, corpus)
     c.save_state()
     print(f"{PROG}: campaign {fc.rel(c.dir)}", flush=True)
     return c
+
+
+def check_sync(a, what):
+    """The options of one campaign across hosts (AFL++'s own sync): one-line errors, or {}."""
+    if not a.sync_dir:
+        if a.role or a.host_id:
+            raise fc.FuzzError("--role and --host-id go with --sync-dir (a campaign across hosts)")
+        return {}
+    if a.engine != "afl":
+        raise fc.FuzzError(f"--sync-dir is AFL++'s own sync between hosts: use --engine afl (not {a.engine})")
+    host = a.host_id or re.sub(r"\W", "_", socket.gethostname().split(".")[0])[:32]
+    if not HOST_ID.match(host):
+        raise fc.FuzzError(f"--host-id {host!r}: letters, digits and _ only, at most 32 (AFL++ instance names)")
+    role = a.role or "main"
+    sync = Path(a.sync_dir).resolve()
+    if sync.exists() and not sync.is_dir():
+        raise fc.FuzzError(f"--sync-dir {a.sync_dir}: not a directory")
+    try:
+        sync.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise fc.FuzzError(f"--sync-dir {a.sync_dir}: {e.strerror}")
+    if not os.access(sync, os.W_OK | os.X_OK):
+        raise fc.FuzzError(f"--sync-dir {a.sync_dir}: not writable")
+    others = [d.name for d in sync.glob("*-main") if d.is_dir() and d.name != f"{host}-main"]
+    if role == "main" and others:
+        raise fc.FuzzError(f"--sync-dir {a.sync_dir} already has a main instance ({others[0]}): "
+                           "this host joins with --role secondary (or remove that directory: an old campaign's)")
+    # every host fuzzes the same binary, or AFL++'s sync shares inputs that mean nothing there
+    mark = sync / "gntfuzz-sync.json"
+    try:
+        known = json.loads(mark.read_text()) if mark.exists() else None
+    except (OSError, ValueError):
+        known = None
+    if known and known != what:
+        raise fc.FuzzError(f"--sync-dir {a.sync_dir} is a campaign on {known.get('target')} "
+                           f"{known.get('library') or ''}/{known.get('mutant') or ''}: every host fuzzes the same "
+                           "target and variant")
+    if not known:
+        tmp = sync / f".gntfuzz-sync.{os.getpid()}"
+        tmp.write_text(json.dumps(what))
+        tmp.replace(mark)
+    mine = [d.name for d in sync.glob(f"{host}-*") if d.is_dir()]
+    if mine and not a.resume:
+        print(f"{PROG}: note: {sync} already holds instances of host {host} ({' '.join(sorted(mine))}); "
+              "they continue (AFL++ resumes them)", flush=True)
+    return {"sync_dir": str(sync), "role": role, "host_id": host}
 
 
 def resume_campaign(a, argv):
@@ -569,7 +763,10 @@ def resume_campaign(a, argv):
 def main():
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--target", default="world", help="fuzz target (default world)")
-    ap.add_argument("--engine", choices=fc.ENGINES, default="afl")
+    ap.add_argument("--engine", choices=ENGINES,
+                    help=f"afl: AFL++ main+secondaries; libfuzzer: fork mode; hybrid: both on one corpus "
+                         f"(default {DEFAULT_ENGINE}, the winner of `make bench-engines`; libfuzzer with --jobs 1, "
+                         f"afl with --sync-dir)")
     ap.add_argument("--time", type=int, default=180, help="budget in seconds (default 180)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel fuzzers (default: all cores)")
     ap.add_argument("--library", help="grant library (default: the first `make list-variants` prints)")
@@ -578,16 +775,34 @@ def main():
     ap.add_argument("--resume", nargs="?", const="latest", metavar="DIR",
                     help="continue a campaign (default: the latest) for the rest of its budget")
     ap.add_argument("--no-minimize", action="store_true", help="skip minimizing findings")
+    ap.add_argument("--seed", type=int, help="random seed of the engines (default: theirs)")
+    ap.add_argument("--sync-dir", metavar="DIR", help="one campaign across hosts: AFL++'s -o directory, shared "
+                    "by every host (a network file system, or kept in step by rsync)")
+    ap.add_argument("--role", choices=("main", "secondary"), help="with --sync-dir: one host is the main "
+                    "(AFL++ -M), the others secondary (-S) (default main)")
+    ap.add_argument("--host-id", help="with --sync-dir: this host's name in the sync directory (default: hostname)")
+    ap.add_argument("--merge", nargs="+", metavar="DIR", help="merge campaigns (one per host) into one report: "
+                    "findings grouped by root cause, coverage of every host's corpus together")
     a = ap.parse_args()
+    if a.merge:
+        import fuzz_merge  # noqa: E402 (only this mode needs it)
+        return fuzz_merge.main(a.merge)
+    # across hosts only AFL++ syncs (its own -M/-S protocol): that is the engine unless told
+    # otherwise; hybrid needs two jobs, and on one the runner-up of `make bench-engines` runs
+    if not a.engine:
+        a.engine = "afl" if a.sync_dir else DEFAULT_ENGINE
+        if a.engine == "hybrid" and a.jobs < 2:
+            a.engine = "libfuzzer"
     try:
         c = resume_campaign(a, sys.argv[1:]) if a.resume else new_campaign(a)
         t = c.cfg["target"]
         if (fc.CORPORA / f"{t}.dict").exists():
             fc.check_dict(fc.CORPORA / f"{t}.dict")
         need = [c.binary("libfuzzer")]
-        if c.cfg["engine"] == "afl":
+        if c.cfg["engine"] in ("afl", "hybrid"):
             fc.require_tool("afl-fuzz", "afl++")
             need += [c.binary("afl"), c.binary("cmplog")]
+
         # builds carry their own mark: a resume lets an orphaned make finish instead of killing it
         fc.build(need, env={fc.CAMPAIGN_BUILD_ENV: str(c.dir)})
     except fc.FuzzError as e:
@@ -601,8 +816,10 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
 
     variant = f", {variant_name(c.cfg)}" if c.cfg.get("library") else ""
+    sync = (f"; host {c.cfg['host_id']} ({c.cfg['role']}) on sync dir {c.cfg['sync_dir']}"
+            if c.cfg.get("sync_dir") else "")
     print(f"{PROG}: {t} with {c.cfg['engine']}{variant}, {c.cfg['jobs']} job(s), {c.cfg['time']}s "
-          f"-> {fc.rel(c.dir)}", flush=True)
+          f"-> {fc.rel(c.dir)}{sync}", flush=True)
     try:
         run(c, c.cfg["time"])
     except fc.FuzzError as e:

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """test-fuzz-campaign: `make fuzz` end to end, both directions, and resuming after any death.
 
-1. A short libFuzzer campaign on grants/msa02 finds it as exactly one finding (one bug, one
-   group, whatever the inputs), with a minimized input and a readable scenario that replays the
-   violation through gntworld, and coverage.svg is a real plot.
+1. A short campaign with `make fuzz`'s default engine (what `make bench-engines` chose) on
+   grants/msa02 finds it as exactly one finding (one bug, one group, whatever the inputs), with a
+   minimized input and a readable scenario that replays the violation through gntworld, and
+   coverage.svg is a real plot.
 2. A campaign on a fixed library, interrupted half-way (SIGTERM), keeps its state; `--resume`
    finishes the budget and reports zero findings.
 3. An AFL++ campaign on grants/msa02 whose driver is SIGKILLed at --kills random moments (default
@@ -27,7 +28,9 @@ import xml.dom.minidom
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
 import fuzzcommon as fc  # noqa: E402
+from fuzz_campaign import DEFAULT_ENGINE, ENGINES  # noqa: E402
 
 DRIVER = [sys.executable, str(fc.ROOT / "scripts" / "fuzz_campaign.py")]
 failed = 0
@@ -48,11 +51,13 @@ def campaign_dir(output):
 
 
 def found_once(lib, mutant):
-    r = subprocess.run(DRIVER + ["--target", "world", "--engine", "libfuzzer", "--time", "8", "--jobs", "1",
+    # no --engine: the default; two jobs, which every configuration can use (hybrid needs them)
+    r = subprocess.run(DRIVER + ["--target", "world", "--time", "8", "--jobs", "2",
                                  "--library", lib, "--mutant", mutant], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=300)
     d = campaign_dir(r.stdout)
-    check(r.returncode == 0 and d is not None, f"campaign on {lib}/{mutant} runs", r.stdout[-300:])
+    check(r.returncode == 0 and d is not None and f"with {DEFAULT_ENGINE}," in r.stdout,
+          f"campaign on {lib}/{mutant} runs with the default engine ({DEFAULT_ENGINE})", r.stdout[-300:])
     if not d:
         return
     rep = json.loads((d / "report.json").read_text())
@@ -207,7 +212,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kills", type=int, default=3, help="SIGKILLs of the driver in part 3 (default 3)")
     ap.add_argument("--seed", type=int, help="random seed of the kill moments (default: the time)")
-    ap.add_argument("--kill-engine", choices=fc.ENGINES, default="afl")
+    ap.add_argument("--kill-engine", choices=ENGINES, default="afl")
     ap.add_argument("--only", choices=("found", "resume", "kill"), help="run one part only")
     a = ap.parse_args()
     seed = a.seed if a.seed is not None else int(time.time())

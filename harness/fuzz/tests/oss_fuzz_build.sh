@@ -1,13 +1,18 @@
 #!/bin/bash
-# test-oss-fuzz-build: run harness/fuzz/oss-fuzz/build.sh with the variables set the way OSS-Fuzz's
-# base-builder sets them for an ASan libFuzzer build, into a temporary $OUT, then run each produced
-# binary on its seed corpus the way ClusterFuzz does (seeds unzipped, -runs over them). Expected in
+# test-oss-fuzz-build: the ClusterFuzzLite layout (.clusterfuzzlite/: Dockerfile, build.sh,
+# project.yaml; the workflows that run it), then its build.sh run the way ClusterFuzzLite's
+# `compile` runs it: the tree in $SRC/gntfuzz, the script copied to $SRC/build.sh and run from
+# there, with the variables OSS-Fuzz's base-builder sets for an ASan libFuzzer build (CC CXX CFLAGS
+# CXXFLAGS LIB_FUZZING_ENGINE SANITIZER FUZZING_ENGINE ARCHITECTURE OUT SRC WORK), into a temporary
+# $OUT; then each produced binary runs on its seed corpus the way ClusterFuzz does (seeds
+# unzipped, -runs over them). Expected in
 # $OUT: <target>-<library> for every target that runs a library and every fixed library
 # (`make fuzz-manifest`, `make list-variants`), <target> for the others. The library's code must
 # carry the load/store hooks (calls to __sanitizer_cov_load*/store* in its functions) and no hosted
 # code may (the hooks' own file, harness/seam/seam_hooks.c, above all). Then the same with AFL++'s
-# settings. TAP lines; exit 1 if any failed. (libc++ is not installed here: CXXFLAGS omit
-# -stdlib=libc++.)
+# settings, through OSS-Fuzz's entry point harness/fuzz/oss-fuzz/build.sh (it runs the same
+# script). TAP lines; exit 1 if any failed. (libc++ is not installed here: CXXFLAGS omit
+# -stdlib=libc++; no Docker either: the image itself is not built.)
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 tmp=$(mktemp -d /tmp/oss-fuzz-build.XXXXXX)
@@ -42,15 +47,28 @@ check_hooks() { # binary label
 	tap $? "$2: no hosted function calls them, the hooks themselves included${host_hooked:+ (not: $host_hooked$self_hooked)}"
 }
 
-export CC=clang CXX=clang++ OUT="$tmp/out" WORK="$tmp/work" SRC="$tmp/src"
+# The layout ClusterFuzzLite looks for, and what its workflows ask of it.
+cfl=.clusterfuzzlite
+[ -x $cfl/build.sh ] && grep -q '^language: c$' $cfl/project.yaml && grep -q '^FROM gcr.io/oss-fuzz-base/base-builder' $cfl/Dockerfile \
+	&& grep -q "^COPY $cfl/build.sh \$SRC/" $cfl/Dockerfile
+tap $? "$cfl/ holds build.sh, project.yaml (language c) and a Dockerfile on the base builder that installs build.sh"
+pr=.github/workflows/cflite_pr.yml batch=.github/workflows/cflite_batch.yml
+grep -q 'mode: code-change' $pr && grep -q 'pull_request:' $pr && grep -q 'mode: batch' $batch && grep -q 'schedule:' $batch \
+	&& grep -q 'mode: prune' $batch && [ "$(grep -c 'language: c$' $pr $batch | awk -F: '{ s += $2 } END { print s }')" = 3 ]
+tap $? "workflows: code-change fuzzing per pull request, a nightly batch job and a prune of its corpus, all language c"
+
+export SRC="$tmp/src" OUT="$tmp/out" WORK="$tmp/work"
+mkdir -p "$OUT" "$WORK" "$SRC"
+ln -s "$PWD" "$SRC/gntfuzz"          # the Dockerfile's COPY of the tree
+cp $cfl/build.sh "$SRC/build.sh"     # ... and of the build script
+export CC=clang CXX=clang++ SANITIZER=address FUZZING_ENGINE=libfuzzer ARCHITECTURE=x86_64 FUZZING_LANGUAGE=c
 export SANITIZER_FLAGS="-fsanitize=address -fsanitize-address-use-after-scope"
 export CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $SANITIZER_FLAGS -fsanitize=fuzzer-no-link"
 export CXXFLAGS="$CFLAGS"
 export LIB_FUZZING_ENGINE="-fsanitize=fuzzer"
-mkdir -p "$OUT" "$WORK" "$SRC"
-bash harness/fuzz/oss-fuzz/build.sh > "$tmp/build.log" 2>&1
+(cd "$SRC/gntfuzz" && bash "$SRC/build.sh") > "$tmp/build.log" 2>&1
 rc=$?
-tap $rc "build.sh with OSS-Fuzz's variables (CC=clang, ASan, LIB_FUZZING_ENGINE=-fsanitize=fuzzer)"
+tap $rc "ClusterFuzzLite's compile: \$SRC/build.sh from \$SRC/gntfuzz with the base-builder's variables (clang, ASan, libFuzzer)"
 [ $rc = 0 ] || tail -5 "$tmp/build.log"
 names=$(make -s --no-print-directory fuzz-manifest | while read -r t y; do
 	if [ "$y" = y ]; then for l in $libs; do echo "$t-$l"; done; else echo "$t"; fi; done)
@@ -76,9 +94,11 @@ if command -v afl-clang-fast >/dev/null && [ -f /usr/lib/afl/libAFLDriver.a ]; t
 	export CFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only" CXXFLAGS="-O1 -fno-omit-frame-pointer -gline-tables-only"
 	export LIB_FUZZING_ENGINE=/usr/lib/afl/libAFLDriver.a
 	mkdir -p "$OUT" "$WORK"
+	unset SRC
+	export FUZZING_ENGINE=afl
 	bash harness/fuzz/oss-fuzz/build.sh > "$tmp/build-afl.log" 2>&1
 	rc=$?
-	tap $rc "build.sh with AFL++ (CC=afl-clang-fast, LIB_FUZZING_ENGINE=libAFLDriver.a)"
+	tap $rc "OSS-Fuzz's harness/fuzz/oss-fuzz/build.sh (the same script) with AFL++ (CC=afl-clang-fast, LIB_FUZZING_ENGINE=libAFLDriver.a)"
 	[ $rc = 0 ] || tail -5 "$tmp/build-afl.log"
 	missing=""
 	for name in $names; do [ -x "$OUT/$name" ] || missing="$missing $name"; done
