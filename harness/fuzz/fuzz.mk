@@ -19,6 +19,15 @@ FUZZ_INCLUDES := -Iharness/xenstored -Iharness/multiproc
 # --- engine flavours: compiler, compile flags, link flags, driver object ---
 FUZZ_CC_libfuzzer      := $(CLANG)
 FUZZ_CFLAGS_libfuzzer  := -O2 -g -fsanitize=fuzzer-no-link $(SAN_FLAGS)
+# The world around the library (simulator, oracle, workload, scheduler) is harness, not code under
+# test: compiled with ASan+UBSan but no coverage (FUZZ_HARNESS_SRCS). Its compares traced for
+# libFuzzer's compare table cost more than the rest of a run, and its edges only add per-input work
+# to libFuzzer's feature collection; the library's own edges and compares are what guide the fuzzer
+# to its bugs. The input decoding and the entry files keep their edges but trace no compares
+# (FUZZ_DECODE_SRCS: every byte string decodes, by modulo, so there is no magic value to learn).
+# The library keeps the engine's full coverage (mk/targets.mk), the other targets' code too.
+FUZZ_HARNESS_CFLAGS_libfuzzer ?= -fno-sanitize-coverage=trace-cmp,indirect-calls,stack-depth,inline-8bit-counters,pc-table
+FUZZ_DECODE_CFLAGS_libfuzzer  ?= -fno-sanitize-coverage=trace-cmp,stack-depth
 FUZZ_LDFLAGS_libfuzzer := -fsanitize=fuzzer $(SAN_FLAGS)
 FUZZ_DRIVER_libfuzzer  :=
 FUZZ_CC_afl            := AFL_QUIET=1 $(AFL_CC)
@@ -39,6 +48,10 @@ FUZZ_DRIVER_cov        := $(FUZZ_OUT)/obj/cov/$(FUZZ_DIR)/replay_main.o $(FUZZ_O
 # XSIM_SRCS; the scenario codec alone for the parser target.
 FUZZ_WORLD_SRCS  := $(WORLD_SRCS) $(XSIM_SRCS)
 FUZZ_SCN_SRCS    := harness/world/scenario_bin.c harness/world/scenario_text.c
+# The harness part of the world and the decoding of the world targets' inputs: compiled with
+# FUZZ_HARNESS_CFLAGS_<engine> / FUZZ_DECODE_CFLAGS_<engine> on top (see there).
+FUZZ_HARNESS_SRCS := $(filter-out $(FUZZ_SCN_SRCS),$(FUZZ_WORLD_SRCS))
+FUZZ_DECODE_SRCS  := harness/world/scenario_bin.c $(FUZZ_DIR)/targets/world_fuzz.c $(FUZZ_DIR)/targets/workload_fuzz.c
 
 # --- the targets: entry file, hosted sources, whether it runs a grant library (and so has variants) ---
 FUZZ_TARGETS :=
@@ -65,7 +78,9 @@ define fuzz_engine_rules # engine
 $(FUZZ_OUT)/obj/$(1)/%.o: %.c $$(FUZZ_HEADERS)
 	@mkdir -p $$(@D)
 	@echo "  CC-$(1) $$<"
-	@$$(FUZZ_CC_$(1)) $$(HOST_CFLAGS) $$(FUZZ_INCLUDES) $$(FUZZ_CFLAGS_$(1)) -c $$< -o $$@
+	@$$(FUZZ_CC_$(1)) $$(HOST_CFLAGS) $$(FUZZ_INCLUDES) $$(FUZZ_CFLAGS_$(1)) \
+	  $$(if $$(filter $$<,$$(FUZZ_HARNESS_SRCS)),$$(FUZZ_HARNESS_CFLAGS_$(1))) \
+	  $$(if $$(filter $$<,$$(FUZZ_DECODE_SRCS)),$$(FUZZ_DECODE_CFLAGS_$(1))) -c $$< -o $$@
 endef
 $(foreach e,$(FUZZ_ENGINES),$(eval $(call fuzz_engine_rules,$(e))))
 
@@ -86,7 +101,7 @@ fuzz_fixed_bins = $(foreach t,$(FUZZ_TARGETS),$(if $(filter y,$(FUZZ_LIB_$(t))),
 FUZZ_BINS_FIXED := $(foreach e,$(FUZZ_ENGINES),$(call fuzz_fixed_bins,$(e)))
 
 # --- user-facing targets ---
-## fuzz: fuzzing campaign on the embedded simulator, AFL++ on all cores for 3 min by default (FUZZ_ARGS="--target world --engine afl|libfuzzer --time S --jobs N --library L --mutant NAME | --resume [DIR]"; TARGET=<dir> for your library)
+## fuzz: fuzzing campaign on the embedded simulator, all cores for 3 min, engine chosen by make bench-engines (FUZZ_ARGS="--target world --engine hybrid|afl|libfuzzer --time S --jobs N --library L --mutant NAME | --resume [DIR] | --sync-dir DIR --role main|secondary --host-id NAME: one campaign across hosts"; TARGET=<dir> for your library)
 ## fuzz-build: build every fuzz target in every engine flavour (fixed libraries)
 ## killmatrix: fuzz every mutant of every library from an empty corpus per engine; fails if one survives or a fixed library is flagged (FUZZ_ARGS="--library L --mutants LIB/M,... --budget S")
 ## coverage: llvm-cov report of the fuzz targets on each fixed library over their corpora (build/fuzz/coverage/)
@@ -121,16 +136,38 @@ BENCHES += bench-fuzz
 ## bench: run every benchmark of the project (BENCHES) and print its figures
 bench:
 	@$(MAKE) --no-print-directory -k $(BENCHES)
-## bench-fuzz: execs/s of each fuzz target (library targets on grants/fixed) vs an empty target, reset cost, grants/msa02 median time over 5 seeds
+## bench-fuzz: per-input and per-step cost of the world targets in their libFuzzer build; execs/s of each fuzz target vs the empty target (same run, both numbers, core count); a 60 s libFuzzer campaign per world target from the seeds (average execs/s); grants/msa02 median time to find over 5 seeds. About 3.5 minutes
 bench-fuzz:
 	@$(PYTHON) scripts/fuzz_bench.py
+## bench-campaign: the campaign figure of bench-fuzz over 10 minutes per world target (average execs/s from the committed seeds)
+.PHONY: bench-campaign
+bench-campaign:
+	@$(PYTHON) scripts/fuzz_bench.py --campaign-only --campaign-secs 600
 
 # --- tests ---
+## test-fuzz-instrumentation: libFuzzer build: the world's harness objects carry no coverage (ASan only), the decoding and entry files edges but no compare tracing, the library edges, compares and load/store hooks
+.PHONY: test-fuzz-instrumentation
+TESTS += test-fuzz-instrumentation
+FUZZ_LF_OBJ = $(patsubst %.c,$(FUZZ_OUT)/obj/libfuzzer/%.o,$(1))
+test-fuzz-instrumentation: $(call fuzz_binary,libfuzzer,world,$(firstword $(LIBS))/fixed) $(call fuzz_binary,libfuzzer,workload,$(firstword $(LIBS))/fixed)
+	@rc=0; for o in $(call FUZZ_LF_OBJ,$(FUZZ_HARNESS_SRCS)); do \
+	  if nm -u $$o | grep -q __sanitizer_cov_ || objdump -h $$o | grep -q sancov; then echo "not ok - $$o carries coverage instrumentation"; rc=1; fi; \
+	  nm -u $$o | grep -q __asan_ || { echo "not ok - $$o lost ASan"; rc=1; }; done; \
+	  [ $$rc = 0 ] && echo "ok - $(words $(FUZZ_HARNESS_SRCS)) harness objects: ASan, no coverage"; \
+	  for o in $(call FUZZ_LF_OBJ,$(FUZZ_DECODE_SRCS)); do \
+	  if nm -u $$o | grep -q __sanitizer_cov_trace_; then echo "not ok - $$o traces compares"; rc=1; fi; \
+	  objdump -h $$o | grep -q sancov_cntrs || { echo "not ok - $$o has no edge counters"; rc=1; }; done; \
+	  [ $$rc = 0 ] && echo "ok - decoding and entry files: edge counters, no compare tracing"; \
+	  a=$(call target_archive,libfuzzer,$(firstword $(LIBS))/fixed); \
+	  for sym in __sanitizer_cov_trace_const_cmp __sanitizer_cov_load __sanitizer_cov_store; do \
+	  nm -u $$a | grep -q $$sym || { echo "not ok - the library archive $$a lacks $$sym"; rc=1; }; done; \
+	  objdump -h $$a | grep -q sancov_cntrs || { echo "not ok - the library archive has no edge counters"; rc=1; }; \
+	  [ $$rc = 0 ] && echo "ok - the library keeps edges, compare tracing and the load/store hooks"; exit $$rc
 ## test-fuzz-smoke: every fuzz target (on every fixed library) a few thousand executions over its corpus on libFuzzer and AFL++, plus its coverage build
 ## test-fuzz-triage: one bug, one finding on real runs: many inputs of grants/msa02 one group, msa02 vs cve23041 two, end-of-run checks by message, fixed libraries nothing
-## test-fuzz-campaign: make fuzz end to end: grants/msa02 found as one finding, minimized, replayable; a SIGTERMed campaign resumes clean; a driver SIGKILLed 3 times resumes with nothing lost
+## test-fuzz-campaign: make fuzz end to end (default engine): grants/msa02 found as one finding, minimized, replayable; a SIGTERMed campaign resumes clean; a driver SIGKILLed 3 times resumes with nothing lost
 ## test-killmatrix-short: grants/msa02, grants/xsa396, gtab/xsa396 found from an empty corpus by both engines; each fixed library fuzzed clean briefly
-## test-oss-fuzz-build: oss-fuzz/build.sh run with OSS-Fuzz's variables (libFuzzer ASan, AFL++): <target>-<lib> binaries run on seeds, load/store hooks in the library only
+## test-oss-fuzz-build: the ClusterFuzzLite layout and workflows; .clusterfuzzlite/build.sh run as ClusterFuzzLite's compile runs it (base-builder variables, libFuzzer ASan) and through OSS-Fuzz's entry with AFL++: <target>-<lib> binaries run on seeds, load/store hooks in the library only
 ## test-fuzz-bad-corpus: bad seed directories and files get one clear error line from the drivers
 TESTS += test-fuzz-smoke test-fuzz-triage test-fuzz-campaign test-killmatrix-short test-oss-fuzz-build test-fuzz-bad-corpus
 test-fuzz-smoke:
@@ -157,11 +194,18 @@ $(FUZZ_OUT)/tools/scnconv: $(FUZZ_DIR)/tools/scnconv.c $(FUZZ_SCN_SRCS) $(FUZZ_H
 	@mkdir -p $(@D)
 	@echo "  LD $@"
 	@$(CC) $(HOST_CFLAGS) $(filter %.c,$^) -o $@
-$(FUZZ_OUT)/tools/reset_bench: $(FUZZ_DIR)/tools/reset_bench.c $(FUZZ_WORLD_SRCS) harness/seam/seam_cov_stubs.c \
-    $(call target_archive,plain,grants/fixed) $(FUZZ_HEADERS)
-	@mkdir -p $(@D)
-	@echo "  LD $@"
-	@$(CC) $(HOST_CFLAGS) $(filter %.c %.a,$^) -o $@
+# What one input costs inside a world target, in its libFuzzer build (ASan+UBSan, the same coverage
+# flags, the load/store hooks, libFuzzer's callbacks from its no-main runtime): bench-fuzz's
+# reset, per-seed and per-step figures. build/fuzz/tools/input_cost-<target>-<library>-<mutant>.
+FUZZ_NO_MAIN_RT = $(shell $(CLANG) -print-file-name=libclang_rt.fuzzer_no_main-x86_64.a)
+define input_cost_rule # target, variant
+$(FUZZ_OUT)/tools/input_cost-$(1)-$(subst /,-,$(2)): $(FUZZ_OUT)/obj/libfuzzer/$(FUZZ_DIR)/tools/input_cost.o \
+    $(patsubst %.c,$(FUZZ_OUT)/obj/libfuzzer/%.o,$(FUZZ_SRCS_$(1))) $(call target_archive,libfuzzer,$(2))
+	@mkdir -p $$(@D)
+	@echo "  LD $$@"
+	@$$(FUZZ_CC_libfuzzer) $$^ $$(FUZZ_NO_MAIN_RT) $(SAN_FLAGS) -lstdc++ -lm -o $$@
+endef
+$(foreach t,world workload,$(foreach v,$(VARIANTS),$(eval $(call input_cost_rule,$(t),$(v)))))
 $(FUZZ_OUT)/tools/xs_seeds: $(FUZZ_DIR)/tools/xs_seeds.c
 	@mkdir -p $(@D)
 	@echo "  LD $@"

@@ -41,7 +41,8 @@ struct scn_op_info {
 };
 extern const struct scn_op_info scn_ops[SCN_NR_OPS];
 const char *scn_op_args(unsigned op);   /* argument kinds without the '*' */
-int scn_op_interleaves(unsigned op);    /* 1: `at K` runs it inside the target step */
+/* 1: `at K` runs it inside the target step (inline: the scheduler asks per queued move) */
+static inline int scn_op_interleaves(unsigned op) { return scn_ops[op].args[0] == '*'; }
 /* The step table as text, one row a line: "ROW actor verb ARGS" (ARGS as in ops.def, '-' if
  * none). Tools in other languages read this rather than parse ops.def. */
 void scn_list_ops(FILE *out);

@@ -17,7 +17,6 @@ const char *scn_op_args(unsigned op)
 	return a[0] == '*' ? a + 1 : a;
 }
 
-int scn_op_interleaves(unsigned op) { return scn_ops[op].args[0] == '*'; }
 
 void scn_config_default(struct scn_config *cfg)
 {

@@ -20,6 +20,7 @@
 #define WORLD_TARGET_DOM 1
 #define WORLD_PEER_DOM 0
 #define WORLD_MAX_QUEUED 64           /* `at K` moves waiting for the next target step */
+#define WORLD_MAX_POINT (SCN_MAX_AT + 1) /* K of `at K` is below this */
 #define WORLD_MAX_PEER_MAPS XSIM_MAX_MAPS
 #define WORLD_STACK_MAX 24
 
@@ -48,6 +49,11 @@ struct world {
 	 * access or when the library call returns (the hook runs before the store). */
 	uintptr_t pending_store;
 	unsigned pending_size;
+	/* The target's shared entries as the hooks look them up (set at reset, per access O(1)). */
+	struct xsim_domain *tdom;
+	uintptr_t last_touch;             /* the last store reported to xsim_guest_touch */
+	uintptr_t tbl_base, tbl_bytes;
+	unsigned tbl_shift;               /* log2 of the entry size: 3 (v1) or 4 (v2) */
 	uint32_t stores_in_call;          /* stores into the table during the current call */
 	uint32_t frees_in_call;           /* host page_free calls during the current call */
 	uint64_t last_freed;              /* the frame of the last one */
@@ -59,6 +65,7 @@ struct world {
 	/* --- scheduler --- */
 	struct world_queued queue[WORLD_MAX_QUEUED];
 	uint32_t nqueued;
+	uint64_t qpoints[WORLD_MAX_POINT / 64]; /* points K some queued interleaving move waits for */
 	uint32_t point;                   /* entry accesses so far in the current target step */
 	uint8_t in_target;                /* inside a library call: points are live */
 	uint8_t in_point;                 /* running a queued move: no nested points */
@@ -69,7 +76,15 @@ struct world {
 	uint32_t page_tag[SCN_PAGES_MAX]; /* tag written at the last alloc/write: step+1 */
 	int16_t ref_page[SCN_REFS_MAX];   /* page a live share of the ref grants, -1 if none */
 	uint8_t ref_handed[SCN_REFS_MAX]; /* the library handed this ref out during the run */
+	uint16_t handed[SCN_REFS_MAX];    /* those refs, in the order handed out: reset and the final
+					   * sweep walk these, not the whole table */
+	uint32_t nhanded;
+	uint32_t nlive;                   /* refs with ref_page >= 0 (live shares) */
 	uint8_t page_wl[SCN_PAGES_MAX];   /* handed to the workload: `target` steps leave it alone */
+	uint16_t page_maps[SCN_PAGES_MAX];/* live foreign maps of the page (simulator's reports) */
+	uint8_t page_tagged[SCN_PAGES_MAX];/* the world wrote a tag into it this run ... */
+	uint8_t tagged[SCN_PAGES_MAX];    /* ... these pages: reset zeroes those 8 bytes */
+	uint32_t ntagged;
 	/* --- the peer --- */
 	struct world_peer_map maps[WORLD_MAX_PEER_MAPS]; /* live maps only, oldest first */
 	uint32_t nmaps;
@@ -88,6 +103,7 @@ struct world {
 					   * report shows what the peer then did with the memory */
 	FILE *trace;                      /* --trace: one line per step and per library event */
 	const char *findings_dir;         /* --findings / $GNTWORLD_FINDINGS: report + .scn saved */
+	uint8_t seam_checked;             /* versions whose seam_check passed (once per process) */
 	uint32_t run;                     /* counts runs: state kept outside the world (the
 					   * workload's) starts afresh when it changes */
 };
@@ -133,8 +149,11 @@ int world_peer_unmap(struct world *w, grant_ref_t ref);        /* most recent li
 void world_peer_unmap_all(struct world *w);                    /* most recent first */
 struct world_peer_map *world_peer_find(struct world *w, grant_ref_t ref);
 uint8_t *world_peer_mem(struct world *w, grant_ref_t ref);     /* NULL if no live map */
-/* Trace line (only with --trace). */
-void world_log(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Trace line (only with --trace). A macro: without a trace no argument is evaluated and no call
+ * made (steps log several lines each, and the fuzzers never trace). */
+void world_log_line(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define world_log(w, ...) do { struct world *wlog_ = (w); \
+	if (__builtin_expect(wlog_->trace != NULL, 0)) world_log_line(wlog_, __VA_ARGS__); } while (0)
 
 /* Step handlers, one per ops.def row. */
 #define OP(actor, verb, args, fn) void fn(struct world *w, const struct scn_step *s);

@@ -3,11 +3,34 @@
 #define WORLD_INTERNAL_H
 
 #include "world/world.h"
+#include "seam/seam_hooks.h"
 
 void world_seam_init(struct world *w);
 void world_seam_watch(struct world *w);          /* after the target domain exists (reset) */
-void world_seam_enter(struct world *w);          /* around every call into the target */
-void world_seam_leave(struct world *w);
+void world_seam_flush(struct world *w);          /* show the oracle the store the hook announced */
+/* Around every call into the target (inline: a tick is a call, and a run makes dozens). */
+static inline void world_seam_enter(struct world *w)
+{
+	(void)w;
+	seam_watch.live = 1;
+}
+static inline void world_seam_leave(struct world *w)
+{
+	if (w->pending_store)
+		world_seam_flush(w);
+	seam_watch.live = 0;
+}
+static inline void world_clear_points(struct world *w)
+{
+	for (unsigned i = 0; i < WORLD_MAX_POINT / 64; i++) /* two stores, no memset call */
+		w->qpoints[i] = 0;
+}
+/* Mark point K of the current step as awaited by a queued move (bits of w->qpoints). */
+static inline void world_queue_point(struct world *w, unsigned k)
+{
+	if (k < WORLD_MAX_POINT)
+		w->qpoints[k / 64] |= 1ull << (k % 64);
+}
 /* The adapter broke the seam's contract (`what` is a printf format taking two unsigned long
  * longs): one line on stderr, exit 2. */
 void world_adapter_error(struct world *w, const char *what, uint64_t a, uint64_t b) __attribute__((noreturn));
@@ -23,6 +46,7 @@ void world_push_free(struct world *w, unsigned page);
 int world_target_alloc(struct world *w);
 /* Tag the page with (step, page) so that reuse is visible from the peer's side. */
 void world_tag_page(struct world *w, unsigned page);
+void world_untag_pages(struct world *w);         /* zero the tags written this run (reset) */
 uint64_t world_page_tag_in_mem(struct world *w, uint64_t frame);
 
 #endif

@@ -13,9 +13,11 @@ int world_frame_page(uint64_t frame)
 	return frame >= base && frame - base < SCN_PAGES_MAX ? (int)(frame - base) : -1;
 }
 
+/* Live foreign maps of the page: kept from the simulator's map and unmap reports (world_run.c),
+ * the count xsim_frame_foreign_maps would find by walking every map. */
 static unsigned maps_of(struct world *w, unsigned page)
 {
-	return xsim_frame_foreign_maps(&w->sim, WORLD_TARGET_DOM, world_page_frame(page));
+	return w->page_maps[page];
 }
 
 void world_push_free(struct world *w, unsigned page)
@@ -24,21 +26,37 @@ void world_push_free(struct world *w, unsigned page)
 	w->free_stack[w->nfree++] = (uint8_t)page;
 }
 
+/* The tag goes straight into the target's memory, not through xsim_frame_mem: that marks the
+ * page touched, and the simulator's reset then clears all 4 KB of it, per page, per input. The
+ * world clears its own 8 bytes instead (world_untag_pages, before that reset). */
 void world_tag_page(struct world *w, unsigned page)
 {
-	uint8_t *mem = xsim_frame_mem(&w->sim, WORLD_TARGET_DOM, world_page_frame(page));
 	uint32_t tag[2] = { w->step + 1, page };
 	w->page_tag[page] = w->step + 1;
-	if (mem)
-		memcpy(mem, tag, sizeof tag);
+	if (page >= w->tdom->nr_pages)
+		return;
+	if (!w->page_tagged[page]) {
+		w->page_tagged[page] = 1;
+		w->tagged[w->ntagged++] = (uint8_t)page;
+	}
+	memcpy(w->tdom->mem[page], tag, sizeof tag);
+}
+
+void world_untag_pages(struct world *w)
+{
+	for (uint32_t i = 0; i < w->ntagged; i++) {
+		memset(w->tdom->mem[w->tagged[i]], 0, sizeof(uint32_t[2]));
+		w->page_tagged[w->tagged[i]] = 0;
+	}
+	w->ntagged = 0;
 }
 
 uint64_t world_page_tag_in_mem(struct world *w, uint64_t frame)
 {
-	uint8_t *mem = xsim_frame_mem(&w->sim, WORLD_TARGET_DOM, frame);
+	int page = world_frame_page(frame);
 	uint64_t tag = 0;
-	if (mem)
-		memcpy(&tag, mem, sizeof tag);
+	if (page >= 0 && (unsigned)page < w->tdom->nr_pages) /* a read: nothing to clear later */
+		memcpy(&tag, w->tdom->mem[page], sizeof tag);
 	return tag;
 }
 
@@ -96,6 +114,13 @@ int world_live_share(const struct world *w, grant_ref_t ref)
 	return ref < SCN_REFS_MAX ? w->ref_page[ref] : -1;
 }
 
+/* The target no longer holds a share of ref (it gave it up, or ended it). */
+static void world_drop_share(struct world *w, grant_ref_t ref)
+{
+	w->nlive -= w->ref_page[ref] >= 0;
+	w->ref_page[ref] = -1;
+}
+
 /* The library handed out `ref` for a new grant: it must not be one the target still holds. */
 static void check_fresh_ref(struct world *w, grant_ref_t ref)
 {
@@ -131,8 +156,12 @@ int world_share(struct world *w, unsigned page, int readonly, grant_ref_t *ref)
 		check_fresh_ref(w, *ref);
 		if (w->page_owner[page] == PG_INUSE)
 			w->page_owner[page] = PG_GRANTED;
+		w->nlive += w->ref_page[*ref] < 0;
 		w->ref_page[*ref] = (int16_t)page;
-		w->ref_handed[*ref] = 1;
+		if (!w->ref_handed[*ref]) {
+			w->ref_handed[*ref] = 1;
+			w->handed[w->nhanded++] = (uint16_t)*ref;
+		}
 	}
 	world_log(w, "  share p%u %s -> rc %d ref r%d", page, readonly ? "ro" : "rw", rc, (int)*ref);
 	return rc;
@@ -160,7 +189,7 @@ int world_unshare(struct world *w, grant_ref_t ref)
 		if (w->page_owner[page] == PG_DEFERRED)
 			w->page_owner[page] = PG_GRANTED; /* refused: the share stands */
 	} else {
-		w->ref_page[ref] = -1;
+		world_drop_share(w, ref);
 		if (rc == SEAM_LEAKED && w->page_owner[page] == PG_DEFERRED)
 			w->page_owner[page] = PG_LEAKED;
 	}
@@ -183,7 +212,7 @@ int world_end(struct world *w, grant_ref_t ref)
 	if (rc != SEAM_OK)
 		return rc;
 	/* Ended: the caller gets page and ref back, releases the ref and frees the page. */
-	w->ref_page[ref] = -1;
+	world_drop_share(w, ref);
 	if (w->adapter->release) {
 		int rel = IN_TARGET(w, w->adapter->release(ref));
 		world_log(w, "  release r%u -> rc %d", ref, rel);

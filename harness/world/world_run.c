@@ -19,11 +19,9 @@ static void (*const handlers[SCN_NR_OPS])(struct world *, const struct scn_step 
 #undef OP
 };
 
-void world_log(struct world *w, const char *fmt, ...)
+void world_log_line(struct world *w, const char *fmt, ...)
 {
 	va_list ap;
-	if (!w->trace)
-		return;
 	va_start(ap, fmt);
 	vfprintf(w->trace, fmt, ap);
 	va_end(ap);
@@ -36,16 +34,24 @@ static void obs_map(void *ctx, domid_t mapper, domid_t granter, grant_ref_t ref,
 		    int readonly, grant_handle_t handle)
 {
 	struct world *w = ctx;
-	if (granter == WORLD_TARGET_DOM)
-		oracle_map(&w->oracle, mapper, ref, frame, readonly);
+	if (granter != WORLD_TARGET_DOM)
+		return;
+	int page = world_frame_page(frame);
+	if (page >= 0 && mapper != granter)
+		w->page_maps[page]++;
+	oracle_map(&w->oracle, mapper, ref, frame, readonly);
 }
 
 static void obs_unmap(void *ctx, domid_t mapper, domid_t granter, grant_ref_t ref, uint64_t frame,
 		      grant_handle_t handle)
 {
 	struct world *w = ctx;
-	if (granter == WORLD_TARGET_DOM)
-		oracle_unmap(&w->oracle, ref, frame);
+	if (granter != WORLD_TARGET_DOM)
+		return;
+	int page = world_frame_page(frame);
+	if (page >= 0 && mapper != granter)
+		w->page_maps[page]--;
+	oracle_unmap(&w->oracle, ref, frame);
 }
 
 static void obs_copy(void *ctx, domid_t mapper, domid_t granter, grant_ref_t ref, uint64_t frame, int to_granter)
@@ -122,6 +128,7 @@ static void on_violation(void *ctx, const struct oracle_violation *v)
 void world_init(struct world *w)
 {
 	memset(w, 0, sizeof *w); /* once: xsim's first reset needs zeroed storage */
+	memset(w->ref_page, 0xff, sizeof w->ref_page); /* -1: no live share; reset keeps it so */
 	world_seam_init(w);
 	w->sim.obs.ctx = w;
 	w->sim.obs.on_map = obs_map;
@@ -142,13 +149,19 @@ static int world_reset(struct world *w)
 	const struct scn_config *c = &w->scn.cfg;
 	struct xsim_domain *t;
 	char why[160];
+	if (w->tdom)
+		world_untag_pages(w); /* the simulator clears only what it saw touched */
 	xsim_reset(&w->sim);
+	memset(w->page_maps, 0, sizeof w->page_maps);
 	if (xsim_domain_create(&w->sim, WORLD_PEER_DOM, 1, 1, SCN_REFS_MIN) ||
 	    xsim_domain_create(&w->sim, WORLD_TARGET_DOM, c->pages, c->version, c->refs))
 		return -1;
-	if (seam_check(w->adapter, c->version, why, sizeof why)) {
-		fprintf(stderr, "gntworld: %s\n", why);
-		return -1;
+	if (!((w->seam_checked >> c->version) & 1)) { /* the adapter does not change: once */
+		if (seam_check(w->adapter, c->version, why, sizeof why)) {
+			fprintf(stderr, "gntworld: %s\n", why);
+			return -1;
+		}
+		w->seam_checked |= (uint8_t)(1u << c->version);
 	}
 	t = xsim_domain(&w->sim, WORLD_TARGET_DOM);
 	struct seam_table table = {
@@ -181,14 +194,16 @@ static int world_reset(struct world *w)
 		w->page_tag[p] = 0;
 		w->free_stack[w->nfree++] = (uint8_t)p;
 	}
-	for (unsigned r = 0; r < c->refs; r++) {
-		w->ref_page[r] = -1;
-		w->ref_handed[r] = 0;
+	for (unsigned i = 0; i < w->nhanded; i++) { /* only handed refs were ever shared */
+		w->ref_page[w->handed[i]] = -1;
+		w->ref_handed[w->handed[i]] = 0;
 	}
+	w->nhanded = w->nlive = 0;
 	w->nmaps = 0;
 	w->map_seq = 0;
 	w->reuse_reads = 0;
 	w->nqueued = 0;
+	world_clear_points(w);
 	w->point = 0;
 	w->in_target = w->in_point = 0;
 	w->stopped = 0;
@@ -224,6 +239,7 @@ static void flush_queue(struct world *w)
 			world_exec(w, w->queue[i].step, "queued, after the step");
 		}
 	w->nqueued = 0;
+	world_clear_points(w);
 }
 
 /* The steps ran out with `at K` moves still queued: no target step is left to wait for, so each
@@ -236,6 +252,7 @@ static void run_leftover_queue(struct world *w)
 	uint32_t n = w->nqueued;
 	memcpy(left, w->queue, n * sizeof left[0]);
 	w->nqueued = 0;
+	world_clear_points(w);
 	for (uint32_t i = 0; i < n && !w->stopped; i++) {
 		if (left[i].done)
 			continue;
@@ -253,11 +270,13 @@ static void run_leftover_queue(struct world *w)
  * follows what the run gave up, not the table size. It trusts only what the library hands out. */
 static void sweep_refs(struct world *w, struct oracle_final *f)
 {
-	uint8_t seen[SCN_REFS_MAX] = { 0 }, wanted[SCN_REFS_MAX];
+	uint8_t seen[SCN_REFS_MAX] = { 0 }, wanted[SCN_REFS_MAX] = { 0 };
 	uint64_t frame = world_page_frame(0);
 	unsigned want = 0, back = 0;
-	for (unsigned r = 0; r < w->scn.cfg.refs; r++)
-		want += wanted[r] = w->ref_handed[r] && world_live_share(w, r) < 0;
+	for (unsigned i = 0; i < w->nhanded; i++) { /* the refs handed out during the run */
+		unsigned r = w->handed[i];
+		want += wanted[r] = world_live_share(w, r) < 0;
+	}
 	if (!want)
 		return;
 	for (unsigned n = 0; n < w->scn.cfg.refs && (back < want || n <= 2 * want); n++) {
@@ -272,9 +291,11 @@ static void sweep_refs(struct world *w, struct oracle_final *f)
 		}
 		back += wanted[ref];
 	}
-	for (unsigned r = 0; r < w->scn.cfg.refs; r++)
-		if (wanted[r] && !seen[r] && !f->refs_missing++)
+	for (unsigned i = 0; i < w->nhanded; i++) { /* the lowest missing ref names them */
+		unsigned r = w->handed[i];
+		if (wanted[r] && !seen[r] && (!f->refs_missing++ || r < f->ref_missing))
 			f->ref_missing = r;
+	}
 }
 
 /* Invariant 5: the peer lets go, the library gets its ticks, nothing may be left over. */
@@ -289,8 +310,7 @@ static void final_check(struct world *w)
 		world_tick(w);
 	if (w->stopped)
 		return;
-	for (unsigned r = 0; r < w->scn.cfg.refs; r++)
-		f.live_shares += world_live_share(w, r) >= 0;
+	f.live_shares = w->nlive; /* kept at every share and give-up (world_pages.c) */
 	f.written_off = IN_SEAM(w, w->adapter->leaked());
 	f.alloc_free = w->nfree;
 	struct xsim_domain *peer = xsim_domain(&w->sim, WORLD_PEER_DOM);
@@ -320,6 +340,8 @@ int world_run(struct world *w, const struct scenario *scn)
 		if (s->queued) {
 			if (w->nqueued < WORLD_MAX_QUEUED) {
 				w->queue[w->nqueued++] = (struct world_queued){ i, s->at, 0 };
+				if (scn_op_interleaves(s->op))
+					world_queue_point(w, s->at);
 				continue;
 			}
 			/* queue full: it runs now, as if its point had come */

@@ -10,55 +10,64 @@
 #include "world/world_internal.h"
 #include "seam/seam_hooks.h"
 
+_Static_assert(sizeof(grant_entry_v1_t) == 1u << 3 && sizeof(grant_entry_v2_t) == 1u << 4,
+	       "entry_of divides by shifting");
+
 /* Which ref an address of the shared entries belongs to, and whether it is the flags field.
  * 0 if the address is not in the shared entries (e.g. a v2 status frame). */
-static int entry_of(struct world *w, uintptr_t a, uint32_t *ref, int *is_flags)
+static inline int entry_of(const struct world *w, uintptr_t a, uint32_t *ref, int *is_flags)
 {
-	struct xsim_domain *d = xsim_domain(&w->sim, WORLD_TARGET_DOM);
-	uintptr_t base = (uintptr_t)&d->shared;
-	size_t size = d->gnt_version == 2 ? sizeof(grant_entry_v2_t) : sizeof(grant_entry_v1_t);
-	if (a < base || a >= base + (uintptr_t)d->nr_grants * size)
+	uintptr_t off = a - w->tbl_base;
+	if (off >= w->tbl_bytes)
 		return 0;
-	*ref = (uint32_t)((a - base) / size);
-	*is_flags = (a - base) % size == 0; /* flags is the first field of both entry versions */
+	*ref = (uint32_t)(off >> w->tbl_shift);
+	*is_flags = (off & ((1u << w->tbl_shift) - 1)) == 0; /* flags is the first field of both versions */
 	return 1;
 }
 
 /* The store announced by the last hook has happened by now: give the oracle the value. */
-static void check_pending_store(struct world *w)
+void world_seam_flush(struct world *w)
 {
 	uintptr_t a = w->pending_store;
-	uint32_t ref, value = 0;
+	uint32_t ref, value;
 	int is_flags;
-	if (!a)
-		return;
 	w->pending_store = 0;
 	if (!entry_of(w, a, &ref, &is_flags))
 		return;
 	/* a wide store that starts at the entry also writes its flags: they are the low 16 bits */
-	memcpy(&value, (const void *)a, w->pending_size < sizeof value ? w->pending_size : sizeof value);
+	switch (w->pending_size) { /* fixed-size loads: no memcpy call per store */
+	case 1: value = *(const uint8_t *)a; break;
+	case 2: value = *(const uint16_t *)a; break;
+	default: memcpy(&value, (const void *)a, sizeof value); break;
+	}
 	if (is_flags)
 		value &= 0xffff;
-	oracle_entry_store(&w->oracle, ref, is_flags, value,
-			   xsim_ref_pins(&w->sim, WORLD_TARGET_DOM, (grant_ref_t)ref));
+	const struct xsim_active *act = &w->tdom->active[ref]; /* ref < nr_grants: entry_of checked */
+	oracle_entry_store(&w->oracle, ref, is_flags, value, (unsigned)act->rd_pins + act->wr_pins);
 }
 
 /* A scheduling point: run the moves queued for point K = number of accesses so far. */
 static void on_access(void *ctx, uintptr_t addr, unsigned size, int store)
 {
 	struct world *w = ctx;
-	check_pending_store(w); /* before any peer move: the pins are still those of the store */
+	if (w->pending_store) /* before any peer move: the pins are still those of the store */
+		world_seam_flush(w);
 	if (store) {
 		w->stores_in_call++;
 		w->pending_store = addr;
 		w->pending_size = size;
-		xsim_guest_touch(&w->sim, WORLD_TARGET_DOM, (const void *)addr); /* cleared at reset */
+		if (addr != w->last_touch) { /* the simulator clears what was touched at reset */
+			xsim_guest_touch(&w->sim, WORLD_TARGET_DOM, (const void *)addr);
+			w->last_touch = addr;
+		}
 	}
 	if (!w->in_target || w->in_point || w->stopped)
 		return;
 	uint32_t k = w->point++;
-	if (!w->nqueued) /* the common case: nothing waits for a point */
+	/* the common case: no move waits for this point (one bit per K, set when queued) */
+	if (k >= WORLD_MAX_POINT || !((w->qpoints[k / 64] >> (k % 64)) & 1))
 		return;
+	w->qpoints[k / 64] &= ~(1ull << (k % 64)); /* every move of point K runs now */
 	for (uint32_t i = 0; i < w->nqueued && !w->stopped; i++) {
 		struct world_queued *q = &w->queue[i];
 		if (q->done || q->point != k || !scn_op_interleaves(w->scn.steps[q->step].op))
@@ -70,22 +79,16 @@ static void on_access(void *ctx, uintptr_t addr, unsigned size, int store)
 	}
 }
 
-void world_seam_enter(struct world *w)
-{
-	seam_watch.live = 1;
-}
-
-void world_seam_leave(struct world *w)
-{
-	check_pending_store(w);
-	seam_watch.live = 0;
-}
-
 /* Watch the target's table and status frames (adjacent in xsim's domain). */
 void world_seam_watch(struct world *w)
 {
 	struct xsim_domain *d = xsim_domain(&w->sim, WORLD_TARGET_DOM);
 	w->pending_store = 0;
+	w->last_touch = 0;
+	w->tdom = d;
+	w->tbl_base = (uintptr_t)&d->shared;
+	w->tbl_shift = d->gnt_version == 2 ? 4 : 3;
+	w->tbl_bytes = (uintptr_t)d->nr_grants << w->tbl_shift;
 	seam_watch_range((uintptr_t)&d->shared, (uintptr_t)(d->status + d->nr_grants), on_access, w);
 }
 
@@ -107,7 +110,8 @@ static void h_page_free(void *ctx, uint64_t frame)
 	int page = world_frame_page(frame);
 	w->frees_in_call++;
 	w->last_freed = frame;
-	oracle_release(&w->oracle, frame, xsim_frame_foreign_maps(&w->sim, WORLD_TARGET_DOM, frame));
+	oracle_release(&w->oracle, frame, page >= 0 ? w->page_maps[page]
+						    : xsim_frame_foreign_maps(&w->sim, WORLD_TARGET_DOM, frame));
 	world_log(w, "  library frees frame 0x%llx (p%d)", (unsigned long long)frame, page);
 	if (page < 0)
 		return;

@@ -13,14 +13,24 @@ struct fold {
 	uint16_t ops[SCN_NR_OPS];
 	unsigned n;
 	uint8_t keep[SCN_NR_OPS]; /* per op, decided once: per input it is one table look-up a step */
+	char kinds[SCN_NR_OPS][SCN_MAX_ARGS + 1]; /* scn_op_args of each op, copied once */
+	uint16_t to[SCN_NR_OPS];  /* what each op folds onto (itself if kept): no division per step */
 };
 
 static inline void fold_init(struct fold *f, int (*keep)(unsigned op))
 {
 	f->n = 0;
-	for (unsigned op = 0; op < SCN_NR_OPS; op++)
+	for (unsigned op = 0; op < SCN_NR_OPS; op++) {
+		const char *k = scn_op_args(op);
+		unsigned a = 0;
+		for (; k[a] && a < SCN_MAX_ARGS; a++)
+			f->kinds[op][a] = k[a];
+		f->kinds[op][a] = 0;
 		if ((f->keep[op] = !!keep(op)))
 			f->ops[f->n++] = (uint16_t)op;
+	}
+	for (unsigned op = 0; op < SCN_NR_OPS; op++)
+		f->to[op] = f->keep[op] ? (uint16_t)op : f->ops[op % f->n];
 }
 
 static inline void fold_scenario(const struct fold *f, struct scenario *scn)
@@ -29,12 +39,12 @@ static inline void fold_scenario(const struct fold *f, struct scenario *scn)
 		struct scn_step *s = &scn->steps[i];
 		if (f->keep[s->op])
 			continue;
-		s->op = f->ops[s->op % f->n];
-		const char *k = scn_op_args(s->op);
+		s->op = f->to[s->op];
+		const char *k = f->kinds[s->op];
 		for (int a = 0; k[a] && a < SCN_MAX_ARGS; a++) {
-			switch (k[a]) {
-			case 'P': s->arg[a] %= scn->cfg.pages; break;
-			case 'R': s->arg[a] %= scn->cfg.refs; break;
+			switch (k[a]) { /* divide only what is out of range */
+			case 'P': if (s->arg[a] >= scn->cfg.pages) s->arg[a] %= scn->cfg.pages; break;
+			case 'R': if (s->arg[a] >= scn->cfg.refs) s->arg[a] %= scn->cfg.refs; break;
 			case 'M': case 'D': s->arg[a] &= 1; break;
 			default: s->arg[a] &= 0xffff; break;
 			}
