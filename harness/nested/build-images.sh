@@ -4,11 +4,12 @@
 # Linux domU image for linux-target. Also the uncompressed Xen that QEMU's multiboot wants.
 #
 # usage: build-images.sh <out-dir> <bin-dir> <pvh-dir>
-#   bin-dir: gntfuzz-peer outside-oracle linux-target   pvh-dir: <library>/<mutant>/gntfuzz-pvh.elf
+#   bin-dir: gntfuzz-peer outside-oracle linux-target linux-devio   pvh-dir: <library>/<mutant>/gntfuzz-pvh.elf
 # env: GNTFUZZ_TARGETS, GNTFUZZ_STRATEGIES (written into the dom0's plan), K (kernel version),
 #      GNTFUZZ_VARIANTS  the variants (LIB/MUTANT, as make names them) whose kernels go into dom0's
 #                        image, as /guest/gntfuzz-pvh-<library>-<mutant>.elf (default: every kernel
-#                        under pvh-dir); every pvh-*/wl-* label must name one of them
+#                        under pvh-dir); every pvh-*/wl-*/vbd-*/vif-* label must name one of them
+#      GNTFUZZ_VBD_STRATEGIES, GNTFUZZ_VIF_STRATEGIES, GNTFUZZ_DEV_DURATION  (the plan's device phases)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$(mkdir -p "$1" && cd "$1" && pwd); BIN=$(cd "$2" && pwd); PVH=$(cd "$3" && pwd)
@@ -53,8 +54,9 @@ cpio_of() { (cd "$1" && find . | cpio -o -H newc -R 0:0 2>/dev/null | gzip -1) >
 # ---------- Linux target domU ----------
 U=$OUT/rootfs-linux
 base_root "$U"
-mods "$U" xen-evtchn xen-gntdev xen-gntalloc
+mods "$U" xen-evtchn xen-gntdev xen-gntalloc xen-blkfront xen-netfront
 add_prog "$U" "$BIN/linux-target"
+add_prog "$U" "$BIN/linux-devio"
 install -m755 "$HERE/init-linux-domU" "$U/init"
 cpio_of "$U" "$OUT/linux-domU.cpio.gz"
 
@@ -75,7 +77,7 @@ for v in $VARIANTS; do
 	cp "$PVH/$v/gntfuzz-pvh.elf" "$D/guest/gntfuzz-pvh-$(echo "$v" | tr / -).elf"
 done
 for label in $TARGETS; do
-	case "$label" in pvh-*|wl-*) ;; *) continue ;; esac
+	case "$label" in pvh-*|wl-*|vbd-*|vif-*) ;; *) continue ;; esac
 	rest=${label#*-}; rest=${rest%-v2}
 	[ -f "$D/guest/gntfuzz-pvh-$rest.elf" ] || {
 		echo "build-images: target $label names no variant built here (variants: $VARIANTS)" >&2; exit 1; }
@@ -86,6 +88,10 @@ for label in $TARGETS; do
 	"$HERE/target-cfg.sh" "$label" /guest > "$D/etc/gntfuzz/$label.cfg"
 done
 printf 'export GNTFUZZ_TARGETS="%s"\nexport GNTFUZZ_STRATEGIES="%s"\n' "$TARGETS" "$STRATEGIES" > "$D/etc/gntfuzz/plan.env"
+for v in GNTFUZZ_VBD_STRATEGIES GNTFUZZ_VIF_STRATEGIES GNTFUZZ_OURS_VBD_STRATEGIES GNTFUZZ_OURS_VIF_STRATEGIES \
+	 GNTFUZZ_DEV_DURATION GNTFUZZ_LINUX_REBOOTS; do # unset: the plan's default
+	if [ -n "${!v+set}" ]; then printf 'export %s="%s"\n' "$v" "${!v}" >> "$D/etc/gntfuzz/plan.env"; fi
+done
 [ -n "${GNTFUZZ_WL_STRATEGIES:-}" ] && printf 'export GNTFUZZ_WL_STRATEGIES="%s"\n' "$GNTFUZZ_WL_STRATEGIES" >> "$D/etc/gntfuzz/plan.env"
 [ -n "${GNTFUZZ_PEER:-}" ] && printf 'export GNTFUZZ_PEER="%s"\n' "$GNTFUZZ_PEER" >> "$D/etc/gntfuzz/plan.env"
 install -m755 "$HERE/init-dom0" "$D/init"

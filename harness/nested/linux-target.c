@@ -18,6 +18,8 @@
 #define PAGE 4096
 #define MAX_PAGES 16
 #define STEP_TIMEOUT_MS 60000
+/* between rounds the plan may run its device phases for minutes; it ends us with go=quit */
+#define GO_TIMEOUT_MS (3600 * 1000)
 
 static struct xs_handle *xs;
 static char base[96];
@@ -34,7 +36,7 @@ static int wait_key(const char *key, const char *want, int allow_quit)
 {
 	char path[160];
 	snprintf(path, sizeof(path), "%s/%s", base, key);
-	for (int ms = 0; ms < STEP_TIMEOUT_MS; ms += 10) {
+	for (int ms = 0; ms < (allow_quit ? GO_TIMEOUT_MS : STEP_TIMEOUT_MS); ms += 10) {
 		unsigned len;
 		char *v = xs_read(xs, XBT_NULL, path, &len);
 		int r = !v ? 0 : !strcmp(v, want) ? 1 : (allow_quit && !strcmp(v, "quit")) ? 2 : 0;

@@ -14,8 +14,11 @@ caught under every forged-done strategy (peer LEAK and oracle VIOLATION) and sta
 the honest one. Expectations are keyed by mutant name and hold for every library that has a
 mutant of that name. Prints TAP lines and writes a readable report next to the log.
 
-Target labels: pvh-<library>-<mutant>[-v2], wl-<library>-<mutant>[-v2], linux; --variants (make's
-LIB/MUTANT list) tells where a label's library ends, else the mutant is the label's last word.
+Target labels: pvh-<library>-<mutant>[-v2], wl-<library>-<mutant>[-v2], vbd-<library>-<mutant>,
+vif-<library>-<mutant>, linux; --variants (make's LIB/MUTANT list) tells where a label's library
+ends, else the mutant is the label's last word. The device phases (gntfuzz-peer --device vbd|vif
+against Linux's xen-blkfront/xen-netfront and our frontends) are judged by nested_devices.py;
+--vbd-strategies/--vif-strategies "all" asks --peer's `--list vbd-strategies|vif-strategies`.
 """
 import argparse
 import os
@@ -24,7 +27,9 @@ import subprocess
 import sys
 import time
 
-MARK = re.compile(r"=== GNTFUZZ \[[\d.]+\] (\S+)(?: (.*))?$")
+import nested_devices
+
+MARK = re.compile(r"=== GNTFUZZ \[([\d.]+)\] (\S+)(?: (.*))?$")
 STAMP = re.compile(r"^\[\s*([\d.]+)\] ")
 GUEST = re.compile(r"\(d(\d+)\) (.*)$")
 FORGED = ("forged-done", "forged-ro", "storm")  # gntfuzz-peer's forged rounds strategies
@@ -48,6 +53,8 @@ class Run:
         self.t_first = None     # host seconds of the first line
         self.t_plan = None
         self.anomalies = []    # damaged marker lines
+        self.cur_dev = None    # the device session running: its dict
+        self.dev_by_domid = {}  # domid (str) -> the device session of that PVH guest
 
 
 def unglue(lines):
@@ -65,10 +72,13 @@ def unglue(lines):
             yield raw
 
 
-def marker(run, domids, cur, what, rest, t):
-    """Apply one '=== GNTFUZZ' marker; returns the current (label, strategy) or None."""
+def marker(run, domids, cur, what, rest, t, up=None):
+    """Apply one '=== GNTFUZZ' marker; returns the current (label, strategy) or None. up: dom0's
+    uptime the marker carries: a target played in the background is printed after the fact, so
+    durations come from it (the host stamp t only for the whole run)."""
+    host_t, t = t, (up if up is not None else t)
     if what == "target-start":
-        tg = run.targets.setdefault(rest[0], {"strategies": {}, "guest": [], "errors": [],
+        tg = run.targets.setdefault(rest[0], {"strategies": {}, "guest": [], "errors": [], "devices": {},
                                               "t_start": t, "result": None, "totals": {}})
         run.order.append(rest[0])
     elif what == "target-domid":
@@ -87,11 +97,29 @@ def marker(run, domids, cur, what, rest, t):
         st["t1"] = t
         st["rc"] = int(rest[2].split("=")[1]) if len(rest) > 2 else None
         cur = None
+    elif what == "device-start":
+        f = kv(" ".join(rest[3:]))
+        run.cur_dev = run.targets[rest[0]]["devices"][f"{rest[1]}/{rest[2]}"] = \
+            nested_devices.new_session(rest[1], rest[2], f["devid"], up)
+        if "domid" in f:   # a PVH guest of ours: a fresh domain per session, its (dN) lines are the session's
+            run.dev_by_domid[f["domid"]] = run.cur_dev
+    elif what == "device-end":
+        st = run.targets[rest[0]]["devices"][f"{rest[1]}/{rest[2]}"]
+        st["t1"], st["rc"] = up, int(rest[3].split("=")[1])
+        run.cur_dev = None
+    elif what == "device-wedged":
+        run.targets[rest[0]]["devices"][f"{rest[1]}/{rest[2]}"]["wedged"] = True
+    elif what == "device-crashed":
+        run.targets[rest[0]]["devices"][f"{rest[1]}/{rest[2]}"]["crashed"] = True
+    elif what == "device-skipped":
+        st = run.targets[rest[0]]["devices"][f"{rest[1]}/{rest[2]}"] = \
+            nested_devices.new_session(rest[1], rest[2], "-", up)
+        st["skipped"] = nested_devices.kv(" ".join(rest[3:])).get("wedged-by", "?")
     elif what == "target-end":
         run.targets[rest[0]]["t_end"] = t
     elif what == "plan-complete":
         run.plan_complete = kv(" ".join(rest))
-        run.t_plan = t
+        run.t_plan = host_t
     return cur
 
 
@@ -101,6 +129,7 @@ def parse(lines):
     domids = {}
     cur = None      # (label, strategy) between strategy-start and strategy-end
     console_of = None
+    dev_console = None   # the device session whose Linux console block is being read
     for raw in lines:
         raw = raw.rstrip("\n")
         m = STAMP.match(raw)
@@ -111,9 +140,18 @@ def parse(lines):
         mk = MARK.search(line)
         if mk:
             try:
-                cur = marker(run, domids, cur, mk.group(1), (mk.group(2) or "").split(), t)
+                cur = marker(run, domids, cur, mk.group(2), (mk.group(3) or "").split(), t, float(mk.group(1)))
             except (IndexError, KeyError, ValueError):
                 run.anomalies.append(line)   # a damaged marker: reported, never a crash
+            continue
+        if line.startswith("----- device console gntfuzz-"):
+            dev_console = run.cur_dev
+            continue
+        if line.startswith("----- end device console"):
+            dev_console = None
+            continue
+        if dev_console is not None:
+            dev_console["console"].append(line)
             continue
         if line.startswith("----- console of gntfuzz-"):
             console_of = line.split("gntfuzz-", 1)[1].split()[0]
@@ -127,6 +165,8 @@ def parse(lines):
             text = g.group(2)
             tg = run.targets[label]
             tg["guest"].append(text)
+            if g.group(1) in run.dev_by_domid:
+                nested_devices.guest_line(run.dev_by_domid[g.group(1)], text)
             if text.startswith("gntfuzz-pvh RESULT:"):
                 tg["result"] = text
             elif text.startswith("gntfuzz-pvh totals:") or text.startswith("gntfuzz-pvh wl totals:"):
@@ -139,7 +179,9 @@ def parse(lines):
                 tg["result"] = line
                 tg["totals"] = kv(line)
             continue
-        if cur:
+        if run.cur_dev is not None:
+            nested_devices.session_line(run.cur_dev, line)
+        elif cur:
             st = run.targets[cur[0]]["strategies"][cur[1]]
             if line.startswith(("peer: LEAK", "peer: REUSED-", "peer: STALE-MAP")):
                 st["leaks"].append(line)
@@ -154,7 +196,7 @@ def parse(lines):
 
 def variant_of(label, variants=()):
     """(library, mutant) a target label names; ("linux", "linux") for the Linux target."""
-    if label == "linux" or not label.startswith(("pvh-", "wl-")):
+    if label == "linux" or not label.startswith(("pvh-", "wl-", "vbd-", "vif-")):
         return (label, label)
     rest = label.split("-", 1)[1]
     rest = rest[:-3] if rest.endswith("-v2") else rest
@@ -166,8 +208,8 @@ def variant_of(label, variants=()):
     return (lib or "?", mut)
 
 
-def judge(run, qemu_rc, strategies, targets, wl_strategies=(), variants=()):
-    """Returns (checks, report lines); checks are (ok, name)."""
+def judge(run, qemu_rc, strategies, targets, wl_strategies=(), variants=(), dev_strategies=None, log_path=None):
+    """Returns (checks, report lines, finding lines); checks are (ok, name)."""
     checks, report = [], []
     for label in targets:
         checks.append((label in run.targets, f"{label}: target ran"))
@@ -177,6 +219,8 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=(), variants=()):
     checks.append((run.plan_complete is not None and run.plan_complete.get("failed") == "0",
                    "dom0 plan complete with every target created"))
     for label in run.order:
+        if label.startswith(("vbd-", "vif-")):
+            continue  # device-only targets: nested_devices below
         tg = run.targets[label]
         lib, mut = variant_of(label, variants)
         code = "linux" if label == "linux" else f"{lib}/{mut}"
@@ -255,13 +299,19 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=(), variants=()):
                 checks.append((busy > 0, f"{label}: the fix engaged (unshare answered BUSY {busy} times)"))
         report.append(f"  => {label}: " + (f"{'MSA02 REPRODUCED' if mut == 'msa02' else code} (caught)" if caught_any else
                                              "INCOMPLETE" if incomplete or "RESULT: DONE" not in res else "holds"))
-    return checks, report
+    dchecks, dreport, findings = nested_devices.judge_devices(
+        run, targets, dev_strategies or {}, lambda label: variant_of(label, variants), log_path)
+    checks += dchecks
+    if dreport:
+        report += ["", "Standard PV devices: gntfuzz-peer as a malicious blkback/netback, per frontend", ""] + dreport
+    return checks, report, findings
 
 
-def bench(run):
+def bench(run, name=""):
     out = []
-    if run.t_plan is not None and run.t_first is not None:
-        out.append(f"bench-nested: QEMU start to verdict {run.t_plan - run.t_first:.1f} s")
+    what = f" ({name})" if name else ""
+    if run.t_plan is not None:   # the serial log's stamps count from QEMU's start
+        out.append(f"bench-nested: QEMU start to verdict{what} {run.t_plan:.1f} s")
     for label in run.order:
         tg = run.targets[label]
         if tg.get("t_start") is not None and tg.get("t_end") is not None:
@@ -269,24 +319,61 @@ def bench(run):
         for s, st in tg["strategies"].items():
             if st["t0"] is not None and st["t1"] is not None:
                 out.append(f"bench-nested: {label}/{s}: {st['t1'] - st['t0']:.2f} s")
-    return out
+    return out + nested_devices.bench(run)
 
 
-def finish(lines, qemu_rc, strategies, targets, report_path, want_bench, wl_strategies=(), variants=()):
+def finish(lines, qemu_rc, strategies, targets, report_path, want_bench, wl_strategies=(), variants=(),
+           dev_strategies=None, log_path=None, bench_name=""):
     run = parse(lines)
-    checks, report = judge(run, qemu_rc, strategies, targets, wl_strategies, variants)
+    checks, report, findings = judge(run, qemu_rc, strategies, targets, wl_strategies, variants, dev_strategies,
+                                     log_path)
     failed = 0
     for ok, name in checks:
         print(("ok - " if ok else "not ok - ") + "nested-xen: " + name)
         failed += not ok
-    text = "\n".join(["gntfuzz on Xen: MSA02 (forged done, reuse while mapped)", ""] + report) + "\n"
+    if findings:
+        findings = ["", "=" * 78, "FINDINGS in frontends we did not write (not harness failures; "
+                    "kept with the log):", ""] + findings + ["=" * 78]
+    text = "\n".join(["gntfuzz on Xen: MSA02 (forged done, reuse while mapped)", ""] + report + findings) + "\n"
     if report_path:
         with open(report_path, "w") as f:
             f.write(text)
     sys.stdout.write(text)
     if want_bench:
-        print("\n".join(bench(run)))
+        print("\n".join(bench(run, bench_name)))
     return 1 if failed else 0
+
+
+def peer_list(a, kind):
+    """gntfuzz-peer --list <kind>-strategies: the one table. None (and a one-line error) if it cannot."""
+    peer = a.peer or next((p for p in ("build/nested/bin/gntfuzz-peer", "build/peer/gntfuzz-peer")
+                           if os.path.exists(p)), "gntfuzz-peer")
+    try:
+        p = subprocess.run([peer, "--list", f"{kind}-strategies"], capture_output=True, text=True, timeout=30)
+    except OSError as e:
+        print(f"nested: cannot ask {peer} for its {kind} strategies: {e.strerror}", file=sys.stderr)
+        return None
+    if p.returncode != 0:
+        print(f"nested: cannot ask {peer} for its {kind} strategies: {p.stderr.strip() or 'exit %d' % p.returncode}",
+              file=sys.stderr)
+        return None
+    return p.stdout.split()
+
+
+def dev_strategies(a):
+    """{"vbd", "vif" (Linux's frontends), "ours-vbd", "ours-vif" (ours): [...]} from the
+    --*-strategies options; "all" asks the peer binary. None when it cannot."""
+    out = {}
+    for key in ("vbd", "vif", "ours-vbd", "ours-vif"):
+        kind = key.split("-")[-1]
+        arg = getattr(a, key.replace("-", "_") + "_strategies")
+        want = (arg if arg is not None else getattr(a, kind + "_strategies")).split()
+        if want == ["all"]:
+            want = peer_list(a, kind)
+            if want is None:
+                return None
+        out[key] = want
+    return out
 
 
 def qemu_cmd(images):
@@ -302,6 +389,9 @@ def qemu_cmd(images):
 
 
 def cmd_run(a):
+    devs = dev_strategies(a)
+    if devs is None:
+        return 2
     for f in ("xen", "vmlinuz", "dom0.cpio.gz"):
         if not os.path.exists(os.path.join(a.images, f)):
             print(f"nested: missing {a.images}/{f} (build the images first)", file=sys.stderr)
@@ -356,7 +446,8 @@ def cmd_run(a):
     if timed_out:
         print(f"not ok - nested-xen: finished within {a.timeout}s (hung: killed)")
     rc_judge = finish(lines, None if timed_out else rc, a.strategies.split(), a.targets.split(),
-                      os.path.join(a.logs, "report.txt"), a.bench, a.wl_strategies.split(), a.variants.split())
+                      os.path.join(a.logs, "report.txt"), a.bench, a.wl_strategies.split(), a.variants.split(),
+                      devs, log_path, a.bench_name)
     return 1 if timed_out else rc_judge
 
 
@@ -367,16 +458,26 @@ def cmd_judge(a):
     except OSError as e:
         print(f"nested: cannot read {a.log}: {e.strerror}", file=sys.stderr)
         return 2
+    devs = dev_strategies(a)
+    if devs is None:
+        return 2
     return finish(lines, a.qemu_rc, a.strategies.split(), a.targets.split(), None, a.bench, a.wl_strategies.split(),
-                  a.variants.split())
+                  a.variants.split(), devs, a.log, a.bench_name)
 
 
 def cmd_real_host(a):
     if os.geteuid() != 0 or not os.path.exists("/proc/xen/capabilities"):
         print("nested: real-host mode needs root in a Xen dom0 (/proc/xen/capabilities)", file=sys.stderr)
         return 2
+    a.peer = a.peer or os.path.join(a.bin, "gntfuzz-peer")
+    devs = dev_strategies(a)
+    if devs is None:
+        return 2
     env = dict(os.environ, GNTFUZZ_BIN=a.bin, GNTFUZZ_CFG=a.cfg, GNTFUZZ_DMESG="1",
-               GNTFUZZ_TARGETS=a.targets, GNTFUZZ_STRATEGIES=a.strategies, GNTFUZZ_WL_STRATEGIES=a.wl_strategies)
+               GNTFUZZ_TARGETS=a.targets, GNTFUZZ_STRATEGIES=a.strategies, GNTFUZZ_WL_STRATEGIES=a.wl_strategies,
+               GNTFUZZ_VBD_STRATEGIES=" ".join(devs["vbd"]), GNTFUZZ_VIF_STRATEGIES=" ".join(devs["vif"]),
+               GNTFUZZ_OURS_VBD_STRATEGIES=" ".join(devs["ours-vbd"]), GNTFUZZ_OURS_VIF_STRATEGIES=" ".join(devs["ours-vif"]),
+               GNTFUZZ_DEV_DURATION=str(a.dev_duration))
     t0 = time.monotonic()
     proc = subprocess.Popen(["sh", os.path.join(os.path.dirname(os.path.abspath(__file__)), "dom0-plan.sh")],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
@@ -387,7 +488,7 @@ def cmd_real_host(a):
         lines.append(line)
     proc.wait()
     return finish(lines, None, a.strategies.split(), a.targets.split(), None, a.bench, a.wl_strategies.split(),
-                  a.variants.split())
+                  a.variants.split(), devs, None, a.bench_name)
 
 
 def main():
@@ -421,6 +522,14 @@ def main():
     h.add_argument("--wl-strategies", default=wl)
     h.add_argument("--bench", action="store_true")
     h.add_argument("--variants", default="", help="make's LIB/MUTANT list (where a label's library ends)")
+    for p in (r, j, h):
+        p.add_argument("--vbd-strategies", default="all", help='gntfuzz-peer --device vbd strategies ("all": its list)')
+        p.add_argument("--vif-strategies", default="all", help='gntfuzz-peer --device vif strategies ("all": its list)')
+        p.add_argument("--ours-vbd-strategies", default=None, help="the same for our frontends (default: --vbd-strategies)")
+        p.add_argument("--ours-vif-strategies", default=None, help="the same for our frontends (default: --vif-strategies)")
+        p.add_argument("--peer", default=None, help="the gntfuzz-peer binary asked for its lists (default: build/)")
+        p.add_argument("--bench-name", default="", help="what the bench figures are of")
+    h.add_argument("--dev-duration", type=int, default=4)
     a = ap.parse_args()
     return {"run": cmd_run, "judge": cmd_judge, "real-host": cmd_real_host}[a.cmd](a)
 
