@@ -33,7 +33,7 @@ include harness/devices/tests/net.mk
 # The user-facing jobs install what they need first, as `make test` does; the fuzzing jobs only
 # their group (no Xen, QEMU or kernel packages).
 fuzz killmatrix coverage reproduce: deps-fuzz
-sim-attack nested-xen real-xen bench: deps
+sim-attack sim-attack-vbd sim-attack-vif nested-xen real-xen bench: deps
 
 .PHONY: help deps deps-fuzz test list-tests clean
 help:

@@ -446,6 +446,7 @@ static void close_frontend(struct blkback *b)
 		fe = dev_xb_fe_state(&b->xb);
 		if (fe < 0 || fe == XenbusStateClosed)
 			break;
+		bb_serve_closing(b);
 		dw_check(b->w);
 		dev_sleep_ms(5);
 	}

@@ -87,6 +87,7 @@ void bb_peek_ring(struct blkback *b);             /* name the grefs of requests 
 
 /* blkback_strategies.c */
 int bb_serve(struct blkback *b);                  /* the strategy's loop; 0, or -1 setup failed */
+void bb_serve_closing(struct blkback *b);          /* answer what is on the ring while the frontend closes */
 int bb_strategy_offers_persistent(int s);
 
 #endif

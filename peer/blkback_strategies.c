@@ -214,6 +214,18 @@ static int frontend_closed(struct blkback *b)
 	return 0;
 }
 
+/* While the frontend closes: a backend that lets go still answers what is on the ring (a frontend
+ * waits for every request it pushed before it reaches Closed); a hostile one leaves it unanswered. */
+void bb_serve_closing(struct blkback *b)
+{
+	struct bb_req r;
+	if (!b->connected || holds_on_close(b->strategy))
+		return;
+	while (bb_take(b, &r) == 1)
+		handle(b, &r);
+	bb_release_due(b);
+}
+
 int bb_serve(struct blkback *b)
 {
 	struct peer *p = b->p;

@@ -128,6 +128,14 @@ enum np_kind np_parse(const uint8_t *buf, unsigned len, struct np_info *info)
 	return info->kind;
 }
 
+static int memcmp_mac(const uint8_t *a, const uint8_t *b)
+{
+	for (int i = 0; i < 6; i++)
+		if (a[i] != b[i])
+			return 1;
+	return 0;
+}
+
 unsigned np_answer(const uint8_t *in, unsigned len, const uint8_t my_mac[6], uint32_t my_ip, uint8_t *out,
 		   unsigned size)
 {
@@ -148,7 +156,9 @@ unsigned np_answer(const uint8_t *in, unsigned len, const uint8_t my_mac[6], uin
 	case NP_ARP_REPLY:
 	case NP_ICMP_REPLY:
 	case NP_OTHER:
-		if (len > size)
+		/* only frames sent to us: echoing a broadcast or an IPv6 neighbour probe would answer a
+		 * guest's duplicate-address check with its own address */
+		if (len > size || len < NP_ETH_HLEN || memcmp_mac(in, my_mac) || (in[12] == 0x86 && in[13] == 0xdd))
 			return 0;
 		copy(out, in, len);
 		copy(out, pi.src_mac, 6); /* back to the sender */

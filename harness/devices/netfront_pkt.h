@@ -57,7 +57,8 @@ static inline uint8_t np_pattern(uint16_t seq, unsigned i) { return (uint8_t)(se
 enum np_kind np_parse(const uint8_t *buf, unsigned len, struct np_info *info);
 
 /* The honest peer's answer to a frame the frontend sent: an ARP reply to a request for my_ip, an
- * echo reply to an echo request for my_ip, the frame itself with the MACs swapped otherwise.
+ * echo reply to an echo request for my_ip, any other frame sent to my_mac (IPv6 aside) with the MACs
+ * swapped; nothing for broadcasts and IPv6 (a guest's duplicate-address probes).
  * Returns the answer's length (0: nothing to answer: a bad frame, or ARP for another address). */
 unsigned np_answer(const uint8_t *in, unsigned len, const uint8_t my_mac[6], uint32_t my_ip, uint8_t *out,
 		   unsigned size);

@@ -200,10 +200,17 @@ static void test_frames(void)
 	b[NP_ETH_HLEN + 3] += 1; /* IPv4 total length past the frame */
 	CHECK(np_parse(b, n, &pi) == NP_BAD, "frames: an IPv4 length beyond the frame is bad");
 	memset(b, 0x5a, 100);
+	memcpy(b, m2, 6);
 	b[12] = 0x88, b[13] = 0xb5;
 	m = np_answer(b, 100, m2, NP_PEER_IP, out, sizeof(out));
 	CHECK(m == 100 && !memcmp(out, b + 6, 6) && !memcmp(out + 6, m2, 6) && !memcmp(out + 12, b + 12, 88),
-	      "frames: any other frame is echoed back to its sender");
+	      "frames: any other frame sent to us is echoed back to its sender");
+	memset(b, 0xff, 6);
+	CHECK(np_answer(b, 100, m2, NP_PEER_IP, out, sizeof(out)) == 0, "frames: a broadcast is not echoed");
+	memcpy(b, m2, 6);
+	b[12] = 0x86, b[13] = 0xdd;
+	CHECK(np_answer(b, 100, m2, NP_PEER_IP, out, sizeof(out)) == 0,
+	      "frames: IPv6 (a guest's duplicate-address probe) is not echoed");
 	CHECK(np_build_icmp(b, 100, 8, m1, m2, 1, 2, 0, 0, NULL, 200) == 0 && np_build_arp(a, 10, 1, m1, 1, m2, 2) == 0,
 	      "frames: builders refuse a buffer too small");
 }
