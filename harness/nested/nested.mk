@@ -58,7 +58,9 @@ NESTED_TEST_STRATEGIES     ?= honest forged-done
 NESTED_TEST_WL_STRATEGIES  ?= forged-done
 NESTED_TEST_VBD_STRATEGIES ?= honest forged-done
 NESTED_TEST_VIF_STRATEGIES ?= honest forged-done
-NESTED_TEST_LINUX_REBOOTS  ?= 0
+# One fresh Linux domU for a session whose domU died: under nested TCG a Linux PVH domU now and
+# then triple-faults with Xen's own RIP in its state (an emulation fault, not the frontend's).
+NESTED_TEST_LINUX_REBOOTS  ?= 1
 NESTED_TEST_OURS_VBD_STRATEGIES ?= honest forged-done
 NESTED_TEST_OURS_VIF_STRATEGIES ?= honest forged-done
 # Another peer program (path inside dom0, same arguments as gntfuzz-peer); empty = gntfuzz-peer.
