@@ -113,8 +113,12 @@ def assess(label, st, must_hold, is_honest):
         inside_bad = [("guest: " + x) for x in st["guest"] if "VIOLATION" in x]
         evidence += [("guest: " + st["result"])] if st["result"] else ["guest: no RESULT line"]
         evidence += [("guest: " + x) for x in st["guest"] if x.startswith("pvh: device ")]
-        if is_honest and "RESULT: DONE" not in (st["result"] or ""):
+        if is_honest and must_hold and "RESULT: DONE" not in (st["result"] or ""):
             problems.append(f"honest service: our frontend did not finish cleanly ({st['result'] or 'no RESULT line'})")
+        elif "RESULT: DONE" not in (st["result"] or ""):
+            # a mutant's guest may die of the bug itself: an honest backend writes read data into
+            # persistent grants the library already freed and reused (its allocator's own links)
+            evidence.append("guest did not finish: on a mutant, memory it reused while still mapped may be why")
     caught = result == "caught" or bool(st["obs"]) or bool(st["violations"]) or bool(inside_bad)
     exposure = [f"exposure (not a catch): {len(st['exposed'])} granted page(s) held bytes outside the request, "
                 f"e.g. {st['exposed'][0][len('peer: '):]}"] if st["exposed"] else []

@@ -210,6 +210,10 @@ DEVICE_CASES = [
                 "oracle: VIOLATION free-while-mapped: d3 ref=9 frame=0x401 (test injection)"), False,
      "a fixed build must hold"),
     ("our msa02 blkfront not caught by any strategy fails", uncaught_msa02(), False, "caught under: none"),
+    ("our fixed blkfront whose guest did not finish under the honest backend fails",
+     dev_drop("vbd-grants-fixed", "vbd", "honest", r"gntfuzz-pvh RESULT"), False, "did not finish cleanly"),
+    ("our msa02 blkfront whose guest died under the honest backend passes (the bug may kill it)",
+     dev_drop("vbd-grants-msa02", "vbd", "honest", r"gntfuzz-pvh RESULT"), True, "guest did not finish"),
 ]
 
 
