@@ -9,6 +9,7 @@
 #include "lib.h"
 #include "pagealloc.h"
 #include "platform.h"
+#include "pvh_feops.h"
 #include "pvh_workload.h"
 #include "xenstore.h"
 #include "frontend.h"
@@ -17,60 +18,8 @@
 #define STEP_NS 5000000ull            /* event wait per loop turn */
 #define XS_EVERY 10                   /* loop turns between xenstore looks */
 
-static int o_page_alloc(void *ctx, uint64_t *frame)
-{
-	uint64_t f = pa_alloc();
-	if (!f)
-		return -1;
-	*frame = f;
-	return 0;
-}
-static void o_page_free(void *ctx, uint64_t frame) { pa_free(frame); }
-static void *o_page_mem(void *ctx, uint64_t frame) { return gfn_to_ptr(frame); }
-static int o_alloc_unbound(void *ctx, domid_t remote, evtchn_port_t *port) { return evtchn_alloc_unbound(remote, port); }
-static int o_notify(void *ctx, evtchn_port_t port) { return evtchn_send(port); }
-static int o_close(void *ctx, evtchn_port_t port)
-{
-	struct evtchn_close cl = { .port = port };
-	return (int)hyp_event_channel_op(EVTCHNOP_close, &cl);
-}
-static int o_xs_write(void *ctx, const char *path, const char *value) { return xs_write(path, value); }
-static int o_xs_read(void *ctx, const char *path, char *buf, unsigned size)
-{
-	char tmp[256];
-	int n = xs_read(path, tmp, sizeof(tmp));
-	if (n < 0 || (unsigned)n >= size)
-		return -1;
-	memcpy(buf, tmp, (size_t)n + 1);
-	return 0;
-}
-static unsigned log_budget; /* the serial line is shared with dom0: a hostile flood must not drown it */
-static void o_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
-{
-	if (!log_budget)
-		return;
-	log_budget--;
-	con_puts("pvh: fe: ");
-	con_puts(msg);
-	con_kv("a", a);
-	con_kv("b", b);
-	con_puts("\n");
-}
-/* The allocator must know who holds a page (the outside oracle reads that state): platform.c's
- * wrappers keep it. */
-static int o_share(void *ctx, domid_t domid, uint64_t frame, int readonly, grant_ref_t *ref)
-{
-	return pvh_share(domid, frame, readonly, ref);
-}
-static int o_unshare(void *ctx, grant_ref_t ref, uint64_t frame) { return pvh_unshare(ref, frame); }
-static unsigned o_tick(void *ctx) { return pvh_tick(); }
-
-static const struct fe_ops ops = {
-	.page_alloc = o_page_alloc, .page_free = o_page_free, .page_mem = o_page_mem,
-	.evtchn_alloc_unbound = o_alloc_unbound, .evtchn_notify = o_notify, .evtchn_close = o_close,
-	.xs_write = o_xs_write, .xs_read = o_xs_read, .log = o_log, .share = o_share,
-	.unshare = o_unshare, .tick = o_tick,
-};
+static struct pvh_fe_log fe_log = { .prefix = "pvh: fe: " };
+static struct fe_ops ops;
 
 static struct frontend fe;
 static char buf[8192];
@@ -132,7 +81,8 @@ static int session(domid_t self, domid_t backend, unsigned k, unsigned requests,
 	str_append(be_state_path, sizeof(be_state_path), be_path);
 	str_append(be_state_path, sizeof(be_state_path), "/state");
 	str_append_u(stop, sizeof(stop), k);
-	log_budget = 4;
+	fe_log.budget = 4;
+	pvh_fe_ops(&ops, &fe_log);
 	if (fe_init(&fe, &ops, backend, "device/wl/0", be_path) != FE_OK || fe_connect(&fe) != FE_OK) {
 		con_puts("pvh: workload frontend could not connect\n");
 		return -1;
