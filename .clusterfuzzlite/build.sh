@@ -22,6 +22,9 @@
 #     coverage flags, so under it the library is compiled by plain clang with trace-pc-guard
 #     edges, whose hooks AFL++'s runtime implements (as mk/targets.mk does). harness/seam/
 #     seam_hooks.c defines the load/store hooks: it is hosted code and never gets the two flags;
+#     plus gntfuzz's LLVM pass plugin (harness/seam/pass/: hooks at RMWs, fences and ordered
+#     atomics), built with the container's llvm-config when one matches the library's clang and
+#     the plugin loads; else the library goes without it, and one warning line says so;
 #   - linking: $CXX $CXXFLAGS objects $LIB_FUZZING_ENGINE (the engine runtimes are C++).
 
 : "${CC:?}" "${CXX:?}" "${CFLAGS?}" "${CXXFLAGS?}" "${LIB_FUZZING_ENGINE:?}" "${OUT:?}"
@@ -59,6 +62,23 @@ afl-*)  # AFL++: plain clang for the library, pc-guard edges for AFL++'s runtime
 	esac ;;
 esac
 
+# The pass plugin must come from the LLVM of the clang that loads it ($LIB_CC).
+PASS_ARGS=("SEAM_PASS=")
+lib_clang=${LIB_CC%% *}
+major=$("$lib_clang" -dumpversion 2>/dev/null | cut -d. -f1)
+pass_so="$B/seam/gntfuzz-pass.so"
+for lc in "llvm-config-$major" llvm-config; do
+	command -v "$lc" >/dev/null 2>&1 && [ "$("$lc" --version 2>/dev/null | cut -d. -f1)" = "$major" ] || continue
+	make -s --no-print-directory BUILD="$B" LLVM_CONFIG="$lc" CLANG="$lib_clang" "$pass_so" >"$B/pass-build.log" 2>&1 &&
+		echo 'int f(int *p) { return __sync_fetch_and_add(p, 1); }' |
+		"$lib_clang" -fpass-plugin="$pass_so" -x c -c - -o /dev/null >>"$B/pass-build.log" 2>&1 || continue
+	PASS_ARGS=("SEAM_PASS=$pass_so" "LLVM_CONFIG=$lc")
+	SEAM_TRACE="$SEAM_TRACE -fpass-plugin=$pass_so"
+	break
+done
+[ "${PASS_ARGS[0]}" != "SEAM_PASS=" ] ||
+	echo "build.sh: warning: no llvm-config with headers for $lib_clang (LLVM ${major:-?}) to build gntfuzz's pass plugin: the library is built without its RMW/fence hooks (load/store hooks only)" >&2
+
 # One compiler name for make's compile and link rules: compiling is $CC's, linking $CXX's.
 WRAP="$B/cc-or-link"
 cat > "$WRAP" <<EOF
@@ -82,7 +102,7 @@ while read -r target runs_lib; do
 	fi
 done <<< "$MANIFEST"
 
-make -s --no-print-directory -j"$(nproc 2>/dev/null || echo 2)" BUILD="$B" \
+make -s --no-print-directory -j"$(nproc 2>/dev/null || echo 2)" BUILD="$B" "${PASS_ARGS[@]}" \
 	FUZZ_CC_libfuzzer="$WRAP" FUZZ_CFLAGS_libfuzzer="$CFLAGS" \
 	FUZZ_LDFLAGS_libfuzzer="$LIB_FUZZING_ENGINE" FUZZ_DRIVER_libfuzzer="$DRIVER" \
 	TARGET_CC_libfuzzer="$LIB_CC" TARGET_CFLAGS_libfuzzer="$CFLAGS $LIB_EDGE $SEAM_TRACE" \

@@ -32,16 +32,20 @@ grants: $(GRANTS_LIBS)
 
 # --- unit tests (cmocka, a plain-memory fake Xen) ---
 GRANTS_TEST_SRCS := $(sort $(wildcard grants/tests/*.c))
-GRANTS_TEST_DEPS := $(GRANTS_SRCS) $(GRANTS_TEST_SRCS) $(wildcard grants/tests/*.h) $(GRANTS_DEPS)
+# The tests also run the library on the host's real entry accesses (targets/grants/entry_ops.h,
+# where the cas_expected mutant lives): -Itargets/grants.
+GRANTS_TEST_DEPS := $(GRANTS_SRCS) $(GRANTS_TEST_SRCS) $(wildcard grants/tests/*.h) $(GRANTS_DEPS) \
+                    targets/grants/entry_ops.h
+GRANTS_TEST_INC  := -Igrants/tests -Itargets/grants
 GRANTS_TOUT      := $(GRANTS_OUT)/tests
 
 # unit-<mutant>: gcc build against that variant; unit-asan: clang with ASan+UBSan, fixed library.
 $(GRANTS_TOUT)/unit-%: $(GRANTS_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Igrants/tests $(call grants_switch,$*) -o $@ $(GRANTS_SRCS) $(GRANTS_TEST_SRCS) -lcmocka
+	$(CC) $(HOST_CFLAGS) $(GRANTS_TEST_INC) $(call grants_switch,$*) -o $@ $(GRANTS_SRCS) $(GRANTS_TEST_SRCS) -lcmocka
 $(GRANTS_TOUT)/unit-asan: $(GRANTS_TEST_DEPS)
 	@mkdir -p $(@D)
-	$(CLANG) $(HOST_CFLAGS) $(SAN_FLAGS) -Igrants/tests -o $@ $(GRANTS_SRCS) $(GRANTS_TEST_SRCS) -lcmocka
+	$(CLANG) $(HOST_CFLAGS) $(SAN_FLAGS) $(GRANTS_TEST_INC) -o $@ $(GRANTS_SRCS) $(GRANTS_TEST_SRCS) -lcmocka
 
 # clang-m<N>/libgnt.a: the same freestanding archives built by clang (the PVH guest may use it).
 GRANTS_CLANG_FREE_CFLAGS = $(call FREE_CFLAGS,$(CLANG))

@@ -49,7 +49,13 @@ variant_cflags = $(LIB_$(call variant_lib,$(1))_CFLAGS) \
 
 # How target code is compiled, per flavour. trace-loads/trace-stores make every load and store a
 # scheduling point (harness/seam); they need an edge type beside them, or clang emits nothing.
-SEAM_TRACE              := -fsanitize-coverage=trace-loads,trace-stores
+# They emit nothing for cmpxchg, atomicrmw, fences or inline asm: gntfuzz's pass plugin
+# (harness/seam/pass/, built by its pass.mk) adds __gntfuzz_rmw/fence/atomic_load/atomic_store
+# there. `make SEAM_PASS=` goes without it (load/store hooks only).
+SEAM_PASS               := $(BUILD)/seam/gntfuzz-pass.so
+SEAM_TRACE              := -fsanitize-coverage=trace-loads,trace-stores $(if $(SEAM_PASS),-fpass-plugin=$(SEAM_PASS))
+# The flavours whose target code carries the hooks (and so is built with the plugin).
+SEAM_HOOKED_FLAVOURS    := plain asan libfuzzer afl cmplog cov
 # Findings are grouped by the library's own frames in the stack of the detection: keep them
 # (a tail call would leave only its caller's).
 KEEP_FRAMES             := -fno-optimize-sibling-calls -fno-omit-frame-pointer
@@ -81,10 +87,11 @@ TARGET_OUT              := $(BUILD)/target
 TARGET_BASE_CFLAGS      := -std=gnu11 $(WARN) $(XEN_IFACE) -Iharness/seam -Iharness
 
 # build/target/<flavour>/<lib>/<mutant>/libtarget.a: one archive per variant and flavour, its
-# objects numbered so that two sources with one base name do not collide.
+# objects numbered so that two sources with one base name do not collide. A hooked flavour's
+# archive is rebuilt when the pass plugin changes.
 define target_archive_rule # flavour, variant
 $(TARGET_OUT)/$(1)/$(2)/libtarget.a: $(LIB_$(call variant_lib,$(2))_SRCS) $(LIB_$(call variant_lib,$(2))_DEPS) \
-    harness/seam/seam.h harness/seam/seam_variant.c mk/targets.mk
+    harness/seam/seam.h harness/seam/seam_variant.c mk/targets.mk $(if $(filter $(1),$(SEAM_HOOKED_FLAVOURS)),$(SEAM_PASS))
 	@mkdir -p $$(@D)/obj && rm -f $$(@D)/obj/*.o $$@
 	@echo "  TARGET-$(1) $(2)"
 	@n=0; for src in $(LIB_$(call variant_lib,$(2))_SRCS); do n=$$$$((n+1)); \

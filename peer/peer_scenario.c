@@ -264,7 +264,9 @@ int peer_run_scenario(struct peer *p, const char *file)
 		int o = 0;
 		if (n >= 2 && !strcmp(w[0], "at")) /* no scheduling points across processes: run now */
 			o = 2;
-		if (n - o == 0 || !strcmp(w[o], "config") || !strcmp(w[o], "target") || !strcmp(w[o], "frontend"))
+		/* the target's own steps, and `cpu` steps: a real CPU's store buffer drains by itself */
+		if (n - o == 0 || !strcmp(w[o], "config") || !strcmp(w[o], "target") || !strcmp(w[o], "frontend") ||
+		    !strcmp(w[o], "cpu"))
 			continue;
 		if (n == 8)
 			rc = bad(file, line, "too many words");

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages a job of gntfuzz needs, only those missing. Runs as root or through sudo.
 #   ensure_deps.sh fuzz   what the fuzzing jobs need (make fuzz, killmatrix, coverage, reproduce):
-#                         compilers, LLVM (llvm-cov, llvm-addr2line), AFL++, Xen's public headers
+#                         compilers, LLVM (llvm-cov, llvm-addr2line; llvm-14-dev's headers for
+#                         gntfuzz's pass plugin, built by clang++ from clang with build-essential's
+#                         libstdc++), AFL++, Xen's public headers
 #   ensure_deps.sh all    everything (make test, nested-xen, real-xen, sim-attack, bench): the
 #                         fuzz group plus cmocka, the Xen hypervisor and tools, QEMU, a kernel,
 #                         busybox and cpio for the nested guest's initramfs (the default)
 set -euo pipefail
-FUZZ=(build-essential clang llvm libclang-rt-14-dev libxen-dev afl++ python3)
+FUZZ=(build-essential clang llvm llvm-14-dev libclang-rt-14-dev libxen-dev afl++ python3)
 ALL=("${FUZZ[@]}" libcmocka-dev xen-utils-4.17 xen-hypervisor-4.17-amd64 qemu-system-x86 linux-image-amd64
      busybox-static cpio)
 group=${1:-all}

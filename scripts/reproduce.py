@@ -13,8 +13,13 @@ Claims, in each scenario's comment lines:
   (`none`: it catches nothing). A library without a line of its own gets no exact-set check; the
   plain `# catches:` line is required while `grants` is under test.
 
+Every scenario also runs under each CPU memory model (`gntworld run --memory sc|tso|arm`): the
+table shows a verdict per model (V violation, . clean, - unsupported, ! error). Claims are about the
+model the scenario's own config names (sc unless `memory tso|arm`); a fixed build must be clean
+under every model.
+
 Exit 0 only if every claim holds, every mutant of every library is caught by at least one scenario,
-every fixed build is clean on every scenario, and no run failed. A scenario whose grant-table
+every fixed build is clean on every scenario under every model, and no run failed. A scenario whose grant-table
 version the library does not support (`gntworld about`; gntworld exits 3) is "unsupported" there:
 not run, caught by none of its mutants.
 Standard library only.
@@ -84,8 +89,8 @@ def about(binary):
 
 
 def read_scenario(path):
-    """(claims {library: set}, header problems [str], grant-table version)."""
-    claims, problems, version = {}, [], 1
+    """(claims {library: set}, header problems [str], grant-table version, memory model)."""
+    claims, problems, version, memory = {}, [], 1, "sc"
     with open(path, errors="replace") as f:
         for line in f:
             s = line.strip()
@@ -106,17 +111,43 @@ def read_scenario(path):
                 for k, v in zip(words[1::2], words[2::2]):
                     if k == "version" and v.isdigit():
                         version = int(v)
-    return claims, problems, version
+                    if k == "memory":
+                        memory = "tso" if v == "x86-tso" else v
+    return claims, problems, version, memory
 
 
-def run(binary, scn, json_out):
+def run(binary, scn, json_out, memory=None):
     # the readable report runs on after the detection, so it shows what the peer then did
     args = [binary, "run", scn] + (["--json"] if json_out else ["--keep-going"])
+    args += ["--memory", memory] if memory else []
     try:
         p = subprocess.run(args, capture_output=True, text=True, timeout=RUN_TIMEOUT, errors="replace")
     except subprocess.TimeoutExpired:
         return None, "timed out after %ds" % RUN_TIMEOUT
     return p.returncode, p.stdout + p.stderr
+
+
+MODELS = []                     # gntworld --memory names, in config order: asked of gntworld
+MODEL_MARK = {"violation": "V", "clean": ".", "unsupported": "-"}
+
+
+def judge(binary, path, model):
+    """One run's verdict under one memory model: {verdict, invariant, step, message | detail}."""
+    r = {"verdict": "error", "invariant": None, "step": None}
+    rc, out = run(binary, path, True, model)
+    if rc == 3:   # gntworld's own word: no grant table of this version in the library
+        r["verdict"] = "unsupported"
+        r["detail"] = (out or "").strip()[-300:]
+    elif rc in (0, 1):
+        try:
+            d = json.loads(out.strip().splitlines()[-1])
+            r.update(verdict=d["verdict"], invariant=d.get("invariant"),
+                     step="end" if d.get("at_end") else d.get("step"), message=d.get("message"))
+        except (ValueError, IndexError, KeyError, AttributeError):
+            r["detail"] = out.strip()[-300:]
+    else:
+        r["detail"] = (out or "").strip()[-300:] or "exit %s" % rc
+    return r
 
 
 def words(names):
@@ -186,12 +217,17 @@ def main():
             problems.append("%s: %s says it is library %s, mutant %s" % (vname(*v), b, d["library"], d["mutant"]))
         info[v] = d
 
+    p = subprocess.run([next(iter(bins.values())), "list", "memory"], capture_output=True, text=True)
+    MODELS[:] = [line.split()[1] for line in p.stdout.splitlines() if len(line.split()) == 2]
+    if p.returncode or not MODELS:
+        print("reproduce: `gntworld list memory` failed: %s" % p.stderr.strip(), file=sys.stderr)
+        return 2
     rows, first_catch = [], {}
     caught_by = {vname(lib, m): [] for lib in libs for m in mutants[lib]}
     catches_of, claims_of = {}, {}
     for scn in scns:
         path = os.path.join(a.scenarios, scn)
-        claims, header_problems, version = read_scenario(path)
+        claims, header_problems, version, own_model = read_scenario(path)
         problems.extend("%s: %s" % (scn, p) for p in header_problems)
         catches = {lib: set() for lib in libs}
         for v in variants:
@@ -204,21 +240,16 @@ def main():
                 row["detail"] = "library %s has no grant table version %d" % (lib, version)
                 rows.append(row)
                 continue
-            rc, out = run(bins[v], path, True)
-            if rc == 3:   # gntworld's own word: no grant table of this version in the library
-                row["verdict"] = "unsupported"
-                row["detail"] = (out or "").strip()[-300:]
-            elif rc in (0, 1):
-                try:
-                    d = json.loads(out.strip().splitlines()[-1])
-                    row.update(verdict=d["verdict"], invariant=d.get("invariant"),
-                               step="end" if d.get("at_end") else d.get("step"),
-                               message=d.get("message"))
-                except (ValueError, IndexError, KeyError, AttributeError):
-                    row["verdict"] = "error"
-                    row["detail"] = out.strip()[-300:]
-            else:
-                row["detail"] = (out or "").strip()[-300:] or "exit %s" % rc
+            for model in MODELS:
+                r = judge(bins[v], path, model)
+                row.setdefault("models", {})[model] = r["verdict"]
+                if model == own_model:
+                    row.update(r)
+                elif mut == FIXED and r["verdict"] == "violation":
+                    problems.append("%s: the fixed build of %s is flagged under memory %s (invariant %s)" % (
+                        scn, lib, model, r["invariant"]))
+                elif r["verdict"] not in ("clean", "violation", "unsupported"):
+                    problems.append("%s on %s: gntworld failed under memory %s: %s" % (scn, name, model, r.get("detail")))
             rows.append(row)
             if row["verdict"] == "violation":
                 if mut == FIXED:
@@ -250,7 +281,8 @@ def main():
         rc, out = run(bins[v], path, False)
         reports[name] = out
 
-    fixed_clean = {lib: not any(r["library"] == lib and r["mutant"] == FIXED and r["verdict"] not in ("clean", "unsupported")
+    fixed_clean = {lib: not any(r["library"] == lib and r["mutant"] == FIXED and
+                                any(x not in ("clean", "unsupported") for x in r.get("models", {"?": r["verdict"]}).values())
                                 for r in rows) for lib in libs}
     if a.json:
         json.dump({"variants": [vname(*v) for v in variants], "libraries": {lib: mutants[lib] for lib in libs},
@@ -261,11 +293,12 @@ def main():
     else:
         w = max([len("variant")] + [len(vname(*v)) for v in variants])
         s = max([len("scenario")] + [len(x) for x in scns])
-        fmt = "%%-%ds %%-%ds %%-11s %%-9s %%s" % (w, s)
-        print(fmt % ("variant", "scenario", "verdict", "invariant", "step"))
+        fmt = "%%-%ds %%-%ds %%-11s %%-9s %%-5s %%s" % (w, s)
+        print(fmt % ("variant", "scenario", "verdict", "invariant", "step", "/".join(MODELS)))
         for r in rows:
+            per_model = "".join(MODEL_MARK.get(r.get("models", {}).get(m), "!") for m in MODELS)
             print(fmt % (r["variant"], r["scenario"], r["verdict"], r["invariant"] if r["invariant"] else "-",
-                         r["step"] if r["step"] is not None else "-"))
+                         r["step"] if r["step"] is not None else "-", per_model))
         print()
         print("what each scenario catches, per library (claims: `# catches[ LIB]:`)")
         for scn in scns:
@@ -281,7 +314,8 @@ def main():
         for name, scs in caught_by.items():
             print("mutant %-*s caught by %d scenario(s)%s" % (w, name, len(scs), (": " + " ".join(scs)) if scs else ""))
         for lib in libs:
-            print("%s: %s on %d scenario(s)" % (vname(lib, FIXED), "clean" if fixed_clean[lib] else "NOT clean", len(scns)))
+            print("%s: %s on %d scenario(s) under memory %s" % (vname(lib, FIXED), "clean" if fixed_clean[lib] else "NOT clean",
+                                                               len(scns), ", ".join(MODELS)))
         for name in caught_by:
             if name in reports:
                 print("\n===== mutant %s caught by %s =====" % (name, os.path.basename(first_catch[name][1])))

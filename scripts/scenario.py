@@ -17,7 +17,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCNCONV = os.path.join(ROOT, "build", "fuzz", "tools", "scnconv")
 RANGES = {"version": (1, 2), "pages": (1, 64), "refs": (9, 256), "deferq": (1, 64)}
-DEFAULTS = {"version": 1, "pages": 16, "refs": 32, "deferq": 8}
+DEFAULTS = {"version": 1, "pages": 16, "refs": 32, "deferq": 8, "memory": 0}
 MAX_STEPS, MAX_LINE, MAX_AT = 512, 256, 127
 
 
@@ -25,23 +25,28 @@ class Bad(Exception):
     pass
 
 
-def ops():
-    """[(actor, verb, args)] in row order, from the C codec's own table."""
+def scnconv(what):
+    """The lines scnconv prints for `list-WHAT` (built through make when missing)."""
     if not os.access(SCNCONV, os.X_OK):
         p = subprocess.run(["make", "-s", "--no-print-directory", os.path.relpath(SCNCONV, ROOT)], cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if p.returncode:
             sys.exit("scenario.py: cannot build scnconv (make %s): %s" %
                      (os.path.relpath(SCNCONV, ROOT), (p.stderr.strip().splitlines() or ["?"])[-1]))
-    out = subprocess.run([SCNCONV, "list-ops"], stdout=subprocess.PIPE, text=True, check=True).stdout
+    return subprocess.run([SCNCONV, "list-" + what], stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines()
+
+
+def ops():
+    """[(actor, verb, args)] in row order, from the C codec's own table."""
     rows = []
-    for line in out.splitlines():
+    for line in scnconv("ops"):
         _, actor, verb, args = line.split()
         rows.append((actor, verb, "" if args == "-" else args.lstrip("*")))
     return rows
 
 
 OPS = ops()
+MEMORY = [line.split()[1] for line in scnconv("memory")]  # sc, tso, arm: config and binary order
 
 
 def num(tok, hi):
@@ -75,6 +80,13 @@ def parse(text):
             have_cfg, seen = True, set()
             for i in range(1, len(tok), 2):
                 k = tok[i]
+                if k == "memory" and k not in seen and i + 1 < len(tok):
+                    seen.add(k)
+                    name = "tso" if tok[i + 1] == "x86-tso" else tok[i + 1]
+                    if name not in MEMORY:
+                        raise err("config memory must be %s" % ", ".join(MEMORY))
+                    cfg[k] = MEMORY.index(name)
+                    continue
                 if k not in RANGES or k in seen or i + 1 >= len(tok):
                     raise err("bad config key '%s'" % k)
                 seen.add(k)
@@ -129,7 +141,8 @@ def parse(text):
 
 
 def fmt(cfg, steps):
-    out = ["config version %(version)d pages %(pages)d refs %(refs)d deferq %(deferq)d" % cfg]
+    out = ["config version %(version)d pages %(pages)d refs %(refs)d deferq %(deferq)d" % cfg +
+           (" memory " + MEMORY[cfg["memory"]] if cfg["memory"] else "")]
     for op, at, args in steps:
         actor, verb, kinds = OPS[op]
         words = ([] if at is None else ["at", str(at)]) + [actor, verb]
@@ -141,7 +154,7 @@ def fmt(cfg, steps):
 
 
 def encode(cfg, steps):
-    b = bytearray([cfg["version"] - 1, cfg["pages"] - 1, cfg["refs"] - 9, cfg["deferq"] - 1])
+    b = bytearray([(cfg["version"] - 1) | cfg["memory"] << 1, cfg["pages"] - 1, cfg["refs"] - 9, cfg["deferq"] - 1])
     for op, at, args in steps:
         b += bytes([op, 0 if at is None else 0x80 | at])
         for k, v in zip(OPS[op][2], args):
@@ -152,7 +165,9 @@ def encode(cfg, steps):
 def decode(data):
     it = iter(data)
     nxt = lambda: next(it, 0)
-    cfg = {"version": 1 + nxt() % 2, "pages": 1 + nxt() % 64, "refs": 9 + nxt() % 248, "deferq": 1 + nxt() % 64}
+    b0 = nxt()
+    cfg = {"version": 1 + b0 % 2, "memory": (b0 >> 1) % len(MEMORY),
+           "pages": 1 + nxt() % 64, "refs": 9 + nxt() % 248, "deferq": 1 + nxt() % 64}
     steps, pos = [], 4
     while pos < len(data) and len(steps) < MAX_STEPS:
         it = iter(data[pos:])

@@ -20,9 +20,14 @@ struct gnt_platform_ops {
 	void (*store16)(void *ctx, volatile uint16_t *p, uint16_t v);
 	void (*store32)(void *ctx, volatile uint32_t *p, uint32_t v);
 	void (*store64)(void *ctx, volatile uint64_t *p, uint64_t v);
-	/* Atomic compare-and-exchange; returns the value found at *p (== old on success). */
+	/* The loads and stores above need to be single-copy atomic only: no ordering is expected
+	 * of them (relaxed). The library orders what must be ordered with wmb and mb below. */
+	/* Atomic compare-and-exchange, a full barrier; returns the value found at *p (== old on
+	 * success, whatever else on failure: the library's end loop depends on it). */
 	uint16_t (*cmpxchg16)(void *ctx, volatile uint16_t *p, uint16_t old, uint16_t new_val);
-	/* Write barrier (entry contents before flags) and full barrier (v2: header before status). */
+	/* Write barrier: earlier stores visible before later stores (entry contents before flags;
+	 * a C11 release fence will do). Full barrier: earlier loads and stores before later loads
+	 * and stores (v2: header clear before the status read; the status read before reuse). */
 	void (*wmb)(void *ctx);
 	void (*mb)(void *ctx);
 

@@ -18,12 +18,14 @@ void gnt__v1_publish(struct gnt_lib *lib, gnt_ref_t ref, domid_t domid, uint64_t
 	}
 	ops->store16(lib->ctx, &e->domid, domid);
 	ops->store32(lib->ctx, &e->frame, (uint32_t)frame);
-	ops->wmb(lib->ctx); /* Xen must never see the flags before the contents */
+	gnt__publish_wmb(lib); /* Xen must never see the flags before the contents */
 	ops->store16(lib->ctx, &e->flags, flags);
 }
 
 /* Clear flags only while no map bit is set, in one atomic step: a separate check and store
- * would let a peer map slip in between (XSA-396). */
+ * would let a peer map slip in between (XSA-396). Xen sets the map bits with a cmpxchg too, so a
+ * map that lands between our load and our swap makes the swap fail: look again. The successful
+ * swap is also the barrier that orders the caller's reuse of the page after the revoke. */
 int gnt__v1_end(struct gnt_lib *lib, gnt_ref_t ref)
 {
 	const struct gnt_platform_ops *ops = lib->ops;
@@ -40,6 +42,8 @@ int gnt__v1_end(struct gnt_lib *lib, gnt_ref_t ref)
 		if (old & GNT_MAPPED_BITS)
 			return GNT_BUSY;
 		seen = ops->cmpxchg16(lib->ctx, flags, old, 0);
+		if (GNT_IS(swap_ignored))
+			return GNT_OK; /* Bug: the swap may have failed; the map that made it fail stays */
 		if (seen == old)
 			return GNT_OK;
 		old = seen; /* Xen changed the entry under us: look again */

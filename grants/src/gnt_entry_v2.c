@@ -2,7 +2,9 @@
  * is the guest's; GTF_reading/GTF_writing live in the separate status frame. Revoking clears
  * the header first (no new maps), full barrier, then reads the status: Xen re-checks the header
  * after setting status bits, so a map racing with the clear either shows up in the status or
- * is undone by Xen. */
+ * is undone by Xen. A revoke that succeeded ends with another full barrier (acquire for the
+ * status read). Every ordering comes from ops->wmb/ops->mb: the platform's loads and stores may
+ * be relaxed. */
 #include "gnt_internal.h"
 
 void gnt__v2_publish(struct gnt_lib *lib, gnt_ref_t ref, domid_t domid, uint64_t frame, int readonly)
@@ -20,7 +22,7 @@ void gnt__v2_publish(struct gnt_lib *lib, gnt_ref_t ref, domid_t domid, uint64_t
 	}
 	ops->store16(lib->ctx, &e->hdr.domid, domid);
 	ops->store64(lib->ctx, &e->full_page.frame, frame);
-	ops->wmb(lib->ctx);
+	gnt__publish_wmb(lib);
 	ops->store16(lib->ctx, &e->hdr.flags, flags);
 }
 
@@ -41,7 +43,7 @@ void gnt__v2_publish_subpage(struct gnt_lib *lib, gnt_ref_t ref, domid_t domid, 
 	ops->store64(lib->ctx, &e->sub_page.frame, frame);
 	if (GNT_IS(flags_first))
 		return;
-	ops->wmb(lib->ctx);
+	gnt__publish_wmb(lib);
 	ops->store16(lib->ctx, &e->hdr.flags, flags);
 }
 
@@ -72,8 +74,18 @@ int gnt__v2_end(struct gnt_lib *lib, gnt_ref_t ref)
 		}
 	}
 	ops->store16(lib->ctx, hdr_flags, 0);
-	ops->mb(lib->ctx); /* the header clear must be visible before we read the status */
+	/* The header clear must be visible before we read the status: a store-store barrier is not
+	 * enough (on x86-TSO the status load would pass the buffered clear, and a map Xen accepts
+	 * after our load, on the stale header, would go unseen). */
+	if (GNT_IS(v2_wmb))
+		ops->wmb(lib->ctx); /* Bug: orders stores only */
+	else if (!GNT_IS(v2_no_mb))
+		ops->mb(lib->ctx);
 	if (ops->load16(lib->ctx, status) & GNT_MAPPED_BITS)
 		return GNT_BUSY;
+	/* Revoked. The status load needs acquire order before the caller reuses the page: on Arm a
+	 * later store to the page may otherwise be ordered before it (and a peer's last write land
+	 * after ours). The platform's loads are relaxed and it has no lighter barrier than mb. */
+	ops->mb(lib->ctx);
 	return GNT_OK;
 }

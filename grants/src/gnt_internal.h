@@ -1,25 +1,10 @@
 /* gnt_internal.h - shared between the library's source files, never installed.
- *
- * Mutant selection lives here: GNT_IS(name) is a compile-time constant, so each source builds
- * every variant's code path (warnings catch rot in mutants too) and the optimiser drops the
- * paths not selected. */
+ * Mutant selection (GNT_IS) is in gnt_mutant.h: the platform glue needs it too. */
 #ifndef GNT_INTERNAL_H
 #define GNT_INTERNAL_H
 
 #include "gnt.h"
-
-#ifndef GNT_MUTANT
-#define GNT_MUTANT 0
-#endif
-
-enum gnt_mutant_ids {
-	GNT_M_none = 0,
-#define MUTANT(id, name, summary) GNT_M_##name = id,
-#include "../mutants.def"
-#undef MUTANT
-};
-
-#define GNT_IS(name) (GNT_MUTANT == GNT_M_##name)
+#include "gnt_mutant.h"
 
 /* Bits Xen sets while a peer maps or copies the grant. The ro_reading mutant forgets that a
  * read-only map only sets GTF_reading. */
@@ -49,6 +34,17 @@ void gnt__publish(struct gnt_lib *lib, gnt_ref_t ref, domid_t domid, uint64_t fr
 int gnt__end_entry(struct gnt_lib *lib, gnt_ref_t ref);
 int gnt__claim_publish(struct gnt_lib *lib, domid_t domid, uint64_t frame, int readonly, uint8_t state,
 		       gnt_ref_t *ref);
+
+/* Entry contents before flags: a CPU barrier from the platform, so Xen (another CPU) never sees
+ * the flags first. The wmb_compiler mutant has only a compiler barrier there, as x86's smp_wmb():
+ * the compiler keeps the order, x86-TSO's FIFO store buffer does too, Arm's does not. */
+static inline void gnt__publish_wmb(struct gnt_lib *lib)
+{
+	if (GNT_IS(wmb_compiler))
+		__asm__ __volatile__("" ::: "memory");
+	else
+		lib->ops->wmb(lib->ctx);
+}
 
 static inline void gnt__log(struct gnt_lib *lib, const char *msg, uint64_t a, uint64_t b)
 {

@@ -12,16 +12,84 @@ static void record(struct fake_xen *x, enum fx_op op, const volatile void *addr,
 	x->nrec++;
 }
 
+/* --- the store buffer (fx_model) --- */
+
+static void sb_write(const struct fx_store *s)
+{
+	switch (s->size) {
+	case 2: *(volatile uint16_t *)s->addr = (uint16_t)s->val; break;
+	case 4: *(volatile uint32_t *)s->addr = (uint32_t)s->val; break;
+	default: *(volatile uint64_t *)s->addr = s->val; break;
+	}
+}
+
+/* Buffered store i becomes visible now. */
+static void sb_release(struct fake_xen *x, unsigned i)
+{
+	sb_write(&x->sb[i]);
+	memmove(&x->sb[i], &x->sb[i + 1], (x->nsb - i - 1) * sizeof(x->sb[0]));
+	x->nsb--;
+}
+
+void fx_drain(struct fake_xen *x)
+{
+	while (x->nsb)
+		sb_release(x, 0);
+}
+
+static void sb_store(struct fake_xen *x, volatile void *p, unsigned size, uint64_t v)
+{
+	struct fx_store s = { p, size, v };
+
+	if (x->model == FX_SC) {
+		sb_write(&s);
+		return;
+	}
+	if (x->nsb == FX_SB)
+		sb_release(x, 0); /* a full buffer drains its oldest store: legal on both CPUs */
+	x->sb[x->nsb++] = s;
+}
+
+/* The library's 16-bit load: its own newest buffered store to p, else memory. A buffered store
+ * that only overlaps p is drained first (a CPU may always drain). */
+static uint16_t sb_load16(struct fake_xen *x, volatile uint16_t *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	unsigned i;
+
+	for (i = x->nsb; i-- > 0;) {
+		uintptr_t b = (uintptr_t)x->sb[i].addr;
+
+		if (b == a && x->sb[i].size == 2)
+			return (uint16_t)x->sb[i].val;
+		if (b < a + 2 && a < b + x->sb[i].size) {
+			fx_drain(x);
+			break;
+		}
+	}
+	return *p;
+}
+
 /* The racing peer moves between the library's accesses, as the simulator's scheduler can. */
 static void peer_turn(struct fake_xen *x)
 {
-	if (x->race_at >= 0 && x->nrec == (unsigned)x->race_at + 1)
-		x->race_won = xen_map(x, x->race_ref, x->race_rw);
+	gnt_ref_t r = x->race_ref;
+
+	if (x->race_at < 0 || x->nrec != (unsigned)x->race_at + 1)
+		return;
+	if (x->model == FX_ARM && x->race_newest && x->nsb)
+		sb_release(x, x->nsb - 1);
+	x->race_won = xen_map(x, r, x->race_rw);
+	if (x->race_won) {
+		x->race_frame = x->version == 1 ? x->v1[r].frame : x->v2[r].full_page.frame;
+		x->race_off = x->version == 1 ? 0 : x->v2[r].sub_page.page_off;
+		x->race_len = x->version == 1 ? 0 : x->v2[r].sub_page.length;
+	}
 }
 
 static uint16_t fx_load16(void *ctx, volatile uint16_t *p)
 {
-	uint16_t v = *p;
+	uint16_t v = sb_load16(ctx, p);
 
 	record(ctx, FX_LOAD16, p, v);
 	peer_turn(ctx);
@@ -30,29 +98,31 @@ static uint16_t fx_load16(void *ctx, volatile uint16_t *p)
 
 static void fx_store16(void *ctx, volatile uint16_t *p, uint16_t v)
 {
-	*p = v;
+	sb_store(ctx, p, 2, v);
 	record(ctx, FX_STORE16, p, v);
 	peer_turn(ctx);
 }
 
 static void fx_store32(void *ctx, volatile uint32_t *p, uint32_t v)
 {
-	*p = v;
+	sb_store(ctx, p, 4, v);
 	record(ctx, FX_STORE32, p, v);
 	peer_turn(ctx);
 }
 
 static void fx_store64(void *ctx, volatile uint64_t *p, uint64_t v)
 {
-	*p = v;
+	sb_store(ctx, p, 8, v);
 	record(ctx, FX_STORE64, p, v);
 	peer_turn(ctx);
 }
 
 static uint16_t fx_cmpxchg16(void *ctx, volatile uint16_t *p, uint16_t old, uint16_t new_val)
 {
-	uint16_t seen = *p;
+	uint16_t seen;
 
+	fx_drain(ctx); /* locked (x86) / seq_cst (Arm): every earlier store first */
+	seen = *p;
 	if (seen == old)
 		*p = new_val;
 	record(ctx, FX_CMPXCHG16, p, seen);
@@ -62,12 +132,17 @@ static uint16_t fx_cmpxchg16(void *ctx, volatile uint16_t *p, uint16_t old, uint
 
 static void fx_wmb(void *ctx)
 {
+	struct fake_xen *x = ctx;
+
+	if (x->model == FX_ARM)
+		fx_drain(x); /* on x86 stores already leave in order */
 	record(ctx, FX_WMB, NULL, 0);
 	peer_turn(ctx);
 }
 
 static void fx_mb(void *ctx)
 {
+	fx_drain(ctx);
 	record(ctx, FX_MB, NULL, 0);
 	peer_turn(ctx);
 }

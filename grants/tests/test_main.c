@@ -13,5 +13,7 @@ int main(void)
 	failed += run_ref_tests();
 	failed += run_reclaim_tests();
 	failed += run_api_tests();
+	failed += run_order_tests();
+	failed += run_platform_tests();
 	return failed ? 1 : 0;
 }

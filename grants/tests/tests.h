@@ -24,5 +24,7 @@ int run_end_tests(void);
 int run_ref_tests(void);
 int run_reclaim_tests(void);
 int run_api_tests(void);
+int run_order_tests(void);
+int run_platform_tests(void);
 
 #endif

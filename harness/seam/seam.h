@@ -7,9 +7,25 @@
  *
  * What the adapter does NOT have to do: tell gntfuzz when the library touches the grant table.
  * Target code is compiled with clang's -fsanitize-coverage=trace-loads,trace-stores (plus an edge
- * type), so every load and store it makes to the table or status frames -- plain, volatile or
- * atomic -- is a scheduling point where the peer may move (harness/seam/seam_hooks.c). RMW atomics
- * (cmpxchg, xchg) are not traced: they are atomic with respect to the peer anyway.
+ * type) and gntfuzz's LLVM pass (harness/seam/pass/), so the peer may move before each of these
+ * accesses to the table or status frames, and the world's CPU model (sc, x86-tso, arm) sees each
+ * ordering event:
+ *
+ *   access                         peer moves before it   memory order (x86-tso / arm worlds)
+ *   plain or volatile load/store   yes                    a store waits in the store buffer
+ *   __atomic/_Atomic load/store    yes                    relaxed: as plain; release store: after
+ *                                                         every earlier store (arm); seq_cst store:
+ *                                                         drains the buffer (xchg on x86)
+ *   RMW: cmpxchg, xchg, fetch-op   yes (the window        drains the buffer (x86: locked; arm:
+ *     (__atomic_*, __sync_*)         before the swap)     when release or stronger), then atomic
+ *   fence (__atomic_thread_fence,  only while stores      seq_cst: drains; release: drains on arm
+ *     __sync_synchronize)            are buffered         (dmb ish), nothing on x86
+ *   inline asm: lock-prefixed op,  yes, at each pointer   as a seq_cst RMW
+ *     xchg, cmpxchg, xadd            operand
+ *   inline asm: mfence, dmb ish    while buffered         full barrier: drains
+ *   inline asm: sfence, dmb ishst  while buffered         store-store barrier (arm), nothing (x86)
+ *   asm("" ::: "memory")           no                     nothing: a compiler barrier orders no CPU
+ *   seam_fence(kind), below        while buffered         as its kind says
  *
  * What gntfuzz never trusts: the library's own bookkeeping. Page ownership is what the host's
  * page_alloc/page_free calls and the simulator's maps say; access modes are what the world asked
@@ -87,6 +103,33 @@ struct seam_adapter {
 };
 
 extern const struct seam_adapter gntfuzz_adapter;
+
+/* Barriers an adapter's shim may call from its own mb()/wmb()/rmb() when the library's barrier
+ * is something the compiler pass cannot see (a call into assembly, a barrier in another file):
+ * the world's CPU model then orders the buffered stores as the kind says. In builds without the
+ * hooks (multi-process target, PVH guest) it is the real barrier. */
+enum seam_fence_kind {
+	SEAM_FENCE_FULL = 0,    /* mb(): earlier stores visible before any later load or store (mfence, dmb ish) */
+	SEAM_FENCE_STORE = 1,   /* wmb(): earlier stores visible before later stores (sfence, dmb ishst) */
+	SEAM_FENCE_LOAD = 2,    /* rmb(): orders loads only (lfence, dmb ishld): no effect on stores */
+	SEAM_FENCE_RELEASE = 3, /* a C11 release/acq_rel fence as compiled: nothing on x86, dmb ish on arm64 */
+};
+#ifdef GNTFUZZ_NOHOOKS
+static inline void seam_fence(unsigned kind)
+{
+	if (kind == SEAM_FENCE_FULL)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	else
+		__atomic_thread_fence(__ATOMIC_ACQ_REL);
+}
+#else
+void __gntfuzz_fence(uint32_t kind);
+static inline void seam_fence(unsigned kind)
+{
+	__gntfuzz_fence(kind);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST); /* and the compiler may not move accesses across it */
+}
+#endif
 
 /* Which library and mutant this binary was built with (set by the build, not by the adapter). */
 extern const char gntfuzz_library[];

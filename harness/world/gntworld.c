@@ -1,7 +1,7 @@
 /* gntworld.c - run a scenario in the in-process world, or convert it between text and binary.
- *   gntworld run FILE.scn... [--json] [--trace] [--keep-going] [--findings DIR]
- *       exit 0 clean, 1 violation, 2 bad input or adapter, 3 skipped (no table of that version)
- *                               exit 0 clean, 1 violation, 2 bad input
+ *   gntworld run FILE.scn... [--json] [--trace] [--keep-going] [--findings DIR] [--memory sc|tso|arm]
+ *       exit 0 clean, 1 violation, 2 bad input or adapter, 3 skipped (no table of that version);
+ *       --memory runs every file under that CPU memory model instead of its config's
  *   gntworld encode IN.scn OUT.bin
  *   gntworld decode IN.bin                                        canonical text on stdout
  *   gntworld random N [SEED]    N pseudo-random inputs: violations found and runs per second
@@ -19,12 +19,18 @@ static char input[MAX_INPUT + 1];
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: gntworld run FILE.scn... [--json] [--trace] [--keep-going] [--findings DIR]\n"
+	fprintf(stderr, "usage: gntworld run FILE.scn... [--json] [--trace] [--keep-going] [--findings DIR] [--memory sc|tso|arm]\n"
 			"       gntworld encode IN.scn OUT.bin\n"
 			"       gntworld decode IN.bin\n"
-			"       gntworld random N [SEED]\n"
+			"       gntworld random N [SEED] [--memory sc|tso|arm]\n"
 			"       gntworld about\n"
-			"       gntworld list ops|invariants\n");
+			"       gntworld list ops|invariants|memory\n");
+	return 2;
+}
+
+static int bad_memory(const char *name)
+{
+	fprintf(stderr, "gntworld: --memory must be sc, tso (x86-tso) or arm, not '%s'\n", name);
 	return 2;
 }
 
@@ -79,7 +85,10 @@ static int cmd_run(int argc, char **argv)
 			w->keep_going = 1;
 		else if (!strcmp(argv[i], "--findings") && i + 1 < argc)
 			w->findings_dir = argv[++i];
-		else if (argv[i][0] == '-')
+		else if (!strcmp(argv[i], "--memory") && i + 1 < argc) {
+			if ((w->memory_override = (int8_t)world_memory_parse(argv[++i])) < 0)
+				return bad_memory(argv[i]);
+		} else if (argv[i][0] == '-')
 			return usage();
 		else
 			nfiles++;
@@ -89,7 +98,7 @@ static int cmd_run(int argc, char **argv)
 	w->trace = trace ? stdout : NULL;
 	for (int i = 2; i < argc; i++) {
 		if (argv[i][0] == '-') {
-			i += !strcmp(argv[i], "--findings");
+			i += !strcmp(argv[i], "--findings") || !strcmp(argv[i], "--memory");
 			continue;
 		}
 		if (parse_file(argv[i], &w->scn))
@@ -139,7 +148,7 @@ static int cmd_decode(const char *in)
 }
 
 /* Deterministic pseudo-random inputs (xorshift64*): same N and SEED, same inputs, same verdicts. */
-static int cmd_random(const char *count, const char *seed_s)
+static int cmd_random(const char *count, const char *seed_s, int memory)
 {
 	static uint8_t buf[512];
 	struct world *w = &the_world;
@@ -154,6 +163,7 @@ static int cmd_random(const char *count, const char *seed_s)
 	}
 	x = x ? x : 1;
 	world_init(w);
+	w->memory_override = (int8_t)memory;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned long i = 0; i < n; i++) {
 		x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
@@ -172,8 +182,8 @@ static int cmd_random(const char *count, const char *seed_s)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("random: library %s, mutant %s: %lu inputs, %lu with a violation", gntfuzz_library, gntfuzz_mutant,
-	       n, found);
+	printf("random: library %s, mutant %s, memory %s: %lu inputs, %lu with a violation", gntfuzz_library,
+	       gntfuzz_mutant, memory < 0 ? "mixed" : world_memory_name((unsigned)memory), n, found);
 	if (found)
 		printf(" (first at input %lu)", first);
 	printf(", %.0f runs/s\n", secs > 0 ? (double)n / secs : 0.0);
@@ -202,12 +212,16 @@ static int cmd_list(const char *what)
 		scn_list_ops(stdout);
 		return 0;
 	}
+	if (!strcmp(what, "memory")) {
+		scn_list_memory(stdout);
+		return 0;
+	}
 	if (!strcmp(what, "invariants")) {
 		for (int inv = INV_FREE_WHILE_MAPPED; inv <= INV_LOST; inv++)
 			printf("%d %s %s\n", inv, oracle_inv_name(inv), oracle_inv_sentence(inv));
 		return 0;
 	}
-	fprintf(stderr, "gntworld: list: unknown table '%s' (ops, invariants)\n", what);
+	fprintf(stderr, "gntworld: list: unknown table '%s' (ops, invariants, memory)\n", what);
 	return 2;
 }
 
@@ -217,8 +231,17 @@ int main(int argc, char **argv)
 		return cmd_about();
 	if (argc == 3 && !strcmp(argv[1], "list"))
 		return cmd_list(argv[2]);
-	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "random"))
-		return cmd_random(argv[2], argc == 4 ? argv[3] : NULL);
+	if (argc >= 3 && !strcmp(argv[1], "random")) {
+		int memory = -1, nargs = argc;
+		if (argc >= 5 && !strcmp(argv[argc - 2], "--memory")) {
+			if ((memory = world_memory_parse(argv[argc - 1])) < 0)
+				return bad_memory(argv[argc - 1]);
+			nargs -= 2;
+		}
+		if (nargs == 3 || nargs == 4)
+			return cmd_random(argv[2], nargs == 4 ? argv[3] : NULL, memory);
+		return usage();
+	}
 	if (argc >= 3 && !strcmp(argv[1], "run"))
 		return cmd_run(argc, argv);
 	if (argc == 4 && !strcmp(argv[1], "encode"))

@@ -46,6 +46,8 @@ static inline int scn_op_interleaves(unsigned op) { return scn_ops[op].args[0] =
 /* The step table as text, one row a line: "ROW actor verb ARGS" (ARGS as in ops.def, '-' if
  * none). Tools in other languages read this rather than parse ops.def. */
 void scn_list_ops(FILE *out);
+/* The memory models, one "NUMBER name" a line, in config and binary order (sc, tso, arm). */
+void scn_list_memory(FILE *out);
 
 enum scn_mode { SCN_RW = 0, SCN_RO = 1 };
 enum scn_dir { SCN_TO = 0, SCN_FROM = 1 }; /* copy to / from the granted page */
@@ -63,7 +65,9 @@ struct scn_config {
 	uint8_t pages;
 	uint16_t refs;
 	uint8_t deferq;
+	uint8_t memory;          /* enum world_memory_model: 0 sc, 1 tso, 2 arm */
 };
+#define SCN_MEMORY_MODELS 3      /* sc, tso, arm (harness/world/world_memory.h) */
 
 struct scenario {
 	struct scn_config cfg;
@@ -78,6 +82,8 @@ int scn_parse_text(struct scenario *scn, const char *text, size_t len, char *err
 /* Canonical text: the config line, then one step a line. */
 void scn_print(const struct scenario *scn, FILE *out);
 void scn_print_step(const struct scenario *scn, const struct scn_step *s, FILE *out);
+/* The config line (no newline) into a buffer; returns the length it needed (like snprintf). */
+size_t scn_format_config(const struct scn_config *cfg, char *buf, size_t len);
 /* Same into a buffer; returns the length it needed (like snprintf). */
 size_t scn_format_step(const struct scn_step *s, char *buf, size_t len);
 

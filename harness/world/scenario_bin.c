@@ -1,8 +1,9 @@
 /* scenario_bin.c - the compact binary form of scenarios, for fuzzers.
  *
  * Layout (every byte string is valid; values wrap into their ranges, missing bytes read as 0):
- *   header  4 bytes: version = 1 + b0 % 2, pages = 1 + b1 % 64, refs = 9 + b2 % 248,
- *                    deferq = 1 + b3 % 64
+ *   header  4 bytes: version = 1 + b0 % 2, memory model = (b0 >> 1) % 3 (sc, tso, arm: inputs
+ *                    written before the models had b0 < 2, so they stay sc), pages = 1 + b1 % 64,
+ *                    refs = 9 + b2 % 248, deferq = 1 + b3 % 64
  *   step    op byte (row of ops.def, modulo the number of rows)
  *           at byte: bit 7 set = queued `at K` with K = low 7 bits
  *           one byte per argument of kind P (mod pages), R (mod refs), M and D (bit 0),
@@ -52,7 +53,9 @@ void scn_decode(struct scenario *scn, const uint8_t *data, size_t size)
 {
 	struct reader r = { data, size };
 	struct scn_config *c = &scn->cfg;
-	c->version = (uint8_t)(1 + byte(&r) % 2);
+	unsigned b0 = byte(&r);
+	c->version = (uint8_t)(1 + b0 % 2);
+	c->memory = (uint8_t)((b0 >> 1) % SCN_MEMORY_MODELS);
 	c->pages = (uint8_t)(SCN_PAGES_MIN + byte(&r) % (SCN_PAGES_MAX - SCN_PAGES_MIN + 1));
 	c->refs = (uint16_t)(SCN_REFS_MIN + byte(&r) % (SCN_REFS_MAX - SCN_REFS_MIN + 1));
 	c->deferq = (uint8_t)(SCN_DEFERQ_MIN + byte(&r) % (SCN_DEFERQ_MAX - SCN_DEFERQ_MIN + 1));
@@ -85,7 +88,7 @@ size_t scn_encode(const struct scenario *scn, uint8_t *out, size_t cap)
 	size_t n = 0;
 	const struct scn_config *c = &scn->cfg;
 #define PUT(v) do { if (n >= cap) return 0; out[n++] = (uint8_t)(v); } while (0)
-	PUT(c->version - 1);
+	PUT((c->version - 1) | (c->memory % SCN_MEMORY_MODELS) << 1);
 	PUT(c->pages - SCN_PAGES_MIN);
 	PUT(c->refs - SCN_REFS_MIN);
 	PUT(c->deferq - SCN_DEFERQ_MIN);

@@ -24,7 +24,11 @@ void scn_config_default(struct scn_config *cfg)
 	cfg->pages = 16;
 	cfg->refs = 32;
 	cfg->deferq = 8;
+	cfg->memory = 0;
 }
+
+/* The memory models' names, in enum world_memory_model order ("x86-tso" also reads as tso). */
+static const char *const memory_names[SCN_MEMORY_MODELS] = { "sc", "tso", "arm" };
 
 /* Compare a text token with a table name: case-insensitive, '-' in text matches '_'. */
 static int name_eq(const char *tok, const char *name)
@@ -92,10 +96,23 @@ static int parse_config(struct parse *p, char **tok, int ntok)
 	for (int i = 1; i < ntok; i += 2) {
 		unsigned k;
 		uint32_t v;
+		if (!strcmp(tok[i], "memory")) {
+			if (seen & (1u << 4))
+				return fail(p, "config key 'memory' given twice");
+			seen |= 1u << 4;
+			if (i + 1 >= ntok)
+				return fail(p, "config key 'memory' needs a value");
+			for (k = 0; k < SCN_MEMORY_MODELS && strcmp(tok[i + 1], memory_names[k]); k++)
+				;
+			if (k == SCN_MEMORY_MODELS && strcmp(tok[i + 1], "x86-tso"))
+				return fail(p, "config memory must be sc, tso (x86-tso) or arm, not '%s'", shown(tok[i + 1]));
+			c->memory = (uint8_t)(k == SCN_MEMORY_MODELS ? 1 : k);
+			continue;
+		}
 		for (k = 0; k < 4 && strcmp(tok[i], keys[k].key); k++)
 			;
 		if (k == 4)
-			return fail(p, "unknown config key '%s' (version, pages, refs, deferq)", shown(tok[i]));
+			return fail(p, "unknown config key '%s' (version, pages, refs, deferq, memory)", shown(tok[i]));
 		if (seen & (1u << k))
 			return fail(p, "config key '%s' given twice", keys[k].key);
 		seen |= 1u << k;
@@ -304,10 +321,19 @@ void scn_print_step(const struct scenario *scn, const struct scn_step *s, FILE *
 	fprintf(out, "%s\n", buf);
 }
 
+size_t scn_format_config(const struct scn_config *c, char *buf, size_t len)
+{
+	/* memory only when not sc: every scenario written before the models prints as it did */
+	return (size_t)snprintf(buf, len, "config version %u pages %u refs %u deferq %u%s%s", c->version, c->pages,
+				c->refs, c->deferq, c->memory ? " memory " : "",
+				c->memory ? memory_names[c->memory % SCN_MEMORY_MODELS] : "");
+}
+
 void scn_print(const struct scenario *scn, FILE *out)
 {
-	fprintf(out, "config version %u pages %u refs %u deferq %u\n", scn->cfg.version, scn->cfg.pages,
-		scn->cfg.refs, scn->cfg.deferq);
+	char buf[SCN_MAX_LINE];
+	scn_format_config(&scn->cfg, buf, sizeof buf);
+	fprintf(out, "%s\n", buf);
 	for (uint32_t i = 0; i < scn->nsteps; i++)
 		scn_print_step(scn, &scn->steps[i], out);
 }
@@ -324,4 +350,10 @@ void scn_list_ops(FILE *out)
 			*c = *c == '_' ? '-' : *c;
 		fprintf(out, "%u %s %s %s\n", op, actor, verb, *scn_ops[op].args ? scn_ops[op].args : "-");
 	}
+}
+
+void scn_list_memory(FILE *out)
+{
+	for (unsigned m = 0; m < SCN_MEMORY_MODELS; m++)
+		fprintf(out, "%u %s\n", m, memory_names[m]);
 }

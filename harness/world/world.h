@@ -16,6 +16,7 @@
 #include "xensim/xsim.h"
 #include "world/scenario.h"
 #include "oracle/oracle.h"
+#include "world/world_memory.h"
 
 #define WORLD_TARGET_DOM 1
 #define WORLD_PEER_DOM 0
@@ -57,6 +58,8 @@ struct world {
 	uint32_t stores_in_call;          /* stores into the table during the current call */
 	uint32_t frees_in_call;           /* host page_free calls during the current call */
 	uint64_t last_freed;              /* the frame of the last one */
+	struct world_mem mem;             /* the target CPU's store buffer (sc, tso, arm) */
+	int8_t memory_override;           /* gntworld --memory: every run uses this model (-1: the scenario's) */
 	/* --- the input --- */
 	struct scenario scn;
 	uint32_t step;                    /* index of the step running now */

@@ -7,11 +7,32 @@
 
 void world_seam_init(struct world *w);
 void world_seam_watch(struct world *w);          /* after the target domain exists (reset) */
-void world_seam_flush(struct world *w);          /* show the oracle the store the hook announced */
+void world_seam_flush(struct world *w);          /* the store the hook announced: buffer or oracle */
+void world_seam_report_store(struct world *w, uintptr_t addr, unsigned size, const void *bytes);
+
+/* The CPU model (world_memory.c). */
+void world_mem_reset(struct world *w, unsigned model);
+void world_mem_global(struct world *w);          /* memory shows what Xen sees */
+void world_mem_target(struct world *w);          /* memory shows what the target CPU sees */
+void world_mem_before_store(struct world *w, uintptr_t addr, unsigned size);
+int world_mem_buffer(struct world *w, uintptr_t addr, unsigned size); /* 1: held in the buffer */
+void world_mem_drain_all(struct world *w);
+unsigned world_mem_drain_nth(struct world *w, unsigned nth);          /* 1 if a store drained */
+int world_mem_order_drains(const struct world *w, unsigned event, unsigned order);
+void world_mem_order(struct world *w, unsigned event, uintptr_t addr, unsigned size, unsigned order);
+/* The end of a scenario step (after its queued moves): nothing stays buffered. */
+static inline void world_mem_end_step(struct world *w)
+{
+	if (w->mem.n)
+		world_mem_drain_all(w);
+	w->mem.global_view = 0;
+}
+
 /* Around every call into the target (inline: a tick is a call, and a run makes dozens). */
 static inline void world_seam_enter(struct world *w)
 {
-	(void)w;
+	if (w->mem.global_view)
+		world_mem_target(w);
 	seam_watch.live = 1;
 }
 static inline void world_seam_leave(struct world *w)
@@ -19,6 +40,12 @@ static inline void world_seam_leave(struct world *w)
 	if (w->pending_store)
 		world_seam_flush(w);
 	seam_watch.live = 0;
+	if (w->mem.n) { /* within a step the stores may wait; outside one they drain now */
+		if (w->mem.hold)
+			world_mem_global(w);
+		else
+			world_mem_drain_all(w);
+	}
 }
 static inline void world_clear_points(struct world *w)
 {

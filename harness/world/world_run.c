@@ -129,6 +129,7 @@ void world_init(struct world *w)
 {
 	memset(w, 0, sizeof *w); /* once: xsim's first reset needs zeroed storage */
 	memset(w->ref_page, 0xff, sizeof w->ref_page); /* -1: no live share; reset keeps it so */
+	w->memory_override = -1;
 	world_seam_init(w);
 	w->sim.obs.ctx = w;
 	w->sim.obs.on_map = obs_map;
@@ -139,6 +140,12 @@ void world_init(struct world *w)
 	const char *env = getenv("GNTWORLD_FINDINGS");
 	if (env && *env)
 		w->findings_dir = env;
+	/* A campaign under one memory model (benchmarks, `make fuzz` per model); unknown: one line, exit 2 */
+	env = getenv("GNTWORLD_MEMORY");
+	if (env && *env && (w->memory_override = (int8_t)world_memory_parse(env)) < 0) {
+		fprintf(stderr, "gntworld: GNTWORLD_MEMORY must be sc, tso (x86-tso) or arm, not '%s'\n", env);
+		exit(2);
+	}
 }
 
 /* Everything a run touches is reset in time proportional to the configuration, not to the
@@ -174,6 +181,7 @@ static int world_reset(struct world *w)
 		.self = WORLD_TARGET_DOM,
 	};
 	world_seam_watch(w);
+	world_mem_reset(w, c->memory);
 	if (!gntfuzz_hooked) /* no store will be reported: let the next reset clear the whole table */
 		for (unsigned r = 0; r < c->refs; r++)
 			xsim_guest_touch(&w->sim, WORLD_TARGET_DOM, &t->status[r]);
@@ -258,8 +266,11 @@ static void run_leftover_queue(struct world *w)
 			continue;
 		w->point = 0;
 		w->outer = left[i].step;
+		w->mem.hold = 1;
 		world_exec(w, left[i].step, "queued, no step left: runs plain");
 		flush_queue(w);
+		w->mem.hold = 0;
+		world_mem_end_step(w);
 	}
 }
 
@@ -328,6 +339,8 @@ int world_run(struct world *w, const struct scenario *scn)
 		w->scn.nsteps = scn->nsteps;
 		memcpy(w->scn.steps, scn->steps, scn->nsteps * sizeof scn->steps[0]);
 	}
+	if (w->memory_override >= 0) /* the run's scenario says the model it ran under: findings replay */
+		w->scn.cfg.memory = (uint8_t)w->memory_override;
 	if (!world_supports_version(w, w->scn.cfg.version)) {
 		fprintf(stderr, "gntworld: skipped: library %s has no grant table v%u\n", gntfuzz_library,
 			w->scn.cfg.version);
@@ -348,8 +361,11 @@ int world_run(struct world *w, const struct scenario *scn)
 		}
 		w->point = 0;
 		w->outer = i;
+		w->mem.hold = 1; /* the step's stores may wait in the buffer while its queued moves run */
 		world_exec(w, i, NULL);
 		flush_queue(w);
+		w->mem.hold = 0;
+		world_mem_end_step(w);
 	}
 	run_leftover_queue(w);
 	if (!w->stopped)
@@ -393,8 +409,8 @@ void world_report(const struct world *w, FILE *out)
 		fprintf(out, "the peer read or wrote memory the target had reused %u time(s): the attack worked\n",
 			w->reuse_reads);
 	fprintf(out, "replay (gntworld run FILE.scn):\n");
-	fprintf(out, "config version %u pages %u refs %u deferq %u\n", w->scn.cfg.version, w->scn.cfg.pages,
-		w->scn.cfg.refs, w->scn.cfg.deferq);
+	scn_format_config(&w->scn.cfg, buf, sizeof buf);
+	fprintf(out, "%s\n", buf);
 	for (uint32_t i = 0; i < w->replay_steps && i < w->scn.nsteps; i++) {
 		scn_format_step(&w->scn.steps[i], buf, sizeof buf);
 		fprintf(out, "%s%s\n", buf, i == v->step ? "    # <- detected here" : "");
@@ -422,8 +438,9 @@ void world_report_json(const struct world *w, FILE *out)
 	json_str(out, gntfuzz_library);
 	fprintf(out, ", \"mutant\": ");
 	json_str(out, gntfuzz_mutant);
-	fprintf(out, ", \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u, \"violations\": %u",
-		v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads, w->oracle.nviolations);
+	fprintf(out, ", \"memory\": \"%s\", \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u, \"violations\": %u",
+		world_memory_name(w->scn.cfg.memory), v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads,
+		w->oracle.nviolations);
 	if (v->inv) {
 		fprintf(out, ", \"invariant\": %d, \"name\": \"%s\", \"sentence\": ", v->inv, oracle_inv_name(v->inv));
 		json_str(out, oracle_inv_sentence(v->inv));

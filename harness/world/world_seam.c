@@ -25,20 +25,19 @@ static inline int entry_of(const struct world *w, uintptr_t a, uint32_t *ref, in
 	return 1;
 }
 
-/* The store announced by the last hook has happened by now: give the oracle the value. */
-void world_seam_flush(struct world *w)
+/* A store the simulated Xen can now see (at once under sc, when it drains under tso/arm): the
+ * oracle gets the value with the pins held at that moment. */
+void world_seam_report_store(struct world *w, uintptr_t a, unsigned size, const void *bytes)
 {
-	uintptr_t a = w->pending_store;
 	uint32_t ref, value;
 	int is_flags;
-	w->pending_store = 0;
 	if (!entry_of(w, a, &ref, &is_flags))
 		return;
 	/* a wide store that starts at the entry also writes its flags: they are the low 16 bits */
-	switch (w->pending_size) { /* fixed-size loads: no memcpy call per store */
-	case 1: value = *(const uint8_t *)a; break;
-	case 2: value = *(const uint16_t *)a; break;
-	default: memcpy(&value, (const void *)a, sizeof value); break;
+	switch (size) { /* fixed-size loads: no memcpy call per store */
+	case 1: value = *(const uint8_t *)bytes; break;
+	case 2: value = *(const uint16_t *)bytes; break;
+	default: memcpy(&value, bytes, sizeof value); break;
 	}
 	if (is_flags)
 		value &= 0xffff;
@@ -46,21 +45,21 @@ void world_seam_flush(struct world *w)
 	oracle_entry_store(&w->oracle, ref, is_flags, value, (unsigned)act->rd_pins + act->wr_pins);
 }
 
-/* A scheduling point: run the moves queued for point K = number of accesses so far. */
-static void on_access(void *ctx, uintptr_t addr, unsigned size, int store)
+/* The store announced by the last hook has happened by now: it goes into the store buffer
+ * (tso, arm) or is visible at once (sc). */
+void world_seam_flush(struct world *w)
 {
-	struct world *w = ctx;
-	if (w->pending_store) /* before any peer move: the pins are still those of the store */
-		world_seam_flush(w);
-	if (store) {
-		w->stores_in_call++;
-		w->pending_store = addr;
-		w->pending_size = size;
-		if (addr != w->last_touch) { /* the simulator clears what was touched at reset */
-			xsim_guest_touch(&w->sim, WORLD_TARGET_DOM, (const void *)addr);
-			w->last_touch = addr;
-		}
-	}
+	uintptr_t a = w->pending_store;
+	w->pending_store = 0;
+	if (w->mem.model != MEM_SC && world_mem_buffer(w, a, w->pending_size))
+		return;
+	world_seam_report_store(w, a, w->pending_size, (const void *)a);
+}
+
+/* A scheduling point: run the moves queued for point K = number of points so far in this step.
+ * They see what Xen sees (the global view), then the target's view is back. */
+static void point(struct world *w)
+{
 	if (!w->in_target || w->in_point || w->stopped)
 		return;
 	uint32_t k = w->point++;
@@ -74,9 +73,49 @@ static void on_access(void *ctx, uintptr_t addr, unsigned size, int store)
 			continue;
 		q->done = 1;
 		w->in_point = 1;
+		world_mem_global(w);
 		world_exec(w, q->step, "at point");
+		world_mem_target(w);
 		w->in_point = 0;
 	}
+}
+
+/* Before a load, store or read-modify-write of the target's table or status frames. */
+static void on_access(void *ctx, uintptr_t addr, unsigned size, int kind)
+{
+	struct world *w = ctx;
+	if (w->pending_store) /* before any peer move: the pins are still those of the store */
+		world_seam_flush(w);
+	if (kind != SEAM_ACC_LOAD) {
+		w->stores_in_call += kind == SEAM_ACC_STORE;
+		if (addr != w->last_touch) { /* the simulator clears what was touched at reset */
+			xsim_guest_touch(&w->sim, WORLD_TARGET_DOM, (const void *)addr);
+			w->last_touch = addr;
+		}
+	}
+	if (kind == SEAM_ACC_STORE) { /* an RMW is atomic and not a grant being written: not shown */
+		w->pending_store = addr;
+		w->pending_size = size;
+		if (w->mem.model != MEM_SC)
+			world_mem_before_store(w, addr, size);
+	}
+	point(w);
+}
+
+/* Fences, atomics' memory orders, RMWs (tso/arm runs only). A drain of buffered stores is a
+ * point first: the peer may act while they are still invisible. */
+static void on_order(void *ctx, unsigned event, uintptr_t addr, unsigned size, unsigned order)
+{
+	struct world *w = ctx;
+	if (w->pending_store)
+		world_seam_flush(w);
+	if (w->in_point)
+		return;
+	/* an RMW of the table was a point already, at its on_access */
+	int in_table = addr - (uintptr_t)seam_watch.lo < seam_watch.span;
+	if (world_mem_order_drains(w, event, order) && !(event == SEAM_ORD_RMW && in_table))
+		point(w);
+	world_mem_order(w, event, addr, size, order);
 }
 
 /* Watch the target's table and status frames (adjacent in xsim's domain). */
@@ -90,6 +129,7 @@ void world_seam_watch(struct world *w)
 	w->tbl_shift = d->gnt_version == 2 ? 4 : 3;
 	w->tbl_bytes = (uintptr_t)d->nr_grants << w->tbl_shift;
 	seam_watch_range((uintptr_t)&d->shared, (uintptr_t)(d->status + d->nr_grants), on_access, w);
+	seam_watch.on_order = on_order;
 }
 
 /* --- host services --- */

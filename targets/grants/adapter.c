@@ -1,28 +1,16 @@
 /* adapter.c - grants/ (gntfuzz's reference library) behind the seam.
  *
- * The platform ops touch the grant entries with plain C and __atomic accesses, as the library
- * would on a real machine: scheduling points come from the compiler's load/store hooks, not
- * from these functions. Freestanding, so the same adapter runs in every world and the PVH guest.
+ * The platform's grant-entry accesses and barriers are in entry_ops.h (relaxed atomics, a seq_cst
+ * cmpxchg, C11 fences), shared with grants' unit tests: scheduling points and memory order come
+ * from the compiler's hooks on those accesses, not from these functions. Freestanding, so the
+ * same adapter runs in every world and the PVH guest.
  */
 #include "gnt.h"
 #include "seam.h"
+#include "entry_ops.h"
 
 static struct gnt_lib lib;
 static struct seam_host host;
-
-static uint16_t load16(void *ctx, volatile uint16_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-static void store16(void *ctx, volatile uint16_t *p, uint16_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
-static void store32(void *ctx, volatile uint32_t *p, uint32_t v) { *p = v; }
-static void store64(void *ctx, volatile uint64_t *p, uint64_t v) { *p = v; }
-
-static uint16_t cmpxchg16(void *ctx, volatile uint16_t *p, uint16_t old, uint16_t new_val)
-{
-	__atomic_compare_exchange_n(p, &old, new_val, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	return old; /* the value found: == the expected one on success */
-}
-
-static void wmb(void *ctx) { __atomic_thread_fence(__ATOMIC_RELEASE); }
-static void mb(void *ctx) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
 static void page_release(void *ctx, uint64_t frame) { host.page_free(host.ctx, frame); }
 
@@ -33,8 +21,9 @@ static void log_msg(void *ctx, const char *msg, uint64_t a, uint64_t b)
 }
 
 static const struct gnt_platform_ops ops = {
-	.load16 = load16, .store16 = store16, .store32 = store32, .store64 = store64,
-	.cmpxchg16 = cmpxchg16, .wmb = wmb, .mb = mb, .page_release = page_release, .log = log_msg,
+	.load16 = host_load16, .store16 = host_store16, .store32 = host_store32, .store64 = host_store64,
+	.cmpxchg16 = host_cmpxchg16, .wmb = host_wmb, .mb = host_mb,
+	.page_release = page_release, .log = log_msg,
 };
 
 static int rc_of(int rc)

@@ -1,7 +1,8 @@
 /* gtab_entry.c - publishing and revoking grant entries (v1 and v2). The entries are shared with
  * Xen, which sets GTF_reading/GTF_writing while the peer maps a grant (v1: in the entry's flags;
- * v2: in the separate status frame). Every access is a plain volatile load or store or a
- * __sync builtin, written out here, so that the harness's compiler hooks see each one. */
+ * v2: in the separate status frame). Every load and store is a plain volatile access written
+ * out here, so that the harness's compiler hooks see each one; the swap and the barriers are
+ * the CPU's (gtab_arch.h: inline asm on x86-64). */
 #include "gtab_internal.h"
 
 #ifdef GTAB_BUG_RO_READING
@@ -78,7 +79,11 @@ static int clear_if_unmapped(volatile uint16_t *flags)
 
 		if (old & GTAB_MAPPED)
 			return 0;
-		seen = __sync_val_compare_and_swap(flags, old, (uint16_t)0);
+		seen = gtab_cmpxchg16(flags, old, 0);
+#ifdef GTAB_BUG_SWAP_IGNORED
+		(void)seen;
+		return 1; /* bug: the swap may have failed: a map that landed since our load stays */
+#endif
 		if (seen == old)
 			return 1;
 		old = seen;
@@ -86,9 +91,10 @@ static int clear_if_unmapped(volatile uint16_t *flags)
 #endif
 }
 
-/* v2: Xen never sets map bits in the header. Clear the header first (no new maps), then read
- * the status: Xen re-checks the header after setting status bits, so a racing map either shows
- * in the status or is undone. */
+/* v2: Xen never sets map bits in the header. Clear the header first (no new maps), full
+ * barrier, then read the status: Xen re-checks the header after setting status bits, so a racing
+ * map either shows in the status or is undone. A revoke then orders the status read before the
+ * caller's reuse of the page (an acquire: free on x86, a fence elsewhere). */
 static int end_v2(grant_ref_t ref)
 {
 	volatile uint16_t *hdr = &v2[ref].hdr.flags;
@@ -103,9 +109,20 @@ static int end_v2(grant_ref_t ref)
 	*hdr = 0; /* bug: revoked after the check; a map in between goes unseen */
 	return 1;
 #else
+	int busy;
+
 	*hdr = 0;
-	GTAB_MB();
-	return !(*st & GTAB_MAPPED);
+#if !defined(GTAB_BUG_V2_NO_MB) && !defined(GTAB_BUG_MB_LATE)
+	GTAB_MB(); /* a store buffer must not hold the clear while we read the status */
+#endif
+	busy = (*st & GTAB_MAPPED) != 0;
+#ifdef GTAB_BUG_MB_LATE
+	GTAB_MB(); /* bug: too late, the status was read while the clear could still be buffered */
+#endif
+	if (busy)
+		return 0;
+	GTAB_ACQUIRE(); /* the status read before the caller's reuse of the page */
+	return 1;
 #endif
 }
 

@@ -4,11 +4,7 @@
 #define GTAB_INTERNAL_H
 
 #include "gtab.h"
-
-/* Xen must see an entry's domid and frame before its flags. */
-#define GTAB_WMB() __atomic_thread_fence(__ATOMIC_RELEASE)
-/* The v2 header clear must be visible before the status frame is read. */
-#define GTAB_MB() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#include "gtab_arch.h" /* GTAB_MB, GTAB_WMB, GTAB_ACQUIRE, gtab_cmpxchg16 */
 
 void gtab__refs_reset(grant_ref_t first_ref, grant_ref_t nr_entries);
 int gtab__ref_ok(grant_ref_t ref);

@@ -1,8 +1,8 @@
 /* workload_fuzz.c - fuzz target (b): the workload world.
  *
  * The same world as target (a), but every step is one of the PV frontend's or the hostile
- * backend's (ring responses, event timing, maps held, backend state), plus the target's tick and
- * page reuse. The input decodes as any scenario; steps outside that set are folded onto it, so
+ * backend's (ring responses, event timing, maps held, backend state), plus the target's tick,
+ * page reuse and the CPU's store-buffer drains. The input decodes as any scenario; steps outside that set are folded onto it, so
  * a workload scenario from corpora/ is its own seed unchanged, and mutations never wander off
  * into the grant-API steps that target (a) already covers. The world saves the folded scenario
  * with a finding, so what is reported is what ran.
@@ -12,7 +12,7 @@
 static int fuzz_keeps_op(unsigned op)
 {
 	const char *a = scn_ops[op].actor;
-	return a[0] == 'F' || a[0] == 'B' || op == SCN_OP_TARGET_tick || op == SCN_OP_TARGET_alloc;
+	return a[0] == 'F' || a[0] == 'B' || a[0] == 'C' || op == SCN_OP_TARGET_tick || op == SCN_OP_TARGET_alloc;
 }
 
 #include "world_fuzz_run.h"

@@ -24,8 +24,8 @@ int end_check_then_volatile_store(volatile grant_entry_v1_t *e)
 	return 1;
 }
 
-/* The correct shape: an atomic load, then a cmpxchg loop (the RMW is not traced: it is atomic
- * with respect to the peer anyway). */
+/* The correct shape: an atomic load, then a cmpxchg loop. The swap is a point of its own (gntfuzz's
+ * pass): a map landing in the window before it makes it fail, and the loop looks again. */
 int end_cmpxchg(grant_entry_v1_t *e)
 {
 	uint16_t old = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE);
@@ -48,6 +48,56 @@ int end_sync_cmpxchg(grant_entry_v1_t *e)
 			return 1;
 		old = seen;
 	}
+}
+
+/* The shape that ships broken: the swap's answer ignored. Raced in the window before the swap. */
+int end_cmpxchg_ignored(grant_entry_v1_t *e)
+{
+	uint16_t old = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE);
+	if (old & BUSY)
+		return 0;
+	__atomic_compare_exchange_n(&e->flags, &old, 0, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return 1;
+}
+
+/* A Mini-OS-style synch_cmpxchg in inline assembly: a point before the locked instruction too. */
+static inline uint16_t asm_cmpxchg(volatile uint16_t *p, uint16_t old, uint16_t new_val)
+{
+	uint16_t prev;
+	__asm__ volatile("lock; cmpxchgw %w2, %1" : "=a"(prev), "+m"(*p) : "r"(new_val), "0"(old) : "memory");
+	return prev;
+}
+
+int end_asm_cmpxchg(grant_entry_v1_t *e)
+{
+	uint16_t old = e->flags, seen;
+	for (;;) {
+		if (old & BUSY)
+			return 0;
+		seen = asm_cmpxchg(&e->flags, old, 0);
+		if (seen == old)
+			return 1;
+		old = seen;
+	}
+}
+
+int end_asm_cmpxchg_ignored(grant_entry_v1_t *e)
+{
+	uint16_t old = e->flags;
+	if (old & BUSY)
+		return 0;
+	(void)asm_cmpxchg(&e->flags, old, 0);
+	return 1;
+}
+
+/* Barriers as libraries write them: each must reach the world as a fence of its kind. */
+void barriers(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__asm__ volatile("mfence" ::: "memory");
+	__asm__ volatile("sfence" ::: "memory");
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__asm__ volatile("" ::: "memory"); /* a compiler barrier: no fence at all */
 }
 
 /* Publishing with plain stores of each width, and a 64-bit store of a whole v1 entry. */

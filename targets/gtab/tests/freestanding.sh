@@ -2,8 +2,10 @@
 # freestanding.sh OUT CC... - build gtab and its adapter (TARGET_SOURCES of target.mk) as
 # shipped and per mutant, freestanding, with each compiler; -Werror. The partially linked
 # objects must need nothing from outside. With clang, also as the harness builds targets
-# (trace-loads/trace-stores): then the only outside symbols are the __sanitizer_cov hooks,
-# and 16-bit loads and stores (the grant flags) are among the traced ones. Run from the repo root.
+# (trace-loads/trace-stores, and gntfuzz's pass plugin when $GNTFUZZ_PASS names it): then the only
+# outside symbols are the __sanitizer_cov hooks (and the pass's __gntfuzz_* hooks: the barriers,
+# and as shipped the swap, written in inline asm, must be among them), and 16-bit loads and stores (the grant
+# flags) are among the traced ones. Run from the repo root.
 out=$1; [ $# -gt 0 ] && shift
 dir=targets/gtab
 manifest=$dir/target.mk
@@ -12,7 +14,7 @@ if [ -z "$out" ] || [ $# -eq 0 ] || [ ! -f "$manifest" ]; then
 fi
 srcs=$(sed -n 's/^TARGET_SOURCES *:= *//p' "$manifest")
 mutants=$(sed -n 's/^TARGET_MUTANTS *:= *//p' "$manifest")
-trace="-fsanitize-coverage=trace-loads,trace-stores,inline-8bit-counters"
+trace="-fsanitize-coverage=trace-loads,trace-stores,inline-8bit-counters${GNTFUZZ_PASS:+ -fpass-plugin=$GNTFUZZ_PASS}"
 fail=0 n=0
 
 # check CC VARIANT FLAGS [trace]: one TAP line
@@ -36,8 +38,11 @@ check() {
 		else echo "not ok $n - $1 $2: outside symbols: $(echo "$undef" | tr '\n' ' ')"; fail=1; fi
 		return
 	fi
-	other=$(printf '%s\n' "$undef" | grep -v '^__sanitizer_cov_' | grep -v '^__st[a-z]*___sancov')
+	other=$(printf '%s\n' "$undef" | grep -v '^__sanitizer_cov_' | grep -v '^__st[a-z]*___sancov' | grep -v '^__gntfuzz_')
 	if [ -n "$other" ]; then echo "not ok $n - $1 $2 traced: outside symbols: $(echo "$other" | tr '\n' ' ')"; fail=1
+	elif [ -n "$GNTFUZZ_PASS" ] && { ! printf '%s\n' "$undef" | grep -q '^__gntfuzz_fence$' ||
+	     { [ "$2" = fixed ] && ! printf '%s\n' "$undef" | grep -q '^__gntfuzz_rmw$'; }; }; then
+		echo "not ok $n - $1 $2 traced: the pass saw no asm barrier (or, as shipped, no asm swap)"; fail=1
 	elif ! printf '%s\n' "$undef" | grep -q '^__sanitizer_cov_load2$' ||
 	     ! printf '%s\n' "$undef" | grep -q '^__sanitizer_cov_store2$'; then
 		echo "not ok $n - $1 $2 traced: no traced 16-bit load or store"; fail=1

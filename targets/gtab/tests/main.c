@@ -6,6 +6,7 @@ int main(void)
 {
 	test_lib();
 	test_race();
+	test_order();
 	test_adapter();
 	return tap_done();
 }

@@ -16,10 +16,11 @@ flags_of() { sed -n "s/^TARGET_MUTANT_FLAGS\\.$1 *:= *//p" "$manifest"; }
 run=""; command -v timeout >/dev/null 2>&1 && run="timeout 60"
 fail=0 n=0
 
-# build VARIANT EXTRA-FLAGS: 0 if the test binary OUT/unit-VARIANT was built
+# build VARIANT EXTRA-FLAGS: 0 if the test binary OUT/unit-VARIANT was built (with the test-only
+# trace of gtab_arch.h's primitives, as gtab.mk's unit build)
 build() {
 	# shellcheck disable=SC2086 # the flags are word lists
-	$cc $cflags $2 -I$dir -I$dir/tests -Iharness/seam -o "$out/unit-$1" $dir/*.c $dir/tests/*.c \
+	$cc $cflags -DGTAB_TEST_TRACE $2 -I$dir -I$dir/tests -Iharness/seam -o "$out/unit-$1" $dir/*.c $dir/tests/*.c \
 		>"$out/unit-$1.build.log" 2>&1
 }
 

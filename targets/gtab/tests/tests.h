@@ -7,5 +7,6 @@
 void test_lib(void);
 void test_race(void);
 void test_adapter(void);
+void test_order(void);
 
 #endif
