@@ -82,7 +82,10 @@ TARGET_CFLAGS_pvh        = $(PVH_TARGET_CFLAGS) -DGNTFUZZ_NOHOOKS
 # The libFuzzer flavour without the hooks: only `make bench-seam` uses it, to price them.
 TARGET_CC_nohooks       := $(CLANG)
 TARGET_CFLAGS_nohooks   := -O2 -g $(KEEP_FRAMES) -fsanitize=fuzzer-no-link $(SAN_FLAGS) -DGNTFUZZ_NOHOOKS
-TARGET_FLAVOURS         := plain asan libfuzzer afl cmplog cov mp pvh nohooks
+# ... and with the load/store hooks but without gntfuzz's pass: `make bench-seam` prices the pass.
+TARGET_CC_nopass        := $(CLANG)
+TARGET_CFLAGS_nopass    := -O2 -g $(KEEP_FRAMES) -fsanitize=fuzzer-no-link $(SAN_FLAGS) -fsanitize-coverage=trace-loads,trace-stores
+TARGET_FLAVOURS         := plain asan libfuzzer afl cmplog cov mp pvh nohooks nopass
 TARGET_OUT              := $(BUILD)/target
 TARGET_BASE_CFLAGS      := -std=gnu11 $(WARN) $(XEN_IFACE) -Iharness/seam -Iharness
 

@@ -214,6 +214,15 @@ int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint3
 	return 0;
 }
 
+int oracle_entry_store_late(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins)
+{
+	uint8_t pending = o->pending_valid;
+	o->pending_valid = 0; /* no binding: the grant in progress made none of this */
+	int rc = oracle_entry_store(o, ref, field_is_flags, value, pins);
+	o->pending_valid = pending;
+	return rc;
+}
+
 void oracle_grant_done(struct oracle *o, int rc, uint32_t ref)
 {
 	struct oracle_frame *f = o->pending_valid ? frame_of(o, o->pending_frame) : NULL;

@@ -112,6 +112,10 @@ void oracle_revoking(struct oracle *o, uint32_t ref);
 void oracle_take_back(struct oracle *o, uint64_t frame);
 /* A library store into ref's entry; field_is_flags with the value stored; `pins` = live pins. */
 int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins);
+/* The same for a store the library made in an earlier call that becomes visible only now (the
+ * target CPU's store buffer drained late): it belongs to that call's grant, never to a grant in
+ * progress. */
+int oracle_entry_store_late(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins);
 /* Ending: rc (SEAM_*) of the adapter's end (page_owned 0) or unshare (page_owned 1, after
  * oracle_handover: a refusal gives the page back to the target, LEAKED marks it written off). */
 void oracle_end(struct oracle *o, uint32_t ref, uint64_t frame, int rc, int page_owned);

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """What the seam costs and what it buys, measured side by side in one run (libFuzzer, ASan+UBSan,
 the same flags for every binary):
-  1. execs/s of the world target per library with the load/store hooks, of the same world and
-     library built without them (no race reachable: it only prices the hooks), and of the empty
-     target; the ratios with the two numbers they come from;
-  2. time to the first finding of every mutant of every library, from an empty corpus with the
+  1. execs/s of the world target per library with the load/store hooks and gntfuzz's pass (RMW,
+     fence and order points), with the load/store hooks only (no pass), built without hooks (no
+     race reachable: it only prices them), and of the empty target; the ratios with the two
+     numbers they come from;
+  2. the same world under each CPU memory model (GNTWORLD_MEMORY=sc|tso|arm), and tso/sc, arm/sc;
+  3. time to the first finding of every mutant of every library, from an empty corpus with the
      world's dictionary (the byte form of each step), as the kill matrix fuzzes.
 Figures, never a pass/fail on speed. Standard library only."""
 import os
@@ -28,13 +30,14 @@ def make(*goals):
     return p.stdout
 
 
-def execs_per_s(binary, corpus):
+def execs_per_s(binary, corpus, memory=None):
     """Executions per second over a fixed number of runs, seeded from the world's corpus."""
+    env = dict(os.environ, **({"GNTWORLD_MEMORY": memory} if memory else {}))
     with tempfile.TemporaryDirectory() as work:
         shutil.copytree(corpus, os.path.join(work, "c"))
         t0 = time.monotonic()
         p = subprocess.run([binary, "-runs=%d" % RUNS, "-seed=1", "-max_len=512", os.path.join(work, "c")],
-                           cwd=work, capture_output=True, text=True, errors="replace")
+                           cwd=work, capture_output=True, text=True, errors="replace", env=env)
         secs = time.monotonic() - t0
     m = re.search(r"stat::number_of_executed_units: (\d+)", p.stderr)
     if p.returncode or not m:
@@ -62,6 +65,7 @@ def main():
     bins = {"empty": os.path.join(FUZZ, "empty")}
     for lib in libs:
         bins["world " + lib] = os.path.join(FUZZ, "world-%s-fixed" % lib)
+        bins["world %s, no pass" % lib] = os.path.join(FUZZ, "world-%s-fixed-nopass" % lib)
         bins["world %s, no hooks" % lib] = os.path.join(FUZZ, "world-%s-fixed-nohooks" % lib)
     finders = {(lib, m): os.path.join(FUZZ, "world-%s-%s" % (lib, m)) for lib, m in variants if m != "fixed"}
     make(*[os.path.relpath(b, ROOT) for b in list(bins.values()) + list(finders.values())])
@@ -74,9 +78,20 @@ def main():
         print("  %-28s %10s execs/s" % (name, "failed" if r is None else "%.0f" % r))
     for lib in libs:
         w, n, e = rate["world " + lib], rate["world %s, no hooks" % lib], rate["empty"]
+        np_ = rate["world %s, no pass" % lib]
         if w and n and e:
             print("  %-8s with hooks / without: %.2fx (%.0f / %.0f); world vs empty %.3fx (%.0f / %.0f)"
                   % (lib, w / n, w, n, w / e, w, e))
+        if w and np_:
+            print("  %-8s with the pass / load-store hooks only: %.2fx (%.0f / %.0f)" % (lib, w / np_, w, np_))
+    models = ["sc", "tso", "arm"]
+    print("world execs/s under each CPU memory model (GNTWORLD_MEMORY; same binary, same seeds):")
+    for lib in libs:
+        r = {m: execs_per_s(bins["world " + lib], corpus, m) for m in models}
+        line = "  %-8s " % lib + "  ".join("%s %s" % (m, "failed" if r[m] is None else "%.0f" % r[m]) for m in models)
+        if r["sc"] and r["tso"] and r["arm"]:
+            line += "  tso/sc %.2fx  arm/sc %.2fx" % (r["tso"] / r["sc"], r["arm"] / r["sc"])
+        print(line)
     print("time to the first finding from an empty corpus (libFuzzer, world.dict, seed 1, %d s budget):" % FIND_BUDGET)
     print("  %-8s %-16s %10s %12s" % ("library", "mutant", "seconds", "executions"))
     missed = 0

@@ -38,9 +38,17 @@ $(FUZZ_OUT)/libfuzzer/world-$(1)-fixed-nohooks: $(patsubst %.c,$(FUZZ_OUT)/obj/l
 	@$$(FUZZ_CC_libfuzzer) $$^ $$(FUZZ_LDFLAGS_libfuzzer) -o $$@
 endef
 $(foreach l,$(LIBS),$(eval $(call seam_nohooks_rule,$(l))))
+# ... and with the load/store hooks but not the pass (no RMW or fence points): prices the pass.
+define seam_nopass_rule # library
+$(FUZZ_OUT)/libfuzzer/world-$(1)-fixed-nopass: $(patsubst %.c,$(FUZZ_OUT)/obj/libfuzzer/%.o,$(FUZZ_SRCS_world)) \
+    $(call target_archive,nopass,$(1)/fixed)
+	@mkdir -p $$(@D)
+	@$$(FUZZ_CC_libfuzzer) $$^ $$(FUZZ_LDFLAGS_libfuzzer) -o $$@
+endef
+$(foreach l,$(LIBS),$(eval $(call seam_nopass_rule,$(l))))
 
 BENCHES += bench-seam
-## bench-seam: world execs/s through the seam with the hooks vs the same library without them vs the empty target (same flags, same run), per library; time to the first finding of every mutant of every library (libFuzzer)
+## bench-seam: world execs/s per library through the seam with hooks and pass, with the load/store hooks only, without hooks, and the empty target; the same world under each memory model (sc, tso, arm); time to the first finding of every mutant of every library (libFuzzer); all in one run
 .PHONY: bench-seam
 bench-seam:
 	@$(PYTHON) harness/seam/bench_seam.py

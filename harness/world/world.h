@@ -59,6 +59,7 @@ struct world {
 	uint32_t frees_in_call;           /* host page_free calls during the current call */
 	uint64_t last_freed;              /* the frame of the last one */
 	struct world_mem mem;             /* the target CPU's store buffer (sc, tso, arm) */
+	uint32_t calls;                   /* calls into the target so far: a buffered store knows its own */
 	int8_t memory_override;           /* gntworld --memory: every run uses this model (-1: the scenario's) */
 	/* --- the input --- */
 	struct scenario scn;

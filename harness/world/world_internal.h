@@ -8,7 +8,8 @@
 void world_seam_init(struct world *w);
 void world_seam_watch(struct world *w);          /* after the target domain exists (reset) */
 void world_seam_flush(struct world *w);          /* the store the hook announced: buffer or oracle */
-void world_seam_report_store(struct world *w, uintptr_t addr, unsigned size, const void *bytes);
+/* late: made in an earlier library call than the one running (or none is) */
+void world_seam_report_store(struct world *w, uintptr_t addr, unsigned size, const void *bytes, int late);
 
 /* The CPU model (world_memory.c). */
 void world_mem_reset(struct world *w, unsigned model);
@@ -31,6 +32,7 @@ static inline void world_mem_end_step(struct world *w)
 /* Around every call into the target (inline: a tick is a call, and a run makes dozens). */
 static inline void world_seam_enter(struct world *w)
 {
+	w->calls++;
 	if (w->mem.global_view)
 		world_mem_target(w);
 	seam_watch.live = 1;

@@ -90,7 +90,7 @@ static void drain_one(struct world *w, uint32_t i)
 	m->drained++;
 	world_log(w, "  cpu: store of %u byte(s) at table+0x%lx becomes visible", s.size,
 		  (unsigned long)(s.addr - w->tbl_base));
-	world_seam_report_store(w, s.addr, s.size, s.val);
+	world_seam_report_store(w, s.addr, s.size, s.val, s.call != w->calls || !seam_watch.live);
 }
 
 /* Store i may drain now: tso only the oldest; arm any store with no earlier store to the same
@@ -175,6 +175,7 @@ int world_mem_buffer(struct world *w, uintptr_t addr, unsigned size)
 	s->size = (uint8_t)size;
 	s->release = 0;
 	s->epoch = m->epoch;
+	s->call = w->calls;
 	memcpy(s->val, (const void *)addr, size);
 	memcpy(s->below, m->next_below, size);
 	return 1;

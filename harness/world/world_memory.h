@@ -38,6 +38,7 @@ struct wmem_store {
 	uint8_t size;
 	uint8_t release;              /* arm: a release store, ordered after every earlier store */
 	uint32_t epoch;               /* arm: store barriers passed before it was made */
+	uint32_t call;                /* the library call that made it (world.calls) */
 	uint8_t val[WMEM_MAX_WIDTH];  /* what the target stored */
 	uint8_t below[WMEM_MAX_WIDTH];/* what the global view holds under it (see world_memory.c) */
 };

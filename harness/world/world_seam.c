@@ -27,7 +27,7 @@ static inline int entry_of(const struct world *w, uintptr_t a, uint32_t *ref, in
 
 /* A store the simulated Xen can now see (at once under sc, when it drains under tso/arm): the
  * oracle gets the value with the pins held at that moment. */
-void world_seam_report_store(struct world *w, uintptr_t a, unsigned size, const void *bytes)
+void world_seam_report_store(struct world *w, uintptr_t a, unsigned size, const void *bytes, int late)
 {
 	uint32_t ref, value;
 	int is_flags;
@@ -42,7 +42,11 @@ void world_seam_report_store(struct world *w, uintptr_t a, unsigned size, const 
 	if (is_flags)
 		value &= 0xffff;
 	const struct xsim_active *act = &w->tdom->active[ref]; /* ref < nr_grants: entry_of checked */
-	oracle_entry_store(&w->oracle, ref, is_flags, value, (unsigned)act->rd_pins + act->wr_pins);
+	unsigned pins = (unsigned)act->rd_pins + act->wr_pins;
+	if (late)
+		oracle_entry_store_late(&w->oracle, ref, is_flags, value, pins);
+	else
+		oracle_entry_store(&w->oracle, ref, is_flags, value, pins);
 }
 
 /* The store announced by the last hook has happened by now: it goes into the store buffer
@@ -53,7 +57,7 @@ void world_seam_flush(struct world *w)
 	w->pending_store = 0;
 	if (w->mem.model != MEM_SC && world_mem_buffer(w, a, w->pending_size))
 		return;
-	world_seam_report_store(w, a, w->pending_size, (const void *)a);
+	world_seam_report_store(w, a, w->pending_size, (const void *)a, 0);
 }
 
 /* A scheduling point: run the moves queued for point K = number of points so far in this step.
