@@ -42,6 +42,13 @@ def ops_table():
     return rows
 
 
+def memory_models():
+    """The CPU memory models in binary order, asked from the codec (`scnconv list-memory`)."""
+    out = subprocess.run([str(fc.FUZZ_OUT / "tools" / "scnconv"), "list-memory"], stdout=subprocess.PIPE,
+                         text=True, check=True).stdout
+    return [line.split()[1] for line in out.splitlines() if len(line.split()) == 2]
+
+
 def dict_line(name, data):
     return f'{name}="' + "".join(f"\\x{b:02x}" for b in data) + '"'
 
@@ -57,10 +64,19 @@ def binary_dict(rows, workload_only=False):
             body += bytes([0, 0]) if k == "N" else bytes([vals[k]])
         name = f"{actor}_{verb}".replace("-", "_")
         lines.append(dict_line(name, body))
-        # the same move queued at a scheduling point inside the next target step: where races live
-        for k in ((1, 2, 3) if verb == "map" else (1,)) if interleaves else ():
+        # the same move queued at a scheduling point of the next target step (a map up to point 6:
+        # past the stores of a grant, where a weak CPU drains them one at a time): where races live
+        for k in ((1, 2, 3, 4, 5, 6) if verb == "map" else (1,)) if interleaves else ():
             lines.append(dict_line(f"{name}_at{k}", bytes([op, 0x80 | k]) + body[2:]))
+        # ... and after it (a point no step reaches), while its stores may still be buffered
+        if interleaves:
+            lines.append(dict_line(f"{name}_after", bytes([op, 0x80 | 0x7f]) + body[2:]))
+    # config headers: grant table v2, and each CPU memory model (bits 1.. of the first byte)
     lines.append(dict_line("config_v2", bytes([1, 7, 23, 3])))
+    for m, model in enumerate(memory_models()):
+        if m:
+            lines += [dict_line(f"config_{model}", bytes([m << 1, 7, 23, 3])),
+                      dict_line(f"config_v2_{model}", bytes([1 | m << 1, 7, 23, 3]))]
     return "\n".join(lines) + "\n"
 
 

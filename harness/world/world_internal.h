@@ -8,6 +8,7 @@
 void world_seam_init(struct world *w);
 void world_seam_watch(struct world *w);          /* after the target domain exists (reset) */
 void world_seam_flush(struct world *w);          /* the store the hook announced: buffer or oracle */
+void world_seam_point(struct world *w);          /* a scheduling point: the moves queued for it run */
 /* late: made in an earlier library call than the one running (or none is) */
 void world_seam_report_store(struct world *w, uintptr_t addr, unsigned size, const void *bytes, int late);
 
@@ -18,9 +19,12 @@ void world_mem_target(struct world *w);          /* memory shows what the target
 void world_mem_before_store(struct world *w, uintptr_t addr, unsigned size);
 int world_mem_buffer(struct world *w, uintptr_t addr, unsigned size); /* 1: held in the buffer */
 void world_mem_drain_all(struct world *w);
-unsigned world_mem_drain_nth(struct world *w, unsigned nth);          /* 1 if a store drained */
+unsigned world_mem_drain_nth(struct world *w, unsigned nth);          /* Nth newest that may; 1 if one did */
 int world_mem_order_drains(const struct world *w, unsigned event, unsigned order);
 void world_mem_order(struct world *w, unsigned event, uintptr_t addr, unsigned size, unsigned order);
+/* After a step's target code: each buffered store drains after a point of its own (the peer may
+ * act between them), oldest first under tso, newest first under arm. */
+void world_mem_drain_points(struct world *w);
 /* The end of a scenario step (after its queued moves): nothing stays buffered. */
 static inline void world_mem_end_step(struct world *w)
 {

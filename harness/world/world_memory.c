@@ -146,7 +146,7 @@ unsigned world_mem_drain_nth(struct world *w, unsigned nth)
 			cand[nc++] = i;
 	if (!nc)
 		return 0;
-	drain_one(w, cand[nth % nc]);
+	drain_one(w, cand[nc - 1 - nth % nc]); /* 0: the newest, as far from program order as allowed */
 	return 1;
 }
 
@@ -233,6 +233,17 @@ void world_mem_order(struct world *w, unsigned event, uintptr_t addr, unsigned s
 		drain_releases(w);
 		break;
 	}
+}
+
+void world_mem_drain_points(struct world *w)
+{
+	uint8_t was = w->in_target;
+	w->in_target = 1; /* these points continue the step's numbering */
+	while (w->mem.n && !w->stopped) {
+		world_seam_point(w);
+		world_mem_drain_nth(w, 0); /* tso: the oldest is the only one that may */
+	}
+	w->in_target = was;
 }
 
 /* `cpu drain N`: the scheduler makes a buffered store visible now. */

@@ -20,8 +20,11 @@
  * drains, with the pins Xen holds at that moment (what Xen actually saw).
  *
  * Drains happen at ordering events (above), when a `cpu drain N` step says so (the scheduler: a
- * scenario or the fuzz input), when the buffer is full, and at the end of every scenario step
- * (after the moves queued for it ran): a store never lingers past the step that made it.
+ * scenario or the fuzz input), when the buffer is full, and when the step's target code is done:
+ * then the stores still buffered drain one at a time, each after a scheduling point of its own
+ * (numbered on from the step's last point, so `at K` moves act between them), oldest first under
+ * tso, newest first under arm (as far from program order as its barriers allow). Moves queued
+ * for a point that never came run after that, as under sc: a store never outlives its step.
  */
 #ifndef WORLD_MEMORY_H
 #define WORLD_MEMORY_H

@@ -268,6 +268,7 @@ static void run_leftover_queue(struct world *w)
 		w->outer = left[i].step;
 		w->mem.hold = 1;
 		world_exec(w, left[i].step, "queued, no step left: runs plain");
+		world_mem_drain_points(w);
 		flush_queue(w);
 		w->mem.hold = 0;
 		world_mem_end_step(w);
@@ -361,8 +362,9 @@ int world_run(struct world *w, const struct scenario *scn)
 		}
 		w->point = 0;
 		w->outer = i;
-		w->mem.hold = 1; /* the step's stores may wait in the buffer while its queued moves run */
+		w->mem.hold = 1; /* the step's stores wait in the buffer: they drain at points of their own */
 		world_exec(w, i, NULL);
+		world_mem_drain_points(w);
 		flush_queue(w);
 		w->mem.hold = 0;
 		world_mem_end_step(w);

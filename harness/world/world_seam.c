@@ -62,7 +62,7 @@ void world_seam_flush(struct world *w)
 
 /* A scheduling point: run the moves queued for point K = number of points so far in this step.
  * They see what Xen sees (the global view), then the target's view is back. */
-static void point(struct world *w)
+void world_seam_point(struct world *w)
 {
 	if (!w->in_target || w->in_point || w->stopped)
 		return;
@@ -103,7 +103,7 @@ static void on_access(void *ctx, uintptr_t addr, unsigned size, int kind)
 		if (w->mem.model != MEM_SC)
 			world_mem_before_store(w, addr, size);
 	}
-	point(w);
+	world_seam_point(w);
 }
 
 /* Fences, atomics' memory orders, RMWs (tso/arm runs only). A drain of buffered stores is a
@@ -118,7 +118,7 @@ static void on_order(void *ctx, unsigned event, uintptr_t addr, unsigned size, u
 	/* an RMW of the table was a point already, at its on_access */
 	int in_table = addr - (uintptr_t)seam_watch.lo < seam_watch.span;
 	if (world_mem_order_drains(w, event, order) && !(event == SEAM_ORD_RMW && in_table))
-		point(w);
+		world_seam_point(w);
 	world_mem_order(w, event, addr, size, order);
 }
 
