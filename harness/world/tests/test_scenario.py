@@ -57,6 +57,10 @@ BAD = [  # (name, bytes, line the error must name, words the message must contai
 ]
 
 
+def corpus_dir():
+    return os.path.join(ROOT, "corpora", "scenarios")
+
+
 def main():
     plain, asan = sys.argv[1], sys.argv[2]
     tmp = tempfile.mkdtemp(prefix="test-scenario.")
@@ -76,6 +80,18 @@ def main():
     # a missing file is bad input too
     rc, out, err = run([plain, "run", os.path.join(tmp, "no-such.scn")])
     check(rc == 2 and len(err.splitlines()) == 1, "missing file -> one-line error, exit 2")
+    # an unknown memory model, on the command line or in the environment
+    xsa = os.path.join(ROOT, "corpora", "scenarios", "xsa396.scn")
+    rc, out, err = run([plain, "run", xsa, "--memory", "pso"])
+    check(rc == 2 and len(err.splitlines()) == 1 and b"--memory must be" in err and not out,
+          "gntworld run --memory pso -> one-line error, exit 2", "rc %d, stderr %r" % (rc, err[:200]))
+    p = subprocess.run([plain, "run", xsa], capture_output=True, env=dict(os.environ, GNTWORLD_MEMORY="pso"))
+    check(p.returncode == 2 and len(p.stderr.splitlines()) == 1 and b"GNTWORLD_MEMORY" in p.stderr,
+          "GNTWORLD_MEMORY=pso -> one-line error, exit 2", "rc %d, stderr %r" % (p.returncode, p.stderr[:200]))
+    # the model a run used is in its report, so a finding replays under it
+    rc, out, err = run([plain, "run", os.path.join(corpus_dir(), "v2-store-buffer-legal.scn"), "--memory", "tso",
+                        "--json"])
+    check(b'"memory": "tso"' in out, "--memory tso: the JSON report says memory tso", out[:200])
     # 2. corpus round trip
     corpus = os.path.join(ROOT, "corpora", "scenarios")
     files = sorted(f for f in os.listdir(corpus) if f.endswith(".scn"))
