@@ -73,7 +73,29 @@ struct seam_host {
 #define SEAM_V1 (1u << 1)
 #define SEAM_V2 (1u << 2)
 
-/* One adapter per build: the adapter file defines `const struct seam_adapter gntfuzz_adapter`. */
+/* One adapter per build: the adapter file defines `const struct seam_adapter gntfuzz_adapter`.
+ *
+ * The contract, as the in-process world keeps it (the multi-process target and the PVH guest call
+ * a subset, the same way):
+ *  - One thread, never re-entered: the peer moves at the library's accesses but never calls it.
+ *  - setup() before every input, on a zeroed table of the input's version with nr_refs 9..256
+ *    entries, first_ref 8 (Xen keeps 0..7), defer_cap 1..64. The library hands out refs in
+ *    [first_ref, nr_refs) only; a ref outside is reported as the library's bug.
+ *  - share() grants a page the target owns and does not share already, to the peer (domid 0).
+ *    With every ref in use it must answer SEAM_NOREF at once: never block, wait or retry. It must
+ *    store into the table it was given (a share that stored nothing stops the run: one line).
+ *  - unshare() only for a live share (handed out by share(), not yet given up), with that share's
+ *    frame. The page is the library's from the call on: SEAM_OK means it went back through
+ *    host->page_free during the call, BUSY that the library keeps it and retries on tick(),
+ *    LEAKED that it keeps it forever (counted by leaked()), SEAM_ERR that the share stands.
+ *  - end() (optional) only for a live share; on SEAM_OK the world calls release() (if there is
+ *    one) and frees the page itself, as a Mini-OS-style caller does; any other answer: the share
+ *    stands.
+ *  - tick() from `target tick` steps, and defer_cap + 2 times at the end of every run after the
+ *    peer has unmapped everything; then leaked(); then share() again and again (one page) until
+ *    SEAM_NOREF or every ref the run gave up has come back: each must come back exactly once.
+ *  - A crash in the library (abort, panic, fault) ends the process today: libFuzzer and AFL++
+ *    keep the input, `gntworld` dies by the signal. */
 struct seam_adapter {
 	unsigned versions;          /* SEAM_V1 | SEAM_V2: the table versions the library supports */
 

@@ -1,9 +1,10 @@
 /* adapter.c - gntfuzz's seam (harness/seam/seam.h) on top of gtab.
  *
  * gtab, like the kernels, trusts its caller: a ref put back twice corrupts its free list. The
- * fuzzers call the seam in any order, so this adapter keeps a small per-ref record of what the
- * caller may do next and refuses the rest (SEAM_ERR) instead of passing misuse on as a library
- * bug. It never hides what the library did: answers come from the library's own counters and
+ * world keeps the seam's contract (seam.h: only live shares are unshared or ended, release only
+ * after a successful end), but other callers of this adapter may not (a hand-written test, a
+ * future world), so it keeps a small per-ref record of what the caller may do next and refuses
+ * the rest (SEAM_ERR) instead of passing misuse on as a library bug. It never hides what the library did: answers come from the library's own counters and
  * from the page_free calls it actually made (seen through a wrapper around host->page_free).
  * Freestanding, like the library.
  */
