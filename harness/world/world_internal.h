@@ -8,7 +8,8 @@
 void world_seam_init(struct world *w);
 void world_seam_watch(struct world *w);          /* after the target domain exists (reset) */
 void world_seam_flush(struct world *w);          /* the store the hook announced: buffer or oracle */
-void world_seam_point(struct world *w);          /* a scheduling point: the moves queued for it run */
+/* A scheduling point: the moves queued for it run. `what` and the table address are for --trace. */
+void world_seam_point(struct world *w, const char *what, uintptr_t addr);
 /* late: made in an earlier library call than the one running (or none is) */
 void world_seam_report_store(struct world *w, uintptr_t addr, unsigned size, const void *bytes, int late);
 

@@ -240,7 +240,7 @@ void world_mem_drain_points(struct world *w)
 	uint8_t was = w->in_target;
 	w->in_target = 1; /* these points continue the step's numbering */
 	while (w->mem.n && !w->stopped) {
-		world_seam_point(w);
+		world_seam_point(w, "before a buffered store drains", 0);
 		world_mem_drain_nth(w, 0); /* tso: the oldest is the only one that may */
 	}
 	w->in_target = was;

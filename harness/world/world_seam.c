@@ -62,11 +62,15 @@ void world_seam_flush(struct world *w)
 
 /* A scheduling point: run the moves queued for point K = number of points so far in this step.
  * They see what Xen sees (the global view), then the target's view is back. */
-void world_seam_point(struct world *w)
+void world_seam_point(struct world *w, const char *what, uintptr_t addr)
 {
 	if (!w->in_target || w->in_point || w->stopped)
 		return;
 	uint32_t k = w->point++;
+	if (addr) /* `at K` names this point */
+		world_log(w, "  point %u: %s table+0x%lx", k, what, (unsigned long)(addr - w->tbl_base));
+	else
+		world_log(w, "  point %u: %s", k, what);
 	/* the common case: no move waits for this point (one bit per K, set when queued) */
 	if (k >= WORLD_MAX_POINT || !((w->qpoints[k / 64] >> (k % 64)) & 1))
 		return;
@@ -103,7 +107,7 @@ static void on_access(void *ctx, uintptr_t addr, unsigned size, int kind)
 		if (w->mem.model != MEM_SC)
 			world_mem_before_store(w, addr, size);
 	}
-	world_seam_point(w);
+	world_seam_point(w, kind == SEAM_ACC_LOAD ? "load" : kind == SEAM_ACC_STORE ? "store" : "before the swap at", addr);
 }
 
 /* Fences, atomics' memory orders, RMWs (tso/arm runs only). A drain of buffered stores is a
@@ -118,7 +122,7 @@ static void on_order(void *ctx, unsigned event, uintptr_t addr, unsigned size, u
 	/* an RMW of the table was a point already, at its on_access */
 	int in_table = addr - (uintptr_t)seam_watch.lo < seam_watch.span;
 	if (world_mem_order_drains(w, event, order) && !(event == SEAM_ORD_RMW && in_table))
-		world_seam_point(w);
+		world_seam_point(w, "before a barrier drains the store buffer", 0);
 	world_mem_order(w, event, addr, size, order);
 }
 
