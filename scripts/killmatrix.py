@@ -160,8 +160,8 @@ def main():
     ap.add_argument("--library", default="all", help="comma list of libraries (default: every one make lists)")
     ap.add_argument("--mutants", default="all", help="comma list of LIB/MUTANT or MUTANT (every library "
                     "that has it), or none (only the fixed libraries); default all")
-    ap.add_argument("--memory", choices=["sc", "tso", "arm"],
-                    help="every input under this CPU memory model (default: the input chooses)")
+    ap.add_argument("--memory", help="every input under this CPU memory model: sc, tso or arm "
+                    "(default: the input chooses)")
     ap.add_argument("--budget", type=int, default=60, help="seconds per mutant per engine (default 60)")
     ap.add_argument("--fixed-time", type=int, help="seconds per fixed library per engine "
                     "(default: its number of mutants x --budget)")
@@ -170,6 +170,8 @@ def main():
                     help="CI: grants/msa02, grants/xsa396, gtab/xsa396, 60 s budget; fixed libraries briefly")
     a = ap.parse_args()
     global OUT
+    if a.memory and a.memory not in fc.memory_models():
+        fc.die(PROG, f"unknown memory model {a.memory!r} (choose from: {' '.join(fc.memory_models())})")
     if a.memory:  # engines and replays inherit it; runs under different models keep apart
         os.environ["GNTWORLD_MEMORY"] = a.memory
         OUT = OUT / ("memory-" + a.memory)

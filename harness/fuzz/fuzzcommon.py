@@ -622,6 +622,16 @@ def file_hash(path):
     return hashlib.sha1(Path(path).read_bytes()).hexdigest()
 
 
+def memory_models():
+    """The CPU memory models (sc, tso, arm) in config and binary order, asked from the codec's one
+    table (`scnconv list-memory`, built when missing)."""
+    conv = FUZZ_OUT / "tools" / "scnconv"
+    if not conv.exists():
+        build([conv])
+    out = subprocess.run([str(conv), "list-memory"], stdout=subprocess.PIPE, text=True, check=True).stdout
+    return [line.split()[1] for line in out.splitlines() if len(line.split()) == 2]
+
+
 def readable(target, path, output=None):
     """The input as text a person can read: for the world targets the scenario the world ran (from
     its report when there is one: the workload target folds steps), else the decoded bytes."""

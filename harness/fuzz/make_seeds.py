@@ -42,13 +42,6 @@ def ops_table():
     return rows
 
 
-def memory_models():
-    """The CPU memory models in binary order, asked from the codec (`scnconv list-memory`)."""
-    out = subprocess.run([str(fc.FUZZ_OUT / "tools" / "scnconv"), "list-memory"], stdout=subprocess.PIPE,
-                         text=True, check=True).stdout
-    return [line.split()[1] for line in out.splitlines() if len(line.split()) == 2]
-
-
 def dict_line(name, data):
     return f'{name}="' + "".join(f"\\x{b:02x}" for b in data) + '"'
 
@@ -73,7 +66,7 @@ def binary_dict(rows, workload_only=False):
             lines.append(dict_line(f"{name}_after", bytes([op, 0x80 | 0x7f]) + body[2:]))
     # config headers: grant table v2, and each CPU memory model (bits 1.. of the first byte)
     lines.append(dict_line("config_v2", bytes([1, 7, 23, 3])))
-    for m, model in enumerate(memory_models()):
+    for m, model in enumerate(fc.memory_models()):
         if m:
             lines += [dict_line(f"config_{model}", bytes([m << 1, 7, 23, 3])),
                       dict_line(f"config_v2_{model}", bytes([1 | m << 1, 7, 23, 3]))]

@@ -184,12 +184,15 @@ void oracle_grant_intent(struct oracle *o, uint16_t domid, uint64_t frame, int r
 	o->pending_ref = ORACLE_NO_REF;
 }
 
-int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins)
+/* may_bind: the store was made by the library call now running, so it may belong to a grant in
+ * progress (a store drained late from an earlier call never does). */
+static int entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins,
+		       int may_bind)
 {
 	/* The grant a pinned peer map still refers to: what a re-grant would overwrite. */
 	uint64_t prev = ref < o->nrefs && o->refs[ref].intent_valid ? o->refs[ref].frame : ~0ull;
 	/* The first store of a grant in progress tells which ref carries the announced frame. */
-	if (o->pending_valid && o->pending_ref == ORACLE_NO_REF && ref < o->nrefs) {
+	if (may_bind && o->pending_valid && o->pending_ref == ORACLE_NO_REF && ref < o->nrefs) {
 		o->pending_ref = ref;
 		o->refs[ref].intent_valid = 1;
 		o->refs[ref].readonly = o->pending_readonly;
@@ -214,13 +217,14 @@ int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint3
 	return 0;
 }
 
+int oracle_entry_store(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins)
+{
+	return entry_store(o, ref, field_is_flags, value, pins, 1);
+}
+
 int oracle_entry_store_late(struct oracle *o, uint32_t ref, int field_is_flags, uint32_t value, unsigned pins)
 {
-	uint8_t pending = o->pending_valid;
-	o->pending_valid = 0; /* no binding: the grant in progress made none of this */
-	int rc = oracle_entry_store(o, ref, field_is_flags, value, pins);
-	o->pending_valid = pending;
-	return rc;
+	return entry_store(o, ref, field_is_flags, value, pins, 0);
 }
 
 void oracle_grant_done(struct oracle *o, int rc, uint32_t ref)

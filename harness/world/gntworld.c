@@ -86,7 +86,7 @@ static int cmd_run(int argc, char **argv)
 		else if (!strcmp(argv[i], "--findings") && i + 1 < argc)
 			w->findings_dir = argv[++i];
 		else if (!strcmp(argv[i], "--memory") && i + 1 < argc) {
-			if ((w->memory_override = (int8_t)world_memory_parse(argv[++i])) < 0)
+			if ((w->memory_override = (int8_t)scn_memory_parse(argv[++i])) < 0)
 				return bad_memory(argv[i]);
 		} else if (argv[i][0] == '-')
 			return usage();
@@ -183,7 +183,7 @@ static int cmd_random(const char *count, const char *seed_s, int memory)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("random: library %s, mutant %s, memory %s: %lu inputs, %lu with a violation", gntfuzz_library,
-	       gntfuzz_mutant, memory < 0 ? "mixed" : world_memory_name((unsigned)memory), n, found);
+	       gntfuzz_mutant, memory < 0 ? "mixed" : scn_memory_name((unsigned)memory), n, found);
 	if (found)
 		printf(" (first at input %lu)", first);
 	printf(", %.0f runs/s\n", secs > 0 ? (double)n / secs : 0.0);
@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "random")) {
 		int memory = -1, nargs = argc;
 		if (argc >= 5 && !strcmp(argv[argc - 2], "--memory")) {
-			if ((memory = world_memory_parse(argv[argc - 1])) < 0)
+			if ((memory = scn_memory_parse(argv[argc - 1])) < 0)
 				return bad_memory(argv[argc - 1]);
 			nargs -= 2;
 		}

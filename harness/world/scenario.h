@@ -48,6 +48,8 @@ static inline int scn_op_interleaves(unsigned op) { return scn_ops[op].args[0] =
 void scn_list_ops(FILE *out);
 /* The memory models, one "NUMBER name" a line, in config and binary order (sc, tso, arm). */
 void scn_list_memory(FILE *out);
+const char *scn_memory_name(unsigned model);  /* "sc", "tso", "arm"; "?" out of range */
+int scn_memory_parse(const char *name);       /* the model, or -1 if unknown ("x86-tso" is tso) */
 
 enum scn_mode { SCN_RW = 0, SCN_RO = 1 };
 enum scn_dir { SCN_TO = 0, SCN_FROM = 1 }; /* copy to / from the granted page */

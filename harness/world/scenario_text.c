@@ -27,8 +27,21 @@ void scn_config_default(struct scn_config *cfg)
 	cfg->memory = 0;
 }
 
-/* The memory models' names, in enum world_memory_model order ("x86-tso" also reads as tso). */
+/* The memory models' names, in enum world_memory_model order: the one table of them. */
 static const char *const memory_names[SCN_MEMORY_MODELS] = { "sc", "tso", "arm" };
+
+const char *scn_memory_name(unsigned model)
+{
+	return model < SCN_MEMORY_MODELS ? memory_names[model] : "?";
+}
+
+int scn_memory_parse(const char *name)
+{
+	for (unsigned m = 0; m < SCN_MEMORY_MODELS; m++)
+		if (!strcmp(name, memory_names[m]))
+			return (int)m;
+	return strcmp(name, "x86-tso") ? -1 : 1; /* the name the issue tracker and papers use */
+}
 
 /* Compare a text token with a table name: case-insensitive, '-' in text matches '_'. */
 static int name_eq(const char *tok, const char *name)
@@ -102,11 +115,10 @@ static int parse_config(struct parse *p, char **tok, int ntok)
 			seen |= 1u << 4;
 			if (i + 1 >= ntok)
 				return fail(p, "config key 'memory' needs a value");
-			for (k = 0; k < SCN_MEMORY_MODELS && strcmp(tok[i + 1], memory_names[k]); k++)
-				;
-			if (k == SCN_MEMORY_MODELS && strcmp(tok[i + 1], "x86-tso"))
+			int m = scn_memory_parse(tok[i + 1]);
+			if (m < 0)
 				return fail(p, "config memory must be sc, tso (x86-tso) or arm, not '%s'", shown(tok[i + 1]));
-			c->memory = (uint8_t)(k == SCN_MEMORY_MODELS ? 1 : k);
+			c->memory = (uint8_t)m;
 			continue;
 		}
 		for (k = 0; k < 4 && strcmp(tok[i], keys[k].key); k++)
@@ -326,7 +338,7 @@ size_t scn_format_config(const struct scn_config *c, char *buf, size_t len)
 	/* memory only when not sc: every scenario written before the models prints as it did */
 	return (size_t)snprintf(buf, len, "config version %u pages %u refs %u deferq %u%s%s", c->version, c->pages,
 				c->refs, c->deferq, c->memory ? " memory " : "",
-				c->memory ? memory_names[c->memory % SCN_MEMORY_MODELS] : "");
+				c->memory ? scn_memory_name(c->memory) : "");
 }
 
 void scn_print(const struct scenario *scn, FILE *out)

@@ -11,20 +11,7 @@
 #include <string.h>
 #include "world/world_internal.h"
 
-static const char *const model_names[MEM_NR_MODELS] = { "sc", "tso", "arm" };
-
-const char *world_memory_name(unsigned model)
-{
-	return model < MEM_NR_MODELS ? model_names[model] : "?";
-}
-
-int world_memory_parse(const char *name)
-{
-	for (int m = 0; m < MEM_NR_MODELS; m++)
-		if (!strcmp(name, model_names[m]))
-			return m;
-	return strcmp(name, "x86-tso") ? -1 : MEM_TSO;
-}
+_Static_assert(MEM_NR_MODELS == SCN_MEMORY_MODELS, "the scenario language names every model");
 
 void world_mem_reset(struct world *w, unsigned model)
 {
@@ -113,27 +100,17 @@ void world_mem_drain_all(struct world *w)
 		drain_one(w, 0);
 }
 
-/* Drain stores oldest first until none overlaps [addr, addr+size) (arm's coherence for an RMW). */
-static void drain_through(struct world *w, uintptr_t addr, unsigned size)
+/* Drain stores oldest first, up to and including the newest one that overlaps [addr, addr+size)
+ * (arm's coherence for an RMW) or, with `release`, the newest release store (arm: an ldar waits
+ * for an earlier stlr). */
+static void drain_through(struct world *w, uintptr_t addr, unsigned size, int release)
 {
 	struct world_mem *m = &w->mem;
-	uint32_t last = 0, any = 0;
+	uint32_t count = 0;
 	for (uint32_t i = 0; i < m->n; i++)
-		if (overlap(&m->buf[i], addr, size))
-			last = i, any = 1;
-	for (uint32_t k = 0; any && k <= last; k++)
-		drain_one(w, 0);
-}
-
-/* Drain stores oldest first through the newest release store (arm: ldar after stlr). */
-static void drain_releases(struct world *w)
-{
-	struct world_mem *m = &w->mem;
-	uint32_t last = 0, any = 0;
-	for (uint32_t i = 0; i < m->n; i++)
-		if (m->buf[i].release)
-			last = i, any = 1;
-	for (uint32_t k = 0; any && k <= last; k++)
+		if (release ? m->buf[i].release : overlap(&m->buf[i], addr, size))
+			count = i + 1;
+	while (count--)
 		drain_one(w, 0);
 }
 
@@ -220,7 +197,7 @@ void world_mem_order(struct world *w, unsigned event, uintptr_t addr, unsigned s
 		world_mem_drain_all(w);
 		break;
 	case ACT_SAME:
-		drain_through(w, addr, size);
+		drain_through(w, addr, size, 0);
 		break;
 	case ACT_BARRIER:
 		m->epoch++;
@@ -230,7 +207,7 @@ void world_mem_order(struct world *w, unsigned event, uintptr_t addr, unsigned s
 			m->buf[m->n - 1].release = 1;
 		break;
 	case ACT_RELEASES:
-		drain_releases(w);
+		drain_through(w, 0, 0, 1);
 		break;
 	}
 }
@@ -250,5 +227,5 @@ void world_mem_drain_points(struct world *w)
 void step_cpu_drain(struct world *w, const struct scn_step *st)
 {
 	if (!world_mem_drain_nth(w, st->arg[0]))
-		world_log(w, "  cpu: no store is buffered (memory %s)", world_memory_name(w->mem.model));
+		world_log(w, "  cpu: no store is buffered (memory %s)", scn_memory_name(w->mem.model));
 }

@@ -60,8 +60,6 @@ struct world_mem {
 	uint8_t next_below[WMEM_MAX_WIDTH];
 };
 
-/* Names as the scenario language spells them ("sc", "tso", "arm"); "x86-tso" is read as tso. */
-const char *world_memory_name(unsigned model);
-int world_memory_parse(const char *name);      /* -1 if unknown */
+/* Their names are the scenario language's: scn_memory_name(), scn_memory_parse() (scenario.h). */
 
 #endif

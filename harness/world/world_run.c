@@ -142,7 +142,7 @@ void world_init(struct world *w)
 		w->findings_dir = env;
 	/* A campaign under one memory model (benchmarks, `make fuzz` per model); unknown: one line, exit 2 */
 	env = getenv("GNTWORLD_MEMORY");
-	if (env && *env && (w->memory_override = (int8_t)world_memory_parse(env)) < 0) {
+	if (env && *env && (w->memory_override = (int8_t)scn_memory_parse(env)) < 0) {
 		fprintf(stderr, "gntworld: GNTWORLD_MEMORY must be sc, tso (x86-tso) or arm, not '%s'\n", env);
 		exit(2);
 	}
@@ -250,6 +250,20 @@ static void flush_queue(struct world *w)
 	world_clear_points(w);
 }
 
+/* Step i as a plain step: its target code, its buffered stores drained at points of their own,
+ * the moves whose point never came, and nothing left in the store buffer after it. */
+static void run_plain_step(struct world *w, uint32_t i, const char *why)
+{
+	w->point = 0;
+	w->outer = i;
+	w->mem.hold = 1;
+	world_exec(w, i, why);
+	world_mem_drain_points(w);
+	flush_queue(w);
+	w->mem.hold = 0;
+	world_mem_end_step(w);
+}
+
 /* The steps ran out with `at K` moves still queued: no target step is left to wait for, so each
  * runs as a plain step, in scenario order, before the final check. (Left queued, they fired inside
  * the end-of-run ticks, after the final unmap-all: a map made there was a false invariant-5 alarm.)
@@ -262,16 +276,8 @@ static void run_leftover_queue(struct world *w)
 	w->nqueued = 0;
 	world_clear_points(w);
 	for (uint32_t i = 0; i < n && !w->stopped; i++) {
-		if (left[i].done)
-			continue;
-		w->point = 0;
-		w->outer = left[i].step;
-		w->mem.hold = 1;
-		world_exec(w, left[i].step, "queued, no step left: runs plain");
-		world_mem_drain_points(w);
-		flush_queue(w);
-		w->mem.hold = 0;
-		world_mem_end_step(w);
+		if (!left[i].done)
+			run_plain_step(w, left[i].step, "queued, no step left: runs plain");
 	}
 }
 
@@ -360,14 +366,7 @@ int world_run(struct world *w, const struct scenario *scn)
 			}
 			/* queue full: it runs now, as if its point had come */
 		}
-		w->point = 0;
-		w->outer = i;
-		w->mem.hold = 1; /* the step's stores wait in the buffer: they drain at points of their own */
-		world_exec(w, i, NULL);
-		world_mem_drain_points(w);
-		flush_queue(w);
-		w->mem.hold = 0;
-		world_mem_end_step(w);
+		run_plain_step(w, i, NULL);
 	}
 	run_leftover_queue(w);
 	if (!w->stopped)
@@ -441,7 +440,7 @@ void world_report_json(const struct world *w, FILE *out)
 	fprintf(out, ", \"mutant\": ");
 	json_str(out, gntfuzz_mutant);
 	fprintf(out, ", \"memory\": \"%s\", \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u, \"violations\": %u",
-		world_memory_name(w->scn.cfg.memory), v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads,
+		scn_memory_name(w->scn.cfg.memory), v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads,
 		w->oracle.nviolations);
 	if (v->inv) {
 		fprintf(out, ", \"invariant\": %d, \"name\": \"%s\", \"sentence\": ", v->inv, oracle_inv_name(v->inv));

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
+#include "asm_cmpxchg.h" /* a Mini-OS-style synch_cmpxchg: a point before the locked instruction too */
 
 #define BUSY (GTF_reading | GTF_writing)
 
@@ -60,21 +61,13 @@ int end_cmpxchg_ignored(grant_entry_v1_t *e)
 	return 1;
 }
 
-/* A Mini-OS-style synch_cmpxchg in inline assembly: a point before the locked instruction too. */
-static inline uint16_t asm_cmpxchg(volatile uint16_t *p, uint16_t old, uint16_t new_val)
-{
-	uint16_t prev;
-	__asm__ volatile("lock; cmpxchgw %w2, %1" : "=a"(prev), "+m"(*p) : "r"(new_val), "0"(old) : "memory");
-	return prev;
-}
-
 int end_asm_cmpxchg(grant_entry_v1_t *e)
 {
 	uint16_t old = e->flags, seen;
 	for (;;) {
 		if (old & BUSY)
 			return 0;
-		seen = asm_cmpxchg(&e->flags, old, 0);
+		seen = asm_cmpxchg16(&e->flags, old, 0);
 		if (seen == old)
 			return 1;
 		old = seen;
@@ -86,7 +79,7 @@ int end_asm_cmpxchg_ignored(grant_entry_v1_t *e)
 	uint16_t old = e->flags;
 	if (old & BUSY)
 		return 0;
-	(void)asm_cmpxchg(&e->flags, old, 0);
+	(void)asm_cmpxchg16(&e->flags, old, 0);
 	return 1;
 }
 

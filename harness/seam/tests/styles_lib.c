@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "seam.h"
 #include "styles_lib.h"
+#include "asm_cmpxchg.h"
 
 struct styles styles_pick;
 
@@ -20,14 +21,6 @@ static unsigned nfree;
 static uint64_t page_of[256];
 
 #define MAPPED (GTF_reading | GTF_writing)
-
-/* Mini-OS-style synch_cmpxchg: the swap in inline assembly, answering the value found. */
-static inline uint16_t asm_cmpxchg16(volatile uint16_t *p, uint16_t old, uint16_t new_val)
-{
-	uint16_t prev;
-	__asm__ volatile("lock; cmpxchgw %w2, %1" : "=a"(prev), "+m"(*p) : "r"(new_val), "0"(old) : "memory");
-	return prev;
-}
 
 static int end_v1(grant_ref_t ref)
 {

@@ -20,8 +20,6 @@ static struct world the_world;
 static struct scenario scn;
 static int failed, checks;
 
-static const char *const model_name[] = { "sc", "tso", "arm" };
-
 static void check(int ok, const char *fmt, const char *a, const char *b)
 {
 	printf("%s %d - ", ok ? "ok" : "not ok", ++checks);
@@ -114,38 +112,38 @@ int main(void)
 		int buggy = s == END_SYNC_IGNORED || s == END_ASM_IGNORED;
 		memset(&styles_pick, 0, sizeof styles_pick);
 		styles_pick.end_v1 = s;
-		for (int m = 0; m < 3; m++) {
+		for (int m = 0; m < MEM_NR_MODELS; m++) {
 			int at1, any = race_end(1, m, &at1);
 			if (buggy)
 				check(any && at1, "v1 end, %s: caught under %s, at the point before the swap", end_name[s],
-				      model_name[m]);
+				      scn_memory_name((unsigned)m));
 			else
-				check(!any, "v1 end, %s: never flagged under %s", end_name[s], model_name[m]);
+				check(!any, "v1 end, %s: never flagged under %s", end_name[s], scn_memory_name((unsigned)m));
 		}
 	}
 	for (int s = 0; s < MB_STYLES; s++) {
 		int full = s <= MB_ASM_LOCKED_ADD;
 		memset(&styles_pick, 0, sizeof styles_pick);
 		styles_pick.v2_mb = s;
-		for (int m = 0; m < 3; m++) {
+		for (int m = 0; m < MEM_NR_MODELS; m++) {
 			int at1, any = race_end(2, m, &at1);
-			if (full || m == 0)
-				check(!any, "v2 end with %s: never flagged under %s", mb_name[s], model_name[m]);
+			if (full || m == MEM_SC)
+				check(!any, "v2 end with %s: never flagged under %s", mb_name[s], scn_memory_name((unsigned)m));
 			else
 				check(any, "v2 end with %s: caught under %s (the status read passes the buffered header clear)",
-				      mb_name[s], model_name[m]);
+				      mb_name[s], scn_memory_name((unsigned)m));
 		}
 	}
 	for (int s = 0; s < WMB_STYLES; s++) {
 		memset(&styles_pick, 0, sizeof styles_pick);
 		styles_pick.publish = s;
-		for (int m = 0; m < 3; m++) {
+		for (int m = 0; m < MEM_NR_MODELS; m++) {
 			int any = race_publish(m);
-			if (s == WMB_COMPILER && m == 2)
+			if (s == WMB_COMPILER && m == MEM_ARM)
 				check(any, "publish ordered by %s: caught under %s (flags visible before the frame)", wmb_name[s],
-				      model_name[m]);
+				      scn_memory_name((unsigned)m));
 			else
-				check(!any, "publish ordered by %s: never flagged under %s", wmb_name[s], model_name[m]);
+				check(!any, "publish ordered by %s: never flagged under %s", wmb_name[s], scn_memory_name((unsigned)m));
 		}
 	}
 	printf("1..%d\n%s\n", checks, failed ? "FAIL" : "PASS");
