@@ -19,6 +19,7 @@ SCNCONV = os.path.join(ROOT, "build", "fuzz", "tools", "scnconv")
 RANGES = {"version": (1, 2), "pages": (1, 64), "refs": (9, 256), "deferq": (1, 64)}
 DEFAULTS = {"version": 1, "pages": 16, "refs": 32, "deferq": 8, "memory": 0}
 MAX_STEPS, MAX_LINE, MAX_AT = 512, 256, 127
+LABELS, LABEL = 8, 0x10000  # grants named gN (harness/world/scenario.h): R args carry LABEL | N
 
 
 class Bad(Exception):
@@ -112,12 +113,21 @@ def parse(text):
             raise err("unknown step '%s %s'" % (tok[0], tok[1]))
         op = match[0]
         kinds = OPS[op][2]
+        if kinds.endswith("L"):  # optional trailing `as gN`
+            if len(tok) - 2 == len(kinds) + 1 and tok[-2] == "as":
+                tok = tok[:-2] + tok[-1:]
+            elif len(tok) - 2 == len(kinds) - 1:
+                tok = tok + ["-"]
         if len(tok) - 2 != len(kinds):
             raise err("%s %s takes %d argument(s)" % (tok[0], tok[1], len(kinds)))
         args = []
         for k, t in zip(kinds, tok[2:]):
             try:
-                if k in "PR":
+                if k == "R" and t[:1] == "g":
+                    v = LABEL | num(t[1:], LABELS - 1)
+                elif k == "L":
+                    v = 0 if t == "-" else 1 + num(t[1:], LABELS - 1) if t[:1] == "g" else num("x", 0)
+                elif k in "PR":
                     if t[0] != k.lower():
                         raise ValueError
                     v = num(t[1:], 0xffff)
@@ -147,8 +157,11 @@ def fmt(cfg, steps):
         actor, verb, kinds = OPS[op]
         words = ([] if at is None else ["at", str(at)]) + [actor, verb]
         for k, v in zip(kinds, args):
-            words.append({"P": "p%d" % v, "R": "r%d" % v, "M": ("rw", "ro")[v & 1],
-                          "D": ("to", "from")[v & 1]}.get(k, str(v)))
+            if k == "L":
+                words += ["as", "g%d" % (v - 1)] if v else []
+                continue
+            words.append({"P": "p%d" % v, "R": ("g%d" if v & LABEL else "r%d") % (v & ~LABEL),
+                          "M": ("rw", "ro")[v & 1], "D": ("to", "from")[v & 1]}.get(k, str(v)))
         out.append(" ".join(words))
     return "\n".join(out) + "\n"
 
@@ -158,7 +171,8 @@ def encode(cfg, steps):
     for op, at, args in steps:
         b += bytes([op, 0 if at is None else 0x80 | at])
         for k, v in zip(OPS[op][2], args):
-            b += bytes([v & 0xff, v >> 8]) if k == "N" else bytes([v])
+            b += bytes([v & 0xff, v >> 8]) if k == "N" else bytes([v & 0xff, 0x80 if v & LABEL else 0]) \
+                if k == "R" else bytes([v])
     return bytes(b)
 
 
@@ -178,6 +192,13 @@ def decode(data):
             if k == "N":
                 args.append(nxt() | nxt() << 8)
                 used += 2
+            elif k == "R":
+                lo, hi = nxt(), nxt()
+                used += 2
+                args.append(LABEL | lo % LABELS if hi & 0x80 else lo % cfg["refs"])
+            elif k == "L":
+                args.append(nxt() % (LABELS + 1))
+                used += 1
             else:
                 v = nxt()
                 used += 1

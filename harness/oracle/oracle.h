@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #define ORACLE_MAX_PAGES 64
-#define ORACLE_MAX_REFS 256
+#define ORACLE_MAX_REFS 4096   /* seam.h SEAM_MAX_REFS */
 #define ORACLE_HISTORY 16        /* events kept per frame (a ring: the newest win) */
 #define ORACLE_NO_REF 0xffffffffu
 

@@ -2,8 +2,9 @@
  *
  * gntfuzz's worlds (the in-process simulator, the multi-process target, the PVH guest) never
  * look inside a grant library: they call the adapter below, and the adapter calls the library in
- * its own idiom. A library keeps its state where it likes (globals, as most do); setup() must
- * bring all of it back to a fresh start, because the fuzzers call it before every input.
+ * its own idiom. A library keeps its state where it likes (globals, as most do); either setup()
+ * brings all of it back to a fresh start before every input, or boot() builds it once and the
+ * world restores it per input (THE CONTRACT, below).
  *
  * What the adapter does NOT have to do: tell gntfuzz when the library touches the grant table.
  * Target code is compiled with clang's -fsanitize-coverage=trace-loads,trace-stores (plus an edge
@@ -73,33 +74,55 @@ struct seam_host {
 #define SEAM_V1 (1u << 1)
 #define SEAM_V2 (1u << 2)
 
+/* The table a library needs. Zero fields mean "any": the world then gives each input a table of
+ * 9..256 entries of which refs 0..7 are Xen's (first_ref 8). A library with a compile-time table
+ * (Mini-OS's NR_GRANT_ENTRIES) or refs of its own below some number says so here, and the world
+ * gives it exactly that table: a ref it hands out outside [first_ref, nr_refs) stops the run
+ * with one line naming the geometry. */
+struct seam_geometry {
+	uint32_t max_refs;          /* 0: any size up to 256; else at most this many entries (<= 4096) */
+	uint32_t fixed;             /* 1: always exactly max_refs entries */
+	uint32_t first_ref;         /* 0: 8; else the lowest ref the library hands out (0..first_ref-1 are reserved) */
+};
+#define SEAM_MAX_REFS 4096          /* the largest table the world can give */
+
 /* One adapter per build: the adapter file defines `const struct seam_adapter gntfuzz_adapter`.
  *
- * The contract, as the in-process world keeps it (the multi-process target and the PVH guest call
- * a subset, the same way):
+ * THE CONTRACT. What the in-process world guarantees and expects (the multi-process target and
+ * the PVH guest call a subset, the same way); README "Your own grant library" says it for users.
  *  - One thread, never re-entered: the peer moves at the library's accesses but never calls it.
- *  - setup() before every input, on a zeroed table of the input's version with nr_refs 9..256
- *    entries, first_ref 8 (Xen keeps 0..7), defer_cap 1..64. The library hands out refs in
- *    [first_ref, nr_refs) only; a ref outside is reported as the library's bug.
+ *  - The table: zeroed, of the input's version (1 or 2, from `versions`), shaped by `table`
+ *    (struct seam_geometry above: any size 9..256 with first_ref 8 unless the adapter says
+ *    otherwise), defer_cap 1..64. The library hands out refs in [first_ref, nr_refs) only.
+ *  - boot() (optional) once per process and table shape, before the first input on it; the
+ *    world then snapshots the library's writable data and bss and restores them before every
+ *    input, so an expensive init (a 2048-entry free list) is paid once. boot must not allocate
+ *    pages. setup() (optional when boot is given) runs before every input, after the restore:
+ *    without boot it must bring ALL of the library's state back to a fresh start.
  *  - share() grants a page the target owns and does not share already, to the peer (domid 0).
  *    With every ref in use it must answer SEAM_NOREF at once: never block, wait or retry. It must
  *    store into the table it was given (a share that stored nothing stops the run: one line).
+ *    The world names a grant by the ref share() answered; it never guesses the library's order
+ *    (lowest-first, highest-first, LIFO, FIFO: all are fine).
  *  - unshare() only for a live share (handed out by share(), not yet given up), with that share's
  *    frame. The page is the library's from the call on: SEAM_OK means it went back through
  *    host->page_free during the call, BUSY that the library keeps it and retries on tick(),
  *    LEAKED that it keeps it forever (counted by leaked()), SEAM_ERR that the share stands.
  *  - end() (optional) only for a live share; on SEAM_OK the world calls release() (if there is
  *    one) and frees the page itself, as a Mini-OS-style caller does; any other answer: the share
- *    stands.
+ *    stands and release() is not called.
  *  - tick() from `target tick` steps, and defer_cap + 2 times at the end of every run after the
  *    peer has unmapped everything; then leaked(); then share() again and again (one page) until
  *    SEAM_NOREF or every ref the run gave up has come back: each must come back exactly once.
- *  - A crash in the library (abort, panic, fault) ends the process today: libFuzzer and AFL++
- *    keep the input, `gntworld` dies by the signal. */
+ *  - A crash is a finding: abort(), a panic, a failed assert or a fatal signal in any call is
+ *    invariant 4 (no peer input may crash the target), reported with the library's frames and its
+ *    last host->log message. So a panic shim should log why (host->log(ctx, "panic: ...", a, b))
+ *    and then abort(): that line is the finding's headline. */
 struct seam_adapter {
 	unsigned versions;          /* SEAM_V1 | SEAM_V2: the table versions the library supports */
 
-	/* Fresh start on this table: forget every ref, deferred entry and counter. 0 or SEAM_ERR. */
+	/* Fresh start on this table: forget every ref, deferred entry and counter. 0 or SEAM_ERR.
+	 * Optional when boot is given (then: per-input work that the restore does not cover). */
 	int (*setup)(const struct seam_host *host, const struct seam_table *table);
 
 	/* Grant `frame` to domid (full page, read-only if asked). 0 and *ref, SEAM_NOREF, SEAM_ERR.
@@ -122,6 +145,11 @@ struct seam_adapter {
 	/* v2 sub-page grant of [off, off+len) of frame. */
 	int (*share_subpage)(domid_t domid, uint64_t frame, uint16_t off, uint16_t len, int readonly,
 			     grant_ref_t *ref);
+
+	/* The table the library needs (all zero: any). */
+	struct seam_geometry table;
+	/* Expensive one-time init on this table (see the contract); NULL: setup does everything. */
+	int (*boot)(const struct seam_host *host, const struct seam_table *table);
 };
 
 extern const struct seam_adapter gntfuzz_adapter;

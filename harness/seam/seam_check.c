@@ -17,8 +17,8 @@ int seam_check(const struct seam_adapter *a, unsigned version, char *msg, unsign
 	const char *missing = 0;
 	unsigned n = 0;
 
-	if (!a->setup)
-		missing = "setup";
+	if (!a->setup && !a->boot)
+		missing = "setup (nor boot)";
 	else if (!a->share)
 		missing = "share";
 	else if (!a->unshare)
@@ -32,6 +32,13 @@ int seam_check(const struct seam_adapter *a, unsigned version, char *msg, unsign
 	if (missing) {
 		n = put(msg, size, n, ": gntfuzz_adapter has no ");
 		put(msg, size, n, missing);
+		return -1;
+	}
+	const struct seam_geometry *g = &a->table;
+	if (g->max_refs > SEAM_MAX_REFS || (g->fixed && !g->max_refs) ||
+	    (g->max_refs && g->first_ref >= g->max_refs) || g->first_ref >= SEAM_MAX_REFS) {
+		put(msg, size, n, ": table geometry impossible (.table: max_refs <= 4096, first_ref below it, "
+				  "fixed needs max_refs)");
 		return -1;
 	}
 	if (!(a->versions & (1u << version))) {

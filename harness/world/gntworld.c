@@ -1,6 +1,7 @@
 /* gntworld.c - run a scenario in the in-process world, or convert it between text and binary.
  *   gntworld run FILE.scn... [--json] [--trace] [--keep-going] [--findings DIR] [--memory sc|tso|arm]
- *       exit 0 clean, 1 violation, 2 bad input or adapter, 3 skipped (no table of that version);
+ *       exit 0 clean, 1 violation, 2 bad input or adapter, 3 skipped (no table of that version),
+ *       4 vacuous (clean only because the peer could not act: its maps aimed at refs never granted);
  *       --memory runs every file under that CPU memory model instead of its config's
  *   gntworld encode IN.scn OUT.bin
  *   gntworld decode IN.bin                                        canonical text on stdout
@@ -74,7 +75,7 @@ static int parse_file(const char *path, struct scenario *scn)
 static int cmd_run(int argc, char **argv)
 {
 	struct world *w = &the_world;
-	int json = 0, trace = 0, nfiles = 0, worst = 0, skipped = 0;
+	int json = 0, trace = 0, nfiles = 0, worst = 0, skipped = 0, vacuous = 0;
 	world_init(w);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
@@ -114,13 +115,19 @@ static int cmd_run(int argc, char **argv)
 			world_report_json(w, stdout);
 		else if (rc)
 			world_report(w, stdout);
+		else if (world_vacuous(w))
+			printf("gntworld: library %s, mutant %s: VACUOUS, not clean: the peer could not act (%u map/copy "
+			       "tries, all refused, none at a ref the library handed out; name grants `as gN`)\n",
+			       gntfuzz_library, gntfuzz_mutant, w->peer_tries);
 		else
 			printf("gntworld: library %s, mutant %s: clean (%u steps, all five invariants held)\n",
 			       gntfuzz_library, gntfuzz_mutant, w->scn.nsteps);
+		vacuous += !rc && world_vacuous(w);
 		worst = rc > worst ? rc : worst;
 	}
-	/* 3: nothing flagged and some file could not run on this library (reproduce shows "skip") */
-	return !worst && skipped ? 3 : worst;
+	/* 3: nothing flagged and some file could not run on this library (reproduce shows "skip");
+	 * 4: nothing flagged, but some file tested nothing */
+	return worst ? worst : vacuous ? 4 : skipped ? 3 : 0;
 }
 
 static int cmd_encode(const char *in, const char *out)

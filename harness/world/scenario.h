@@ -51,6 +51,14 @@ void scn_list_memory(FILE *out);
 const char *scn_memory_name(unsigned model);  /* "sc", "tso", "arm"; "?" out of range */
 int scn_memory_parse(const char *name);       /* the model, or -1 if unknown ("x86-tso" is tso) */
 
+/* Grants named by what the target answered: `target share p0 rw as g1` binds label g1 to the ref
+ * the library handed out; `peer map g1 rw` acts on it, whatever the library's ref order. An R
+ * argument is a raw ref N (attacking refs never granted) or SCN_LABEL | N for gN; an L argument
+ * (share's optional `as gN`) is 0 for none, N + 1 for gN. */
+#define SCN_LABELS 8
+#define SCN_LABEL 0x10000u
+static inline int scn_is_label(uint32_t arg) { return (arg & SCN_LABEL) != 0; }
+
 enum scn_mode { SCN_RW = 0, SCN_RO = 1 };
 enum scn_dir { SCN_TO = 0, SCN_FROM = 1 }; /* copy to / from the granted page */
 

@@ -6,8 +6,10 @@
  *                    refs = 9 + b2 % 248, deferq = 1 + b3 % 64
  *   step    op byte (row of ops.def, modulo the number of rows)
  *           at byte: bit 7 set = queued `at K` with K = low 7 bits
- *           one byte per argument of kind P (mod pages), R (mod refs), M and D (bit 0),
- *           two bytes little-endian for N
+ *           one byte per argument of kind P (mod pages), M and D (bit 0), L (mod 9: 0 no name,
+ *           N + 1 for `as gN`); two bytes for R: low byte, then a byte whose bit 7 says "a
+ *           grant gN" (N = low byte mod 8) rather than "raw ref" (low byte mod refs); two bytes
+ *           little-endian for N
  * Steps follow until the bytes run out (at most SCN_MAX_STEPS). Encoding is the exact inverse
  * for in-range values, so text -> binary -> text is the identity on canonical text.
  */
@@ -74,7 +76,12 @@ void scn_decode(struct scenario *scn, const uint8_t *data, size_t size)
 		for (int i = 0; k[i] && i < SCN_MAX_ARGS; i++) {
 			switch (k[i]) {
 			case 'P': s->arg[i] = mod_byte(byte(&r), np, rp); break;
-			case 'R': s->arg[i] = mod_byte(byte(&r), nr, rr); break;
+			case 'R': {
+				unsigned lo = byte(&r);
+				s->arg[i] = byte(&r) & 0x80 ? SCN_LABEL | (lo & (SCN_LABELS - 1)) : mod_byte(lo, nr, rr);
+				break;
+			}
+			case 'L': s->arg[i] = mod_byte(byte(&r), SCN_LABELS + 1, recip_of(SCN_LABELS + 1)); break;
 			case 'M': case 'D': s->arg[i] = byte(&r) & 1; break;
 			default: s->arg[i] = byte(&r); s->arg[i] |= byte(&r) << 8; break;
 			}
@@ -101,6 +108,9 @@ size_t scn_encode(const struct scenario *scn, uint8_t *out, size_t cap)
 			if (k[a] == 'N') {
 				PUT(s->arg[a] & 0xff);
 				PUT(s->arg[a] >> 8);
+			} else if (k[a] == 'R') {
+				PUT(s->arg[a] & 0xff);
+				PUT(scn_is_label(s->arg[a]) ? 0x80 : 0);
 			} else {
 				PUT(s->arg[a]);
 			}

@@ -154,10 +154,22 @@ static int parse_arg(struct parse *p, char kind, const char *tok, uint32_t *out)
 			return fail(p, "page p%u out of range (pages %u)", *out, c->pages);
 		return 0;
 	case 'R':
+		if (tok[0] == 'g') {
+			if (number(tok + 1, SCN_LABELS - 1, out))
+				return fail(p, "bad grant '%s' (expected g0..g%u)", shown(tok), SCN_LABELS - 1);
+			*out |= SCN_LABEL;
+			return 0;
+		}
 		if (tok[0] != 'r' || number(tok + 1, 0xffff, out))
-			return fail(p, "bad ref '%s' (expected rN)", shown(tok));
+			return fail(p, "bad grant '%s' (expected gN, the ref a `target share ... as gN` got, or a raw ref rN)",
+				    shown(tok));
 		if (*out >= c->refs)
 			return fail(p, "ref r%u out of range (refs %u)", *out, c->refs);
+		return 0;
+	case 'L':
+		if (tok[0] != 'g' || number(tok + 1, SCN_LABELS - 1, out))
+			return fail(p, "bad grant name '%s' after 'as' (expected g0..g%u)", shown(tok), SCN_LABELS - 1);
+		*out += 1;
 		return 0;
 	case 'M':
 		if (!strcmp(tok, "rw") || !strcmp(tok, "ro")) {
@@ -183,7 +195,8 @@ static const char *kind_name(char kind)
 {
 	switch (kind) {
 	case 'P': return "a page pN";
-	case 'R': return "a ref rN";
+	case 'R': return "a grant gN or a ref rN";
+	case 'L': return "'as gN'";
 	case 'M': return "a mode rw|ro";
 	case 'D': return "a direction to|from";
 	default: return "a number";
@@ -225,6 +238,16 @@ static int parse_step(struct parse *p, char **tok, int ntok)
 	st.op = (uint16_t)op;
 	const char *kinds = scn_op_args(op);
 	int nargs = (int)strlen(kinds), given = ntok - t - 2;
+	if (nargs && kinds[nargs - 1] == 'L') { /* optional trailing `as gN`: two tokens or none */
+		if (given == nargs - 1) {
+			nargs--; /* arg stays 0: no name */
+		} else if (given == nargs + 1 && !strcmp(tok[ntok - 2], "as")) {
+			tok[ntok - 2] = tok[ntok - 1];
+			ntok--, given--;
+		} else if (given >= nargs) {
+			return fail(p, "%s %s: after its arguments only 'as gN' may follow", tok[t], tok[t + 1]);
+		}
+	}
 	if (given < nargs)
 		return fail(p, "%s %s: missing argument %d, expected %s", tok[t], tok[t + 1], given + 1,
 			    kind_name(kinds[given]));
@@ -315,7 +338,8 @@ size_t scn_format_step(const struct scn_step *s, char *buf, size_t len)
 		uint32_t v = s->arg[i];
 		switch (kinds[i]) {
 		case 'P': PUT(" p%u", v); break;
-		case 'R': PUT(" r%u", v); break;
+		case 'R': PUT(scn_is_label(v) ? " g%u" : " r%u", v & ~SCN_LABEL); break;
+		case 'L': if (v) PUT(" as g%u", v - 1); break;
 		case 'M': PUT(" %s", v == SCN_RO ? "ro" : "rw"); break;
 		case 'D': PUT(" %s", v == SCN_FROM ? "from" : "to"); break;
 		default: PUT(" %u", v); break;

@@ -24,6 +24,8 @@
 #define WORLD_MAX_POINT (SCN_MAX_AT + 1) /* K of `at K` is below this */
 #define WORLD_MAX_PEER_MAPS XSIM_MAX_MAPS
 #define WORLD_STACK_MAX 24
+#define WORLD_REFS_MAX SEAM_MAX_REFS     /* the largest table a library may declare */
+_Static_assert(XSIM_MAX_GRANTS >= WORLD_REFS_MAX && ORACLE_MAX_REFS >= WORLD_REFS_MAX, "tables fit");
 
 /* One `at K` move waiting for its scheduling point. */
 struct world_queued {
@@ -78,9 +80,12 @@ struct world {
 	uint32_t nfree;
 	uint8_t page_owner[SCN_PAGES_MAX];/* enum oracle_page_state, the world's own view */
 	uint32_t page_tag[SCN_PAGES_MAX]; /* tag written at the last alloc/write: step+1 */
-	int16_t ref_page[SCN_REFS_MAX];   /* page a live share of the ref grants, -1 if none */
-	uint8_t ref_handed[SCN_REFS_MAX]; /* the library handed this ref out during the run */
-	uint16_t handed[SCN_REFS_MAX];    /* those refs, in the order handed out: reset and the final
+	uint32_t nr_refs, first_ref;      /* the run's table: the scenario's size fitted to the adapter's
+					   * declared geometry (seam_geometry), never the scenario's alone */
+	int32_t label_ref[SCN_LABELS];    /* gN: the ref the share `as gN` got, -1 before it */
+	int16_t ref_page[WORLD_REFS_MAX]; /* page a live share of the ref grants, -1 if none */
+	uint8_t ref_handed[WORLD_REFS_MAX];/* the library handed this ref out during the run */
+	uint16_t handed[WORLD_REFS_MAX];  /* those refs, in the order handed out: reset and the final
 					   * sweep walk these, not the whole table */
 	uint32_t nhanded;
 	uint32_t nlive;                   /* refs with ref_page >= 0 (live shares) */
@@ -94,6 +99,9 @@ struct world {
 	uint32_t nmaps;
 	uint32_t map_seq;
 	uint32_t reuse_reads;             /* peer reads/writes of memory the target had reused */
+	/* Could the peer act at all? A run whose peer tried maps or copies, all refused, none aimed
+	 * at a ref the library had handed out, tested nothing: it is vacuous, never clean. */
+	uint32_t peer_tries, peer_acted, peer_aimed;
 	/* --- verdict and output --- */
 	struct oracle oracle;
 	/* Where the first violation was detected: return addresses as offsets into their binary
@@ -115,8 +123,14 @@ struct world {
 /* Set up once (options: trace, findings dir, abort); then run inputs, each from a clean world. */
 void world_init(struct world *w);
 /* 0 clean, 1 violation (first one in w->oracle.first), 2 setup refused, 3 the library has no
- * grant table of the scenario's version (skipped). */
+ * grant table of the scenario's version (skipped). A clean run may be vacuous (world_vacuous). */
 int world_run(struct world *w, const struct scenario *scn);
+/* The last run's peer could not act: it tried to map or copy, every try was refused, and none
+ * aimed at a ref the library had handed out (a scenario written for another ref order). */
+static inline int world_vacuous(const struct world *w)
+{
+	return !w->oracle.first.inv && w->peer_tries && !w->peer_acted && !w->peer_aimed;
+}
 int world_supports_version(const struct world *w, unsigned version);
 /* Decoded inputs: a version the library lacks becomes the one it has (every input still runs). */
 void world_fit_version(struct world *w);
@@ -145,6 +159,10 @@ int world_share(struct world *w, unsigned page, int readonly, grant_ref_t *ref);
 int world_unshare(struct world *w, grant_ref_t ref);
 int world_end(struct world *w, grant_ref_t ref);
 unsigned world_tick(struct world *w);
+/* A step's grant argument (R: gN or a raw ref) as a ref: 0 and *ref, or -1 (traced) when gN
+ * names no grant yet (its share has not run or was refused). A peer step also counts toward
+ * "could the peer act" (world_vacuous). */
+int world_ref_arg(struct world *w, uint32_t arg, grant_ref_t *ref);
 /* The target shared ref and has not given it up (unshare or end): the page, else -1. */
 int world_live_share(const struct world *w, grant_ref_t ref);
 /* Peer (domain 0) side: returns the map slot, or -1 (with the GNTST code in *st if given). */

@@ -111,7 +111,24 @@ void world_write_page(struct world *w, unsigned page)
 
 int world_live_share(const struct world *w, grant_ref_t ref)
 {
-	return ref < SCN_REFS_MAX ? w->ref_page[ref] : -1;
+	return ref < WORLD_REFS_MAX ? w->ref_page[ref] : -1;
+}
+
+int world_ref_arg(struct world *w, uint32_t arg, grant_ref_t *ref)
+{
+	if (!scn_is_label(arg)) {
+		*ref = (grant_ref_t)arg;
+		return 0;
+	}
+	unsigned g = arg & (SCN_LABELS - 1);
+	if (w->label_ref[g] >= 0) {
+		*ref = (grant_ref_t)w->label_ref[g];
+		return 0;
+	}
+	world_log(w, "  skipped: g%u names no grant yet (no `target share ... as g%u` got a ref)", g, g);
+	if (w->step < w->scn.nsteps && scn_ops[w->scn.steps[w->step].op].actor[0] == 'P')
+		w->peer_tries++; /* the peer meant to act and could not */
+	return -1;
 }
 
 /* The target no longer holds a share of ref (it gave it up, or ended it). */
@@ -140,15 +157,19 @@ int world_share(struct world *w, unsigned page, int readonly, grant_ref_t *ref)
 	oracle_grant_intent(&w->oracle, WORLD_PEER_DOM, frame, readonly);
 	w->stores_in_call = 0;
 	int rc = IN_TARGET(w, w->adapter->share(WORLD_PEER_DOM, frame, readonly, ref));
+	if (rc == SEAM_OK && *ref >= w->nr_refs)
+		world_adapter_error(w, "share answered ref %llu, outside the table of %llu entries the world gave the "
+				    "library: declare its table in the adapter (.table = { .max_refs = N, .fixed = 1, "
+				    ".first_ref = F }, seam.h)", *ref, w->nr_refs);
 	if (rc == SEAM_OK && !w->stores_in_call && gntfuzz_hooked)
 		world_adapter_error(w, "share answered ref %llu but stored nothing into the grant table the world handed "
 				    "over (give the library seam_table.shared in setup, and build it with gntfuzz's "
 				    "flags) (frame 0x%llx)", *ref, frame);
-	if (rc == SEAM_OK && *ref >= w->scn.cfg.refs) {
+	if (rc == SEAM_OK && *ref < w->first_ref) {
 		char msg[120];
-		snprintf(msg, sizeof msg, "the library handed out ref %u, outside its table of %u entries", *ref,
-			 w->scn.cfg.refs);
-		oracle_violate(&w->oracle, INV_LOST, frame, ORACLE_NO_REF, msg);
+		snprintf(msg, sizeof msg, "the library handed out ref %u, one of the reserved refs 0..%u of its table",
+			 *ref, w->first_ref - 1);
+		oracle_violate(&w->oracle, INV_REGRANT_WHILE_MAPPED, frame, *ref, msg);
 		rc = SEAM_ERR;
 	}
 	oracle_grant_done(&w->oracle, rc, *ref);

@@ -24,6 +24,9 @@ int world_peer_map(struct world *w, grant_ref_t ref, int readonly, int16_t *st)
 			      GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0), &h, &frame);
 	if (st)
 		*st = rc;
+	w->peer_tries++;
+	w->peer_aimed += ref < WORLD_REFS_MAX && w->ref_handed[ref];
+	w->peer_acted += rc == GNTST_okay;
 	world_log(w, "  peer map r%u %s -> GNTST %d%s", ref, readonly ? "ro" : "rw", rc,
 		  rc == GNTST_okay ? " (mapped)" : "");
 	if (rc != GNTST_okay)
@@ -90,13 +93,16 @@ static uint32_t reused_tag(struct world *w, const struct world_peer_map *m, cons
 
 void step_peer_map(struct world *w, const struct scn_step *s)
 {
-	world_peer_map(w, (grant_ref_t)s->arg[0], s->arg[1] == SCN_RO, NULL);
+	grant_ref_t ref;
+	if (!world_ref_arg(w, s->arg[0], &ref))
+		world_peer_map(w, ref, s->arg[1] == SCN_RO, NULL);
 }
 
 void step_peer_unmap(struct world *w, const struct scn_step *s)
 {
-	if (world_peer_unmap(w, (grant_ref_t)s->arg[0]))
-		world_log(w, "  peer holds no map of r%u", s->arg[0]);
+	grant_ref_t ref;
+	if (!world_ref_arg(w, s->arg[0], &ref) && world_peer_unmap(w, ref))
+		world_log(w, "  peer holds no map of r%u", ref);
 }
 
 void step_peer_unmap_all(struct world *w, const struct scn_step *s)
@@ -107,10 +113,13 @@ void step_peer_unmap_all(struct world *w, const struct scn_step *s)
 
 void step_peer_read(struct world *w, const struct scn_step *s)
 {
-	struct world_peer_map *m = world_peer_find(w, (grant_ref_t)s->arg[0]);
+	grant_ref_t ref;
+	if (world_ref_arg(w, s->arg[0], &ref))
+		return;
+	struct world_peer_map *m = world_peer_find(w, ref);
 	uint8_t *mem = m ? xsim_map_mem(&w->sim, WORLD_PEER_DOM, m->handle) : NULL;
 	if (!mem) {
-		world_log(w, "  peer holds no map of r%u", s->arg[0]);
+		world_log(w, "  peer holds no map of r%u", ref);
 		return;
 	}
 	uint32_t tag = reused_tag(w, m, mem);
@@ -125,10 +134,13 @@ void step_peer_read(struct world *w, const struct scn_step *s)
 void step_peer_write(struct world *w, const struct scn_step *s)
 {
 	static const char mark[] = "written by the peer";
-	struct world_peer_map *m = world_peer_find(w, (grant_ref_t)s->arg[0]);
+	grant_ref_t ref;
+	if (world_ref_arg(w, s->arg[0], &ref))
+		return;
+	struct world_peer_map *m = world_peer_find(w, ref);
 	uint8_t *mem = m ? xsim_map_mem_rw(&w->sim, WORLD_PEER_DOM, m->handle) : NULL;
 	if (!mem) {
-		world_log(w, "  peer has no writable map of r%u", s->arg[0]);
+		world_log(w, "  peer has no writable map of r%u", ref);
 		return;
 	}
 	uint32_t tag = reused_tag(w, m, mem);
@@ -142,16 +154,23 @@ void step_peer_copy(struct world *w, const struct scn_step *s)
 {
 	uint8_t buf[16] = "peer copy data";
 	int to_granter = s->arg[1] == SCN_TO;
-	int16_t rc = xsim_copy(&w->sim, WORLD_PEER_DOM, WORLD_TARGET_DOM, (grant_ref_t)s->arg[0], 128,
-			       sizeof buf, buf, to_granter);
-	world_log(w, "  peer copy r%u %s -> GNTST %d", s->arg[0], to_granter ? "to" : "from", rc);
+	grant_ref_t ref;
+	if (world_ref_arg(w, s->arg[0], &ref))
+		return;
+	int16_t rc = xsim_copy(&w->sim, WORLD_PEER_DOM, WORLD_TARGET_DOM, ref, 128, sizeof buf, buf, to_granter);
+	w->peer_tries++;
+	w->peer_aimed += ref < WORLD_REFS_MAX && w->ref_handed[ref];
+	w->peer_acted += rc == GNTST_okay;
+	world_log(w, "  peer copy r%u %s -> GNTST %d", ref, to_granter ? "to" : "from", rc);
 }
 
 /* The peer says "done"; the target's handler unshares the ref and, if it got the page back,
  * reuses it at once (LIFO allocator). Forged when the map is still held. */
 void step_peer_done(struct world *w, const struct scn_step *s)
 {
-	grant_ref_t ref = (grant_ref_t)s->arg[0];
+	grant_ref_t ref;
+	if (world_ref_arg(w, s->arg[0], &ref))
+		return;
 	int page = world_live_share(w, ref);
 	if (page < 0 || w->page_wl[page]) {
 		/* the workload's refs get their "done" through the ring (backend respond) */

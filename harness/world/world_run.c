@@ -148,6 +148,22 @@ void world_init(struct world *w)
 	}
 }
 
+/* The run's table: the scenario's size and Xen's 8 reserved refs, unless the adapter declares
+ * its library's own geometry (a compile-time table, refs of its own). */
+static void fit_table(struct world *w)
+{
+	const struct seam_geometry *g = &w->adapter->table;
+	unsigned refs = w->scn.cfg.refs;
+	w->first_ref = g->first_ref ? g->first_ref : GNTTAB_NR_RESERVED_ENTRIES; /* Xen keeps 0..7 */
+	if (g->fixed && g->max_refs)
+		refs = g->max_refs;
+	else if (g->max_refs && refs > g->max_refs)
+		refs = g->max_refs;
+	if (refs <= w->first_ref) /* at least one ref to hand out */
+		refs = w->first_ref + 1;
+	w->nr_refs = refs < WORLD_REFS_MAX ? refs : WORLD_REFS_MAX;
+}
+
 /* Everything a run touches is reset in time proportional to the configuration, not to the
  * storage (the fuzzers reset per input). Returns 0, or -1 if the simulator or the adapter refused
  * the setup (the reason printed). */
@@ -160,9 +176,6 @@ static int world_reset(struct world *w)
 		world_untag_pages(w); /* the simulator clears only what it saw touched */
 	xsim_reset(&w->sim);
 	memset(w->page_maps, 0, sizeof w->page_maps);
-	if (xsim_domain_create(&w->sim, WORLD_PEER_DOM, 1, 1, SCN_REFS_MIN) ||
-	    xsim_domain_create(&w->sim, WORLD_TARGET_DOM, c->pages, c->version, c->refs))
-		return -1;
 	if (!((w->seam_checked >> c->version) & 1)) { /* the adapter does not change: once */
 		if (seam_check(w->adapter, c->version, why, sizeof why)) {
 			fprintf(stderr, "gntworld: %s\n", why);
@@ -170,20 +183,24 @@ static int world_reset(struct world *w)
 		}
 		w->seam_checked |= (uint8_t)(1u << c->version);
 	}
+	fit_table(w);
+	if (xsim_domain_create(&w->sim, WORLD_PEER_DOM, 1, 1, SCN_REFS_MIN) ||
+	    xsim_domain_create(&w->sim, WORLD_TARGET_DOM, c->pages, c->version, w->nr_refs))
+		return -1;
 	t = xsim_domain(&w->sim, WORLD_TARGET_DOM);
 	struct seam_table table = {
 		.version = c->version,
 		.shared = &t->shared,
 		.status = c->version == 2 ? t->status : NULL,
-		.nr_refs = c->refs,
-		.first_ref = GNTTAB_NR_RESERVED_ENTRIES, /* Xen keeps 0..7 for the toolstack */
+		.nr_refs = w->nr_refs,
+		.first_ref = w->first_ref,
 		.defer_cap = c->deferq,
 		.self = WORLD_TARGET_DOM,
 	};
 	world_seam_watch(w);
 	world_mem_reset(w, c->memory);
 	if (!gntfuzz_hooked) /* no store will be reported: let the next reset clear the whole table */
-		for (unsigned r = 0; r < c->refs; r++)
+		for (unsigned r = 0; r < w->nr_refs; r++)
 			xsim_guest_touch(&w->sim, WORLD_TARGET_DOM, &t->status[r]);
 	w->stores_in_call = 0;
 	w->in_target = 1; /* setup may touch the table: points are counted from each step anyway */
@@ -193,7 +210,7 @@ static int world_reset(struct world *w)
 	w->in_target = 0;
 	if (rc != SEAM_OK) {
 		fprintf(stderr, "gntworld: adapter of %s: setup refused the table (version %u, %u refs)\n",
-			gntfuzz_library, c->version, c->refs);
+			gntfuzz_library, c->version, w->nr_refs);
 		return -1;
 	}
 	w->nfree = 0;
@@ -210,6 +227,9 @@ static int world_reset(struct world *w)
 	w->nmaps = 0;
 	w->map_seq = 0;
 	w->reuse_reads = 0;
+	w->peer_tries = w->peer_acted = w->peer_aimed = 0;
+	for (unsigned g = 0; g < SCN_LABELS; g++)
+		w->label_ref[g] = -1;
 	w->nqueued = 0;
 	world_clear_points(w);
 	w->point = 0;
@@ -217,7 +237,7 @@ static int world_reset(struct world *w)
 	w->stopped = 0;
 	w->nstack = 0;
 	w->step = w->outer = w->replay_steps = 0;
-	oracle_reset(&w->oracle, world_page_frame(0), c->pages, c->refs);
+	oracle_reset(&w->oracle, world_page_frame(0), c->pages, w->nr_refs);
 	w->run++;
 	return 0;
 }
@@ -288,20 +308,23 @@ static void run_leftover_queue(struct world *w)
  * follows what the run gave up, not the table size. It trusts only what the library hands out. */
 static void sweep_refs(struct world *w, struct oracle_final *f)
 {
-	uint8_t seen[SCN_REFS_MAX] = { 0 }, wanted[SCN_REFS_MAX] = { 0 };
+	static uint8_t seen[WORLD_REFS_MAX], wanted[WORLD_REFS_MAX]; /* cleared after use: cost per run, not per table */
 	uint64_t frame = world_page_frame(0);
-	unsigned want = 0, back = 0;
+	unsigned want = 0, back = 0, nseen = 0;
+	static uint16_t seen_list[WORLD_REFS_MAX];
 	for (unsigned i = 0; i < w->nhanded; i++) { /* the refs handed out during the run */
 		unsigned r = w->handed[i];
 		want += wanted[r] = world_live_share(w, r) < 0;
 	}
 	if (!want)
 		return;
-	for (unsigned n = 0; n < w->scn.cfg.refs && (back < want || n <= 2 * want); n++) {
+	for (unsigned n = 0; n < w->nr_refs && (back < want || n <= 2 * want); n++) {
 		grant_ref_t ref = ~0u;
 		int rc = IN_SEAM(w, w->adapter->share(WORLD_PEER_DOM, frame, 0, &ref));
-		if (rc != SEAM_OK || ref >= w->scn.cfg.refs)
+		if (rc != SEAM_OK || ref >= w->nr_refs)
 			break;
+		if (!seen[ref])
+			seen_list[nseen++] = (uint16_t)ref;
 		if (seen[ref]++) {
 			f->refs_twice++;
 			f->ref_twice = ref;
@@ -314,6 +337,10 @@ static void sweep_refs(struct world *w, struct oracle_final *f)
 		if (wanted[r] && !seen[r] && (!f->refs_missing++ || r < f->ref_missing))
 			f->ref_missing = r;
 	}
+	for (unsigned i = 0; i < w->nhanded; i++)
+		wanted[w->handed[i]] = 0;
+	for (unsigned i = 0; i < nseen; i++)
+		seen[seen_list[i]] = 0;
 }
 
 /* Invariant 5: the peer lets go, the library gets its ticks, nothing may be left over. */
@@ -439,9 +466,11 @@ void world_report_json(const struct world *w, FILE *out)
 	json_str(out, gntfuzz_library);
 	fprintf(out, ", \"mutant\": ");
 	json_str(out, gntfuzz_mutant);
-	fprintf(out, ", \"memory\": \"%s\", \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u, \"violations\": %u",
-		scn_memory_name(w->scn.cfg.memory), v->inv ? "violation" : "clean", w->scn.nsteps, w->reuse_reads,
-		w->oracle.nviolations);
+	fprintf(out, ", \"memory\": \"%s\", \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u, \"violations\": %u, "
+		"\"peer_tries\": %u, \"peer_acted\": %u, \"refs\": %u, \"first_ref\": %u",
+		scn_memory_name(w->scn.cfg.memory), v->inv ? "violation" : world_vacuous(w) ? "vacuous" : "clean",
+		w->scn.nsteps, w->reuse_reads,
+		w->oracle.nviolations, w->peer_tries, w->peer_acted, w->nr_refs, w->first_ref);
 	if (v->inv) {
 		fprintf(out, ", \"invariant\": %d, \"name\": \"%s\", \"sentence\": ", v->inv, oracle_inv_name(v->inv));
 		json_str(out, oracle_inv_sentence(v->inv));

@@ -29,14 +29,15 @@ void step_target_share(struct world *w, const struct scn_step *s)
 	grant_ref_t ref;
 	if (w->page_owner[page] == PG_FREE && world_take_page(w, page) == 0)
 		w->page_wl[page] = 0;
-	if (!w->stopped && owned(w, page, "share"))
-		world_share(w, page, s->arg[1] == SCN_RO, &ref);
+	if (!w->stopped && owned(w, page, "share") && world_share(w, page, s->arg[1] == SCN_RO, &ref) == SEAM_OK &&
+	    s->arg[2]) /* `as gN`: the grant is known by what the library answered */
+		w->label_ref[(s->arg[2] - 1) % SCN_LABELS] = (int32_t)ref;
 }
 
 /* A ref the workload's frontend shared is the frontend's to end, not the plain target's. */
 static int workload_ref(struct world *w, grant_ref_t ref)
 {
-	int page = ref < SCN_REFS_MAX ? w->ref_page[ref] : -1;
+	int page = world_live_share(w, ref);
 	if (page < 0 || !w->page_wl[page])
 		return 0;
 	world_log(w, "  skipped: r%u belongs to the workload's frontend", ref);
@@ -45,14 +46,16 @@ static int workload_ref(struct world *w, grant_ref_t ref)
 
 void step_target_unshare(struct world *w, const struct scn_step *s)
 {
-	if (!workload_ref(w, (grant_ref_t)s->arg[0]))
-		world_unshare(w, (grant_ref_t)s->arg[0]);
+	grant_ref_t ref;
+	if (!world_ref_arg(w, s->arg[0], &ref) && !workload_ref(w, ref))
+		world_unshare(w, ref);
 }
 
 void step_target_end(struct world *w, const struct scn_step *s)
 {
-	if (!workload_ref(w, (grant_ref_t)s->arg[0]))
-		world_end(w, (grant_ref_t)s->arg[0]);
+	grant_ref_t ref;
+	if (!world_ref_arg(w, s->arg[0], &ref) && !workload_ref(w, ref))
+		world_end(w, ref);
 }
 
 void step_target_tick(struct world *w, const struct scn_step *s)

@@ -38,7 +38,7 @@
 #define XSIM_PAGE_SIZE 4096u
 #define XSIM_MAX_DOMS 4
 #define XSIM_MAX_PAGES 64       /* guest pages per simulated domain */
-#define XSIM_MAX_GRANTS 256     /* grant entries per domain */
+#define XSIM_MAX_GRANTS 4096    /* grant entries per domain (a library may need a 2048-entry table) */
 #define XSIM_MAX_MAPS 128       /* maptrack handles per mapping domain */
 #define XSIM_MAX_PORTS 32       /* event channel ports per domain */
 #define XSIM_FRAME_BASE 0x1000u /* frame numbers of domain pages: FRAME_BASE + page index */

@@ -44,7 +44,10 @@ static inline void fold_scenario(const struct fold *f, struct scenario *scn)
 		for (int a = 0; k[a] && a < SCN_MAX_ARGS; a++) {
 			switch (k[a]) { /* divide only what is out of range */
 			case 'P': if (s->arg[a] >= scn->cfg.pages) s->arg[a] %= scn->cfg.pages; break;
-			case 'R': if (s->arg[a] >= scn->cfg.refs) s->arg[a] %= scn->cfg.refs; break;
+			case 'R': if (scn_is_label(s->arg[a])) s->arg[a] = SCN_LABEL | (s->arg[a] & (SCN_LABELS - 1));
+				  else if (s->arg[a] >= scn->cfg.refs) s->arg[a] %= scn->cfg.refs;
+				  break;
+			case 'L': if (s->arg[a] > SCN_LABELS) s->arg[a] %= SCN_LABELS + 1; break;
 			case 'M': case 'D': s->arg[a] &= 1; break;
 			default: s->arg[a] &= 0xffff; break;
 			}
