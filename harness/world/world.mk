@@ -56,7 +56,7 @@ FIXED_VARIANTS := $(foreach l,$(LIBS),$(l)/fixed)
 .PHONY: world test-scenario test-oracle test-world-asan test-world-random test-world-replay bench-world reproduce test-reproduce
 world: $(WORLD_BINS) $(WORLD_ASAN_BINS)
 
-test-scenario: $(WORLD_OUT)/grants/fixed/gntworld $(WORLD_OUT)/grants/fixed/gntworld-asan
+test-scenario: $(WORLD_OUT)/grants/fixed/gntworld $(WORLD_OUT)/grants/fixed/gntworld-asan build/fuzz/tools/scnconv
 	@$(PYTHON) harness/world/tests/test_scenario.py $(WORLD_OUT)/grants/fixed/gntworld $(WORLD_OUT)/grants/fixed/gntworld-asan
 
 test-oracle: $(WORLD_OUT)/test_oracle $(WORLD_BINS)
