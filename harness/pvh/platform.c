@@ -64,10 +64,10 @@ int pvh_lib_setup(const struct gnttab *gt, domid_t self)
 		.defer_cap = DEFER_CAP, .self = self,
 	};
 	memset(&pvh_counts, 0, sizeof(pvh_counts));
-	if (gntfuzz_adapter.setup(&host, &table) != SEAM_OK) {
+	if (seam_start(&gntfuzz_adapter, &host, &table) != SEAM_OK) {
 		con_puts("pvh: adapter of ");
 		con_puts(gntfuzz_library);
-		con_puts(": setup refused the table");
+		con_puts(": boot/setup refused the table");
 		con_kv("ver", gt->version);
 		con_kv("refs", gt->nr_entries);
 		con_puts("\n");

@@ -189,5 +189,9 @@ extern const int gntfuzz_hooked;      /* its grant-table loads and stores call t
 /* 0 if the adapter has every required call and supports `version`; else -1 and a one-line
  * reason in msg ("adapter grants: no unshare"). */
 int seam_check(const struct seam_adapter *a, unsigned version, char *msg, unsigned size);
+/* Hosts that start the library once per process (the multi-process target, the PVH guest): fit
+ * the table to the adapter's geometry (first_ref raised, nr_refs capped), then boot and setup.
+ * SEAM_ERR if the host's table cannot be the one the library declares (a fixed size it lacks). */
+int seam_start(const struct seam_adapter *a, const struct seam_host *host, struct seam_table *table);
 
 #endif

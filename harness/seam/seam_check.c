@@ -49,3 +49,17 @@ int seam_check(const struct seam_adapter *a, unsigned version, char *msg, unsign
 	put(msg, size, n, ": ok");
 	return 0;
 }
+
+int seam_start(const struct seam_adapter *a, const struct seam_host *host, struct seam_table *t)
+{
+	const struct seam_geometry *g = &a->table;
+	if (g->first_ref > t->first_ref)
+		t->first_ref = g->first_ref;
+	if (g->max_refs && t->nr_refs > g->max_refs)
+		t->nr_refs = g->max_refs;
+	if ((g->fixed && t->nr_refs != g->max_refs) || t->first_ref >= t->nr_refs)
+		return SEAM_ERR; /* the host's table cannot be the one the library needs */
+	if (a->boot && a->boot(host, t) != SEAM_OK)
+		return SEAM_ERR;
+	return a->setup ? a->setup(host, t) : SEAM_OK;
+}

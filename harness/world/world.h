@@ -59,6 +59,7 @@ struct world {
 	unsigned tbl_shift;               /* log2 of the entry size: 3 (v1) or 4 (v2) */
 	uint32_t stores_in_call;          /* stores into the table during the current call */
 	uint32_t frees_in_call;           /* host page_free calls during the current call */
+	uint64_t allocs_in_call;          /* host page_alloc calls during boot (it may make none) */
 	uint64_t last_freed;              /* the frame of the last one */
 	struct world_mem mem;             /* the target CPU's store buffer (sc, tso, arm) */
 	uint32_t calls;                   /* calls into the target so far: a buffered store knows its own */
@@ -110,6 +111,15 @@ struct world {
 	uint64_t stack[WORLD_STACK_MAX];
 	uint32_t nstack;
 	uint8_t stopped;                  /* a violation ends the run */
+	int crash_signal;                 /* the run ended by a crash of the library (world_crash.c) */
+	const char *log_msg;              /* the library's last host->log call (a crash report shows it) */
+	uint64_t log_a, log_b;
+	uint64_t libstack[WORLD_STACK_MAX];/* the detection's frames in the library's own code (offsets) */
+	uint32_t nlibstack;
+	uint64_t key;                     /* root cause: invariant and innermost library frame (or message) */
+	uint8_t dedup;                    /* continue mode: save a finding once per key */
+	uint8_t duplicate;                /* the first violation's key was seen before in this process */
+	char finding[512];                /* the .scn the last saved finding went to ("" if none) */
 	uint8_t abort_on_violation;       /* fuzz builds: abort() right after saving the finding */
 	uint8_t keep_going;               /* --keep-going: run on after the first violation, so the
 					   * report shows what the peer then did with the memory */

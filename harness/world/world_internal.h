@@ -6,6 +6,14 @@
 #include "seam/seam_hooks.h"
 
 void world_seam_init(struct world *w);
+/* Run body(w) with the library's crashes turned into invariant-4 violations (world_crash.c):
+ * body's answer, or 1 when the library crashed. */
+int world_guarded_run(struct world *w, int (*body)(struct world *));
+/* The library's last log line, "msg (a, b)" (arguments only if not both 0), or "(none)". */
+void world_last_log(const struct world *w, char *buf, size_t len);
+/* The adapter's boot() for this table, or the restore of what an earlier boot on the same table
+ * shape built (world_boot.c). SEAM_OK or boot's refusal. */
+int world_boot(struct world *w, const struct seam_table *table);
 void world_seam_watch(struct world *w);          /* after the target domain exists (reset) */
 void world_seam_flush(struct world *w);          /* the store the hook announced: buffer or oracle */
 /* A scheduling point: the moves queued for it run. `what` and the table address are for --trace. */

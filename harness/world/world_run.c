@@ -76,7 +76,7 @@ static void save_finding(struct world *w)
 	static uint8_t bin[SCN_BIN_MAX];
 	char path[4096];
 	size_t n = scn_encode(&w->scn, bin, sizeof bin);
-	uint64_t id = fnv1a(bin, n);
+	uint64_t id = w->dedup ? w->key : fnv1a(bin, n); /* continue mode: one file per root cause */
 	const char *dir = w->findings_dir;
 	if (!dir)
 		return;
@@ -89,36 +89,82 @@ static void save_finding(struct world *w)
 			fprintf(stderr, "gntworld: cannot write finding %s: %s\n", path, strerror(errno));
 			continue;
 		}
-		if (i)
+		if (i) {
 			scn_print(&w->scn, f);
+			snprintf(w->finding, sizeof w->finding, "%s", path);
+		}
 		else
 			world_report(w, f);
 		fclose(f);
 	}
 }
 
-/* The call chain of the detection, as offsets from each frame's binary base. */
-static void record_stack(struct world *w)
+/* The library's own code (harness/seam/seam_sections.h puts it there; weak: absent in builds
+ * without the sections). */
+extern char __start_gntfuzz_libtext[] __attribute__((weak)), __stop_gntfuzz_libtext[] __attribute__((weak));
+
+static int in_library(uintptr_t pc)
+{
+	return pc - (uintptr_t)__start_gntfuzz_libtext < (uintptr_t)(__stop_gntfuzz_libtext - __start_gntfuzz_libtext);
+}
+
+/* The call chain of the detection, as offsets from each frame's binary base; and the frames in
+ * the library's own code, which name the root cause whatever route (adapter, shim, step) led
+ * there: the key is the invariant and the innermost of them, or the invariant and the message
+ * without its numbers when no library frame was on the stack (the world caught it itself). */
+static void record_stack(struct world *w, const struct oracle_violation *v)
 {
 	void *pcs[WORLD_STACK_MAX];
 	int n = backtrace(pcs, WORLD_STACK_MAX);
-	w->nstack = 0;
+	w->nstack = w->nlibstack = 0;
 	for (int i = 0; i < n; i++) {
 		Dl_info di;
-		if (dladdr(pcs[i], &di) && di.dli_fbase)
-			w->stack[w->nstack++] = (uint64_t)((uintptr_t)pcs[i] - (uintptr_t)di.dli_fbase);
+		if (!dladdr(pcs[i], &di) || !di.dli_fbase)
+			continue;
+		uint64_t off = (uint64_t)((uintptr_t)pcs[i] - (uintptr_t)di.dli_fbase);
+		w->stack[w->nstack++] = off;
+		/* a return address may sit one past its function: the call is one byte before */
+		if (in_library((uintptr_t)pcs[i] - 1))
+			w->libstack[w->nlibstack++] = off;
 	}
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)v->inv;
+	if (w->nlibstack) {
+		h = (h ^ w->libstack[0]) * 0x100000001b3ull;
+	} else {
+		for (const char *m = v->msg; *m; m++) /* numbers (frames, refs, steps) say nothing of the cause */
+			if (*m < '0' || *m > '9')
+				h = (h ^ (uint8_t)*m) * 0x100000001b3ull;
+	}
+	w->key = h;
+}
+
+/* Continue mode: keys already saved in this process (open addressing; a full table saves again). */
+static int seen_before(uint64_t key)
+{
+	static uint64_t keys[1024];
+	key |= 1; /* 0 marks a free slot */
+	for (unsigned i = 0, at = (unsigned)key & 1023; i < 1024; i++, at = (at + 1) & 1023) {
+		if (keys[at] == key)
+			return 1;
+		if (!keys[at]) {
+			keys[at] = key;
+			return 0;
+		}
+	}
+	return 0;
 }
 
 static void on_violation(void *ctx, const struct oracle_violation *v)
 {
 	struct world *w = ctx;
-	record_stack(w);
+	record_stack(w, v);
 	w->stopped = !w->keep_going;
 	/* A queued move detected inside a later step: the replay needs that step too. */
 	w->replay_steps = w->outer < w->scn.nsteps ? w->outer + 1 : w->scn.nsteps;
 	world_log(w, "  ORACLE: invariant %d violated: %s", v->inv, v->msg);
-	save_finding(w);
+	w->duplicate = w->dedup && seen_before(w->key);
+	if (!w->duplicate)
+		save_finding(w);
 	if (w->abort_on_violation)
 		abort();
 }
@@ -204,13 +250,16 @@ static int world_reset(struct world *w)
 			xsim_guest_touch(&w->sim, WORLD_TARGET_DOM, &t->status[r]);
 	w->stores_in_call = 0;
 	w->in_target = 1; /* setup may touch the table: points are counted from each step anyway */
-	world_seam_enter(w);
-	int rc = w->adapter->setup(&w->host, &table);
-	world_seam_leave(w);
+	int rc = w->adapter->boot ? world_boot(w, &table) : SEAM_OK;
+	if (rc == SEAM_OK && w->adapter->setup) {
+		world_seam_enter(w);
+		rc = w->adapter->setup(&w->host, &table);
+		world_seam_leave(w);
+	}
 	w->in_target = 0;
 	if (rc != SEAM_OK) {
-		fprintf(stderr, "gntworld: adapter of %s: setup refused the table (version %u, %u refs)\n",
-			gntfuzz_library, c->version, w->nr_refs);
+		fprintf(stderr, "gntworld: adapter of %s: %s refused the table (version %u, %u refs from %u)\n",
+			gntfuzz_library, w->adapter->setup ? "boot/setup" : "boot", c->version, w->nr_refs, w->first_ref);
 		return -1;
 	}
 	w->nfree = 0;
@@ -235,7 +284,12 @@ static int world_reset(struct world *w)
 	w->point = 0;
 	w->in_target = w->in_point = 0;
 	w->stopped = 0;
-	w->nstack = 0;
+	w->nstack = w->nlibstack = 0;
+	w->crash_signal = 0;
+	w->log_msg = NULL;
+	w->key = 0;
+	w->duplicate = 0;
+	w->finding[0] = 0;
 	w->step = w->outer = w->replay_steps = 0;
 	oracle_reset(&w->oracle, world_page_frame(0), c->pages, w->nr_refs);
 	w->run++;
@@ -366,22 +420,10 @@ static void final_check(struct world *w)
 	oracle_final_check(&w->oracle, &f);
 }
 
-int world_run(struct world *w, const struct scenario *scn)
+/* The steps, the leftover queue and the end-of-run check (a crash of the library ends it early:
+ * world_crash.c). */
+static int run_steps(struct world *w)
 {
-	if (scn != &w->scn) {
-		w->scn.cfg = scn->cfg;
-		w->scn.nsteps = scn->nsteps;
-		memcpy(w->scn.steps, scn->steps, scn->nsteps * sizeof scn->steps[0]);
-	}
-	if (w->memory_override >= 0) /* the run's scenario says the model it ran under: findings replay */
-		w->scn.cfg.memory = (uint8_t)w->memory_override;
-	if (!world_supports_version(w, w->scn.cfg.version)) {
-		fprintf(stderr, "gntworld: skipped: library %s has no grant table v%u\n", gntfuzz_library,
-			w->scn.cfg.version);
-		return 3;
-	}
-	if (world_reset(w))
-		return 2;
 	for (uint32_t i = 0; i < w->scn.nsteps && !w->stopped; i++) {
 		const struct scn_step *s = &w->scn.steps[i];
 		if (s->queued) {
@@ -398,6 +440,26 @@ int world_run(struct world *w, const struct scenario *scn)
 	run_leftover_queue(w);
 	if (!w->stopped)
 		final_check(w);
+	return 0;
+}
+
+int world_run(struct world *w, const struct scenario *scn)
+{
+	if (scn != &w->scn) {
+		w->scn.cfg = scn->cfg;
+		w->scn.nsteps = scn->nsteps;
+		memcpy(w->scn.steps, scn->steps, scn->nsteps * sizeof scn->steps[0]);
+	}
+	if (w->memory_override >= 0) /* the run's scenario says the model it ran under: findings replay */
+		w->scn.cfg.memory = (uint8_t)w->memory_override;
+	if (!world_supports_version(w, w->scn.cfg.version)) {
+		fprintf(stderr, "gntworld: skipped: library %s has no grant table v%u\n", gntfuzz_library,
+			w->scn.cfg.version);
+		return 3;
+	}
+	if (world_reset(w))
+		return 2;
+	world_guarded_run(w, run_steps);
 	return w->oracle.first.inv ? 1 : 0;
 }
 
@@ -481,6 +543,18 @@ void world_report_json(const struct world *w, FILE *out)
 			fprintf(out, ", \"frame\": %" PRIu64, v->frame);
 		if (v->ref != ORACLE_NO_REF)
 			fprintf(out, ", \"ref\": %u", v->ref);
+		fprintf(out, ", \"key\": \"%016" PRIx64 "\", \"library_frames\": [", w->key);
+		for (uint32_t i = 0; i < w->nlibstack; i++)
+			fprintf(out, "%s\"0x%" PRIx64 "\"", i ? ", " : "", w->libstack[i]);
+		fprintf(out, "]");
+		if (w->crash_signal) {
+			char line[120];
+			world_last_log(w, line, sizeof line);
+			const char *sig = sigabbrev_np(w->crash_signal);
+			fprintf(out, ", \"crash\": {\"signal\": \"SIG%s\", \"last_log\": ", sig ? sig : "?");
+			json_str(out, w->log_msg ? line : "");
+			fprintf(out, "}");
+		}
 		fprintf(out, ", \"stack\": [");
 		for (uint32_t i = 0; i < w->nstack; i++)
 			fprintf(out, "%s\"0x%" PRIx64 "\"", i ? ", " : "", w->stack[i]);

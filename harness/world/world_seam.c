@@ -144,6 +144,7 @@ void world_seam_watch(struct world *w)
 
 int world_host_page_alloc(void *ctx, uint64_t *frame)
 {
+	((struct world *)ctx)->allocs_in_call++;
 	int page = world_alloc_page(ctx);
 	if (page < 0)
 		return -1;
@@ -175,9 +176,28 @@ void *world_host_page_mem(void *ctx, uint64_t frame)
 	return xsim_frame_mem(&w->sim, WORLD_TARGET_DOM, frame);
 }
 
+void world_last_log(const struct world *w, char *buf, size_t len)
+{
+	if (!w->log_msg)
+		snprintf(buf, len, "(none)");
+	else if (w->log_a || w->log_b)
+		snprintf(buf, len, "%s (%llu, %llu)", w->log_msg, (unsigned long long)w->log_a, (unsigned long long)w->log_b);
+	else
+		snprintf(buf, len, "%s", w->log_msg);
+}
+
+/* Kept, not formatted: a crash report shows the last one (the library's panic message). */
 static void h_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
 {
-	world_log(ctx, "  library: %s (%llu, %llu)", msg, (unsigned long long)a, (unsigned long long)b);
+	struct world *w = ctx;
+	w->log_msg = msg;
+	w->log_a = a;
+	w->log_b = b;
+	if (w->trace) {
+		char line[160];
+		world_last_log(w, line, sizeof line);
+		world_log(w, "  library: %s", line);
+	}
 }
 
 int world_supports_version(const struct world *w, unsigned version)

@@ -10,11 +10,16 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "world/world.h"
 #include "fold.h"
 
 static struct world world; /* ~1 MB: never on the stack, never cleared whole */
 static struct fold fold;
+/* GNTWORLD_CONTINUE=1 (the campaigns): a violation is saved once per root cause and fuzzing goes
+ * on, so a shallow bug neither slows the engine (a crash and restart per input) nor hides the
+ * next one. Without it every violation is a crash, which is what `make killmatrix` times. */
+static int continue_mode;
 
 /* The world has already saved the finding; the report on stderr is what the engines keep in
  * their logs and what the drivers classify. abort() makes it a crash for every engine. */
@@ -38,6 +43,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fold_init(&fold, fuzz_keeps_op);
 	world_init(&world);
 	world.abort_on_violation = 0; /* we abort ourselves, after printing the report */
+	const char *cont = getenv("GNTWORLD_CONTINUE");
+	continue_mode = cont && !strcmp(cont, "1");
+	world.dedup = (uint8_t)continue_mode;
 	if (!world.findings_dir)
 		world.findings_dir = getenv("GNTWORLD_FINDINGS");
 	return 0;
@@ -48,8 +56,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scn_decode(&world.scn, data, size); /* in place: no copy per input */
 	fold_scenario(&fold, &world.scn);
 	world_fit_version(&world);
-	if (world_run(&world, &world.scn) == 1) /* 2: configuration refused, not a finding */
+	if (world_run(&world, &world.scn) != 1) /* 2: configuration refused, not a finding */
+		return 0;
+	if (!continue_mode)
 		found();
+	if (!world.duplicate) { /* a new root cause: one line the campaign reads, the report beside it */
+		fprintf(stderr, "gntworld-finding: %016llx inv %d %s\n", (unsigned long long)world.key,
+			world.oracle.first.inv, world.finding[0] ? world.finding : "(not saved: no GNTWORLD_FINDINGS)");
+		fprintf(stderr, "gntworld-json: ");
+		world_report_json(&world, stderr);
+		fflush(stderr);
+	}
 	return 0;
 }
 

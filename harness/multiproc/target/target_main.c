@@ -327,9 +327,10 @@ int main(int argc, char **argv)
 		.first_ref = GNTTAB_NR_RESERVED_ENTRIES, .defer_cap = TGT_NR_PAGES, .self = e.t.domid,
 	};
 	target_host_init(&e.t);
-	if (gntfuzz_adapter.setup(&e.t.host, &table) != SEAM_OK) {
-		fprintf(stderr, "gntfuzz-target: adapter of %s: setup refused the table (version %u)\n",
-			gntfuzz_library, version);
+	if (seam_start(&gntfuzz_adapter, &e.t.host, &table) != SEAM_OK) {
+		fprintf(stderr, "gntfuzz-target: adapter of %s: boot/setup refused the table (version %u, %u refs from %u; "
+			"its .table declares %u%s from %u)\n", gntfuzz_library, version, table.nr_refs, table.first_ref,
+			gntfuzz_adapter.table.max_refs, gntfuzz_adapter.table.fixed ? " fixed" : "", gntfuzz_adapter.table.first_ref);
 		return 1;
 	}
 	if (target_widen_start(&e.t) < 0) {
