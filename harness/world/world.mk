@@ -50,9 +50,13 @@ FIXED_VARIANTS := $(foreach l,$(LIBS),$(l)/fixed)
 ## test-world-asan: every corpus scenario on every variant under ASan+UBSan: no sanitizer report
 ## test-world-random: no fixed library is ever flagged on 100000 pseudo-random inputs (plain) and 10000 (ASan+UBSan)
 ## test-world-replay: past false alarms (harness/world/tests/regress) stay clean; saved findings of every mutant replay (.scn and report text) to the same invariant and frame
+## bench-boot: per-input cost of each library with a boot(): boot every input vs boot once and restore (side by side)
 ## bench-world: world runs/s on pseudo-random inputs for every variant, and how many inputs each flags
 ## reproduce: run every corpus scenario on every variant; table, reports of first catches (--json: REPRODUCE_ARGS=--json)
 ## test-reproduce: `make reproduce` must show every mutant caught, every `# catches:` claim true, every fixed library clean
+.PHONY: bench-boot
+bench-boot: $(filter %/fixed/gntworld,$(WORLD_BINS))
+	@$(PYTHON) harness/world/bench_boot.py $(WORLD_OUT) $(or $(BENCH_BOOT_INPUTS),30000) $(LIBS)
 .PHONY: world test-scenario test-oracle test-world-asan test-world-random test-world-replay bench-world reproduce test-reproduce
 world: $(WORLD_BINS) $(WORLD_ASAN_BINS)
 

@@ -6,7 +6,8 @@
  * hooked builds put every target object's data and bss in sections of their own
  * (harness/seam/seam_sections.h), so the copy is two byte ranges. Each input then starts from a
  * restore of that copy (and setup(), if the adapter has one) instead of a boot. Builds without
- * the sections (none today in the world) boot every run: slower, never wrong.
+ * the sections (none today in the world), and GNTWORLD_BOOT=each, boot every run: slower, never
+ * wrong.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 extern char __start_gntfuzz_tdata[] __attribute__((weak)), __stop_gntfuzz_tdata[] __attribute__((weak));
 extern char __start_gntfuzz_tbss[] __attribute__((weak)), __stop_gntfuzz_tbss[] __attribute__((weak));
 
-#define BOOT_SNAPS 8 /* table shapes kept at once (fuzz inputs vary version and deferred cap) */
+#define BOOT_SNAPS 160 /* table shapes kept: fuzz inputs vary the version (2) and the deferred cap (64) */
 
 struct image {
 	uint8_t *data, *bss;
@@ -106,8 +107,11 @@ static int call_boot(struct world *w, const struct seam_table *table)
 
 int world_boot(struct world *w, const struct seam_table *table)
 {
-	if (have_sections < 0)
-		have_sections = __start_gntfuzz_tdata != NULL || __start_gntfuzz_tbss != NULL;
+	if (have_sections < 0) { /* GNTWORLD_BOOT=each: boot every input, the "before" of `make bench-boot` */
+		const char *how = getenv("GNTWORLD_BOOT");
+		have_sections = (__start_gntfuzz_tdata != NULL || __start_gntfuzz_tbss != NULL) &&
+				!(how && !strcmp(how, "each"));
+	}
 	if (!have_sections) /* nothing to restore from: boot every run */
 		return call_boot(w, table);
 	if (!pristine.data && !pristine.bss)
