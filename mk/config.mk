@@ -3,7 +3,9 @@ BUILD      ?= build
 CC         ?= gcc
 CLANG      ?= clang
 PYTHON     ?= python3
-XEN_IFACE  := -D__XEN_INTERFACE_VERSION__=0x00040e00
+# Xen's public headers as of 4.14; a library under test may ask for another (TARGET_XEN_INTERFACE).
+XEN_IFACE_VERSION := 0x00040e00
+XEN_IFACE  := -D__XEN_INTERFACE_VERSION__=$(XEN_IFACE_VERSION)
 WARN       := -Wall -Wextra -Werror=implicit-function-declaration -Wno-unused-parameter
 # Hosted code (harness, peer, tests)
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(XEN_IFACE) -Igrants/include -Iharness

@@ -40,6 +40,9 @@
 #include <stdint.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
+#if __XEN_INTERFACE_VERSION__ < 0x0003020a
+typedef uint16_t grant_status_t; /* a library built for the legacy interface (TARGET_XEN_INTERFACE): no v2 types */
+#endif
 
 /* Answers of the adapter's calls. */
 enum seam_rc {

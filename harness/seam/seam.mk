@@ -25,12 +25,15 @@ $(SEAM_OUT)/test_models: harness/seam/tests/test_models.c harness/seam/tests/sty
 
 ## test-seam-hooks: windows and orders on library-shaped code: a check-then-store end is raced at its store, a swap-ignoring cmpxchg end (__atomic, __sync, asm lock cmpxchg) in the window before the swap, a correct loop never; asm mfence, a locked add and C11 fences drain the tso/arm store buffer and a missing one is caught, a compiler-barrier publish is caught under arm only; correct idioms clean under every model
 ## test-byo: targets/template copied out of tree: builds with TARGET=<dir>, fixed clean, mutant caught by scenarios and libFuzzer, adapter mistakes get one-line errors
-.PHONY: test-seam-hooks test-byo
+## test-manifest: the manifest's build features on libraries written out of tree: absolute paths, header and #included .c dependencies, per-library and per-source flags, Xen interface and headers, mutant sources, adapter sources and sections, one-line errors
+.PHONY: test-seam-hooks test-byo test-manifest
 test-seam-hooks: $(SEAM_OUT)/test_hooks $(SEAM_OUT)/test_models
 	@$(SEAM_OUT)/test_hooks && $(SEAM_OUT)/test_models
 test-byo:
 	@$(PYTHON) harness/seam/tests/test_byo.py
-TESTS += test-seam-hooks test-byo
+test-manifest:
+	@sh harness/seam/tests/test_manifest.sh
+TESTS += test-seam-hooks test-byo test-manifest
 
 # The world's libFuzzer target with the library built in a flavour that only prices the seam for
 # `make bench-seam`: nohooks (no load/store hooks: no race is reachable) and nopass (load/store

@@ -2,11 +2,13 @@
  *
  * gtab, like the kernels, trusts its caller: a ref put back twice corrupts its free list. The
  * world keeps the seam's contract (seam.h: only live shares are unshared or ended, release only
- * after a successful end), but other callers of this adapter may not (a hand-written test, a
- * future world), so it keeps a small per-ref record of what the caller may do next and refuses
- * the rest (SEAM_ERR) instead of passing misuse on as a library bug. It never hides what the library did: answers come from the library's own counters and
- * from the page_free calls it actually made (seen through a wrapper around host->page_free).
- * Freestanding, like the library.
+ * after a successful end, which the world follows with release itself), but other callers of this
+ * adapter may not (a hand-written test such as tests/test_adapter.c), so it keeps a small per-ref
+ * record of what the caller may do next and refuses the rest (SEAM_ERR) instead of passing misuse
+ * on as a library bug. It never hides what the library did: answers come from the library's own
+ * counters and from the page_free calls it actually made (seen through a wrapper around
+ * host->page_free). setup() does all of gtab's per-input reset (no boot()); any table size the
+ * world picks fits (GTAB_MAX_REFS), so `table` stays "any". Freestanding, like the library.
  */
 #include "gtab.h" /* first: it picks the Xen interface version if the build did not */
 #include "seam.h"
@@ -100,7 +102,8 @@ static int a_unshare(grant_ref_t ref, uint64_t frame)
 
 	if (!in_range(ref) || state_of(ref) != REF_GRANTED || ref_frame[ref] != frame)
 		return SEAM_ERR;
-	set_state(ref, REF_IDLE); /* before the call: free_page may re-enter and share it again */
+	set_state(ref, REF_IDLE); /* before the call: the ref is gtab's from here on (the world never
+				   * re-enters; a caller whose page_free shares again would get it) */
 	gtab_get_stats(&before);
 	watch_frame = frame;
 	watch_hit = 0;

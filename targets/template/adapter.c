@@ -1,12 +1,15 @@
-/* adapter.c - connects your grant-table code to gntfuzz's seam (harness/seam/seam.h: read it, it
- * is short). gntfuzz calls these functions; each calls your code in its own idiom. Rules:
- *  - setup() must bring ALL of your library's state back to a fresh start, on the table it is
- *    given: the fuzzers call it before every input.
+/* adapter.c - connects your grant-table code to gntfuzz's seam. gntfuzz calls these functions;
+ * each calls your code in its own idiom. What the world calls when, what it guarantees and what
+ * each answer means is THE CONTRACT in harness/seam/seam.h (read it, it is short). In brief:
+ *  - setup() before every input brings ALL of your library's state back to a fresh start on the
+ *    table it is given; or boot() builds it once and the world restores it per input (below).
  *  - every page your code frees must go through host->page_free: that is where gntfuzz checks
  *    that the peer no longer maps it. Your code's own allocator is not consulted.
  *  - answer what your code did: SEAM_OK for unshare only if the page went back through
  *    page_free during the call; SEAM_BUSY if your code keeps it to retry on tick; SEAM_LEAKED if
  *    it keeps it forever (and counts it in leaked()).
+ *  - a crash (abort, panic, failed assert, fault) in any call is a finding: have your panic shim
+ *    log why through host->log, then abort().
  * Nothing here reports grant-table accesses: the compiler's hooks see them in your code. */
 #include "seam.h"
 #include "mygnttab.h"
@@ -56,4 +59,10 @@ const struct seam_adapter gntfuzz_adapter = {
 	.leaked = leaked,
 	.end = end,           /* optional: NULL if your code has no separate revoke */
 	.release = release,   /* optional */
+	/* Optional: a table of the size your code is built for (say NR_GRANT_ENTRIES 2048, refs from
+	 * 8), instead of any size 9..256 (struct seam_geometry in seam.h). */
+	/* .table = { .max_refs = 2048, .fixed = 1, .first_ref = 8 }, */
+	/* Optional: an expensive init run once; the world snapshots your writable globals after it
+	 * and restores them before every input. setup may then be NULL, or do per-input work only. */
+	/* .boot = boot, */
 };

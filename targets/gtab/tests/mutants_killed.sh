@@ -1,8 +1,8 @@
 #!/bin/sh
 # mutants_killed.sh OUT CC CFLAGS - build gtab's unit tests once as shipped and once per mutant
-# of targets/gtab/target.mk (TARGET_MUTANTS, TARGET_MUTANT_FLAGS.<name>), then check that the
-# shipped build passes every test and each mutant fails at least one. Run from the repo root.
-# One TAP line per build; each test binary's own output goes to OUT/unit-<variant>.log.
+# of targets/gtab/target.mk (as `make list-mutants` reads it: each mutant's switches), then check
+# that the shipped build passes every test and each mutant fails at least one. Run from the repo
+# root. One TAP line per build; each test binary's own output goes to OUT/unit-<variant>.log.
 out=$1 cc=${2:-cc} cflags=${3:--std=gnu11 -O2 -g -Wall -Wextra}
 dir=targets/gtab
 manifest=$dir/target.mk
@@ -11,8 +11,11 @@ if [ -z "$out" ] || [ ! -f "$manifest" ]; then
 fi
 mkdir -p "$out" || exit 2
 
-mutants=$(sed -n 's/^TARGET_MUTANTS *:= *//p' "$manifest")
-flags_of() { sed -n "s/^TARGET_MUTANT_FLAGS\\.$1 *:= *//p" "$manifest"; }
+# One "gtab MUTANT SWITCH..." line per mutant, from the build itself (a sub-make of its own:
+# MAKEFLAGS emptied, so no jobserver or goal of a calling make leaks in).
+list=$(MAKEFLAGS='' make -s --no-print-directory list-mutants TARGET=$dir) || { echo "$0: make list-mutants failed" >&2; exit 2; }
+mutants=$(printf '%s\n' "$list" | awk '{ print $2 }')
+flags_of() { printf '%s\n' "$list" | awk -v m="$1" '$2 == m { $1 = $2 = ""; sub(/^ +/, ""); print }'; }
 run=""; command -v timeout >/dev/null 2>&1 && run="timeout 60"
 fail=0 n=0
 
