@@ -8,8 +8,10 @@
 #   make list-mutants            ... a mutant's switches; make list-sources: a variant's files
 TARGET      ?=
 # Default: every in-tree library (a folder of targets/ with a manifest; the template is not one).
+# The reference library first: the first library listed is every tool's default.
 TARGET_DIRS := $(if $(TARGET),$(patsubst %/,%,$(TARGET)),\
-                 $(patsubst %/target.mk,%,$(filter-out targets/template/%,$(wildcard targets/*/target.mk))))
+                 $(filter targets/grants,$(patsubst %/target.mk,%,$(wildcard targets/*/target.mk))) \
+                 $(filter-out targets/grants,$(patsubst %/target.mk,%,$(filter-out targets/template/%,$(wildcard targets/*/target.mk)))))
 LIBS        :=
 
 # A manifest's paths ($(2)) are relative to its folder ($(1)) unless absolute; inside the tree they
@@ -34,6 +36,7 @@ TARGET_WARN := $(WARN)
 TARGET_XEN_INTERFACE := $(XEN_IFACE_VERSION)
 TARGET_XEN_HEADERS :=
 TARGET_ADAPTER_SOURCES = $$(filter adapter.c %/adapter.c,$$(TARGET_SOURCES))
+TARGET_RUNS_IN := world mp pvh
 $$(foreach v,$$(filter $(TARGET_PER_NAME),$$(.VARIABLES)),$$(eval undefine $$(v)))
 $$(if $$(wildcard $(1)/target.mk),,$$(error gntfuzz: $(1)/target.mk not found: a target directory needs a manifest (see targets/template/target.mk)))
 include $(1)/target.mk
@@ -49,7 +52,9 @@ $$(foreach v,$$(filter TARGET_MUTANT_SOURCES.%,$$(.VARIABLES)),$$(if $$(filter $
 $$(foreach m,$$(TARGET_MUTANTS),$$(foreach f,$$(TARGET_MUTANT_SOURCES.$$(m)),\
   $$(if $$(wildcard $$(call target_paths,$(1),$$(f))),,$$(call target_fail,$(1),mutant $$(m): source $$(f) not found in $(1)))\
   $$(if $$(word 2,$$(filter $$(notdir $$(f)),$$(notdir $$(TARGET_SOURCES)))),$$(call target_fail,$(1),mutant $$(m): $$(f) matches two TARGET_SOURCES entries named $$(notdir $$(f))))))
+$$(if $$(filter-out world mp pvh,$$(TARGET_RUNS_IN))$$(filter-out $$(TARGET_RUNS_IN),world),$$(call target_fail,$(1),TARGET_RUNS_IN must hold world and may add mp and pvh))
 LIBS += $$(TARGET_NAME)
+LIB_$$(TARGET_NAME)_RUNS_IN  := $$(TARGET_RUNS_IN)
 LIB_$$(TARGET_NAME)_DIR      := $(1)
 LIB_$$(TARGET_NAME)_SRCS     := $$(call target_paths,$(1),$$(TARGET_SOURCES))
 LIB_$$(TARGET_NAME)_ADAPTERS := $$(call target_paths,$(1),$$(TARGET_ADAPTER_SOURCES))
@@ -67,6 +72,11 @@ $(foreach d,$(TARGET_DIRS),$(eval $(call load_target,$(d))))
 
 # Every variant as LIB/MUTANT; the unmutated build of each library is "fixed".
 VARIANTS := $(foreach l,$(LIBS),$(l)/fixed $(addprefix $(l)/,$(LIB_$(l)_MUTANTS)))
+# Where each library runs (TARGET_RUNS_IN): the in-process world always; the multi-process
+# simulator (mp: a Linux process) and the PVH guest (pvh: freestanding) unless its manifest says
+# it cannot. LIBS_<world> and VARIANTS_<world> are what each world's rules and tests iterate.
+$(foreach x,world mp pvh,$(eval LIBS_$(x) := $(foreach l,$(LIBS),$(if $(filter $(x),$(LIB_$(l)_RUNS_IN)),$(l)))))
+$(foreach x,world mp pvh,$(eval VARIANTS_$(x) := $(filter $(addsuffix /%,$(LIBS_$(x))),$(VARIANTS))))
 variant_lib    = $(firstword $(subst /, ,$(1)))
 variant_mutant = $(lastword $(subst /, ,$(1)))
 # The compiler switches of a variant: the library's includes and defines, the mutant's switch, and
@@ -171,13 +181,13 @@ $(foreach f,$(TARGET_FLAVOURS),$(foreach v,$(VARIANTS),$(eval $(call target_arch
 # paths too) or an #included .c rebuilds exactly the archives that use it.
 -include $(wildcard $(TARGET_OUT)/*/*/*/obj/*.d)
 
-## list-variants: one "LIBRARY MUTANT" line per variant of the libraries under test (TARGET=<dir>: yours)
+## list-variants: one "LIBRARY MUTANT" line per variant of the libraries under test (TARGET=<dir>: yours; RUNS_IN=mp|pvh: those that run there)
 ## list-mutants: one "LIBRARY MUTANT SWITCH..." line per mutant: its TARGET_MUTANT_FLAGS (TARGET=<dir>: yours)
 ## list-sources: one "LIBRARY MUTANT FILE..." line per variant: the sources its archive compiles
 ## mutants: the mutants of every library under test, with what each re-creates
 .PHONY: list-variants list-mutants list-sources mutants
 list-variants:
-	@$(foreach v,$(VARIANTS),echo "$(call variant_lib,$(v)) $(call variant_mutant,$(v))";)
+	@$(foreach v,$(if $(RUNS_IN),$(VARIANTS_$(RUNS_IN)),$(VARIANTS)),echo "$(call variant_lib,$(v)) $(call variant_mutant,$(v))";)
 # Printed by make itself (as `mutants` below): switches may hold quotes.
 list-mutants:
 	$(foreach l,$(LIBS),$(foreach m,$(LIB_$(l)_MUTANTS),$(info $(l) $(m) $(strip $(LIB_$(l)_FLAGS.$(m))))))

@@ -101,7 +101,7 @@ REFERENCE_LIBRARY = "grants"  # the library a scenario's plain "# catches:" line
 def variants():
     """[(library, mutant)] as make lists them (`make -s list-variants`; TARGET=... is honoured)."""
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    argv = ["make", "-s", "--no-print-directory", "-C", ROOT, "list-variants"]
+    argv = ["make", "-s", "--no-print-directory", "-C", ROOT, "list-variants", "RUNS_IN=mp"]
     if os.environ.get("TARGET"):
         argv.append("TARGET=" + os.environ["TARGET"])
     r = subprocess.run(argv, env=env, capture_output=True, text=True)

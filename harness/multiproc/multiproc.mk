@@ -81,7 +81,7 @@ MP_TARGET_HDRS := $(MP_DIR)/target/target.h $(MP_DIR)/proto.h $(MP_DIR)/spin.h $
 MP_TARGET_OBJD := $(MP_OUT)/target-obj
 MP_TARGET_OBJS := $(addprefix $(MP_TARGET_OBJD)/,$(notdir $(MP_TARGET_SRCS:.c=.o)))
 mp_target       = $(MP_OUT)/$(1)/gntfuzz-target
-MP_TARGETS     := $(foreach v,$(VARIANTS),$(call mp_target,$(v)))
+MP_TARGETS     := $(foreach v,$(VARIANTS_mp),$(call mp_target,$(v)))
 
 define MP_TARGET_OBJ_RULE
 $(MP_TARGET_OBJD)/$(notdir $(1:.c=.o)): $(1) $(MP_TARGET_HDRS)
@@ -95,7 +95,7 @@ $(call mp_target,$(1)): $(MP_TARGET_OBJS) $(call target_archive,mp,$(1))
 	@mkdir -p $$(@D)
 	$(CC) $(MP_TARGET_OBJS) $(call target_archive,mp,$(1)) -lxenevtchn -lxenstore -lpthread -o $$@
 endef
-$(foreach v,$(VARIANTS),$(eval $(call MP_TARGET_RULE,$(v))))
+$(foreach v,$(VARIANTS_mp),$(eval $(call MP_TARGET_RULE,$(v))))
 
 ## mp-targets: build the target process build/multiproc/<library>/<mutant>/gntfuzz-target for every variant (make list-variants)
 .PHONY: mp-targets
@@ -107,7 +107,7 @@ sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD)
 # In `make test`: every fixed build, and the mutants of the reference library plus the second
 # library's MSA02 and plain-store XSA-396 (the full matrix is `make sim-attack`, nightly).
-SIM_ATTACK_TEST_ONLY ?= $(foreach l,$(LIBS),$(l)/fixed) $(filter-out grants/fixed grants/ro_flag grants/ref_leak,\
+SIM_ATTACK_TEST_ONLY ?= $(foreach l,$(LIBS_mp),$(l)/fixed) $(filter-out grants/fixed grants/ro_flag grants/ref_leak,\
                           $(filter grants/%,$(VARIANTS))) $(filter gtab/msa02 gtab/xsa396,$(VARIANTS))
 ## test-sim-attack: sim-attack on every fixed build and a chosen set of mutants (SIM_ATTACK_TEST_ONLY)
 test-sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
@@ -116,7 +116,7 @@ TESTS += test-sim-attack
 
 # The vbd columns in `make test`: our blkfront on every fixed build (must hold) and each library's
 # MSA02 (must be caught), under a few strategies (the whole vbd matrix: `make sim-attack`).
-SIM_ATTACK_VBD_TEST_ONLY ?= $(foreach l,$(LIBS),$(l)/fixed) $(filter %/msa02,$(VARIANTS))
+SIM_ATTACK_VBD_TEST_ONLY ?= $(foreach l,$(LIBS_mp),$(l)/fixed) $(filter %/msa02,$(VARIANTS_mp))
 SIM_ATTACK_VBD_TEST_STRATEGIES ?= honest forged-done persistent-abuse
 ## test-sim-attack-vbd: blkfront (gntfuzz-target --device vbd) vs gntfuzz-peer --device vbd: fixed builds hold, msa02 caught, also by the black-box oracle alone
 .PHONY: test-sim-attack-vbd
@@ -166,7 +166,7 @@ fuzz-broker: $(MP_OUT)/fuzz_broker
 sim-scenarios: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --scenarios
 # In `make test`: every fixed build, and MSA02 and XSA-396 of each library (all: `make sim-scenarios`).
-SIM_SCENARIOS_TEST_ONLY ?= $(foreach l,$(LIBS),$(l)/fixed) $(filter %/msa02 %/xsa396,$(VARIANTS))
+SIM_SCENARIOS_TEST_ONLY ?= $(foreach l,$(LIBS_mp),$(l)/fixed) $(filter %/msa02 %/xsa396,$(VARIANTS_mp))
 ## test-sim-scenarios: sim-scenarios on every fixed build and each library's msa02 and xsa396 (SIM_SCENARIOS_TEST_ONLY)
 test-sim-scenarios: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --scenarios --only "$(strip $(SIM_SCENARIOS_TEST_ONLY))"
@@ -174,6 +174,6 @@ TESTS += test-sim-scenarios
 
 ## test-multiproc-cli: bad arguments and files to broker, xensim, target and peer: one-line errors, non-zero exits
 .PHONY: test-multiproc-cli
-test-multiproc-cli: multiproc $(call mp_target,$(firstword $(filter %/fixed,$(VARIANTS)))) peer
-	@$(PYTHON) $(MP_DIR)/tests/run_cli.py $(BUILD) $(call mp_target,$(firstword $(filter %/fixed,$(VARIANTS))))
+test-multiproc-cli: multiproc $(call mp_target,$(firstword $(filter %/fixed,$(VARIANTS_mp)))) peer
+	@$(PYTHON) $(MP_DIR)/tests/run_cli.py $(BUILD) $(call mp_target,$(firstword $(filter %/fixed,$(VARIANTS_mp))))
 TESTS += test-multiproc-cli

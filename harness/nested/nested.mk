@@ -20,17 +20,17 @@ NESTED_TEST_TIMEOUT ?= 900
 # msa02 in rounds, in the same boot; only variants make lists (TARGET=... honoured).
 # (wl-<lib>-fixed wl-<lib>-msa02 work for any library: ~1 min more per pair, and the workload
 # sessions' 1 s races are the part of the run a busy host can make miss.)
-nested_have     = $(if $(filter $(1),$(VARIANTS)),$(2))
+nested_have     = $(if $(filter $(1),$(VARIANTS_pvh)),$(2))
 nested_lib_pair = $(call nested_have,$(1)/fixed,$(2)-$(1)-fixed) $(call nested_have,$(1)/msa02,$(2)-$(1)-msa02)
 NESTED_TARGETS ?= $(strip $(call nested_lib_pair,grants,pvh) $(call nested_have,grants/fixed,pvh-grants-fixed-v2) \
                     $(call nested_have,grants/cve23041,pvh-grants-cve23041) \
                     $(call nested_have,grants/ro_reading,pvh-grants-ro_reading) \
-                    $(foreach l,$(filter-out grants,$(LIBS)),$(call nested_lib_pair,$(l),pvh)) linux \
+                    $(foreach l,$(filter-out grants,$(LIBS_pvh)),$(call nested_lib_pair,$(l),pvh)) linux \
                     $(call nested_lib_pair,grants,wl) $(call nested_lib_pair,grants,vbd) $(call nested_lib_pair,grants,vif))
 # The variants the labels name (a label's <library>-<mutant> is a variant's LIB/MUTANT with a dash),
 # and their kernels: only these go into dom0's image.
 nested_rest     = $(patsubst %-v2,%,$(foreach p,pvh wl vbd vif,$(patsubst $(p)-%,%,$(filter $(p)-%,$(1)))))
-NESTED_VARIANTS = $(strip $(foreach v,$(VARIANTS),$(if $(filter $(subst /,-,$(v)),$(call nested_rest,$(NESTED_TARGETS))),$(v))))
+NESTED_VARIANTS = $(strip $(foreach v,$(VARIANTS_pvh),$(if $(filter $(subst /,-,$(v)),$(call nested_rest,$(NESTED_TARGETS))),$(v))))
 # peer/'s gntfuzz-peer plays every target: its workload strategies for the wl-* targets (the
 # workload frontend in the PVH guest), its --protocol rounds strategies for pvh-* and linux.
 NESTED_WL_STRATEGIES ?= hold forged-done race-end storm copy-loop flood bad-ids early-closed

@@ -23,7 +23,7 @@ PVH_TARGET_CFLAGS  = -O2 -g -ffreestanding -fno-builtin -nostdinc -isystem $(she
                      -idirafter /usr/include $(PVH_KERNEL_FLAGS)
 PVH_LDFLAGS := -m elf_x86_64 -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T harness/pvh/pvh.ld
 pvh_kernel   = $(PVH_OUT)/$(1)/gntfuzz-pvh.elf
-PVH_KERNELS := $(foreach v,$(VARIANTS),$(call pvh_kernel,$(v)))
+PVH_KERNELS := $(foreach v,$(VARIANTS_pvh),$(call pvh_kernel,$(v)))
 PVH_OBJS    := $(PVH_OUT)/obj/entry.o $(patsubst %.c,$(PVH_OUT)/obj/%.o,$(notdir $(PVH_HOST_SRCS)))
 
 define PVH_OBJ_RULE
@@ -42,7 +42,7 @@ $(call pvh_kernel,$(1)): $(PVH_OBJS) $(call target_archive,pvh,$(1))
 	@mkdir -p $$(@D)
 	$$(LD) $$(PVH_LDFLAGS) -o $$@ $(PVH_OBJS) $(call target_archive,pvh,$(1))
 endef
-$(foreach v,$(VARIANTS),$(eval $(call PVH_KERNEL_RULE,$(v))))
+$(foreach v,$(VARIANTS_pvh),$(eval $(call PVH_KERNEL_RULE,$(v))))
 
 ## pvh: build the PVH target guest kernels build/pvh/<library>/<mutant>/gntfuzz-pvh.elf, one per variant (make list-variants)
 pvh: $(PVH_KERNELS)

@@ -22,6 +22,12 @@ TARGET_SOURCES  := mygnttab.c adapter.c
 # compiled with -DGNTFUZZ_LIBRARY_CODE. Default: the entries whose file name is adapter.c.
 #TARGET_ADAPTER_SOURCES := adapter.c shim.c
 
+# Where the library can run: the in-process world (fuzzers, scenarios: always), and by default
+# also the multi-process simulator (mp: built as a Linux process) and the PVH guest (pvh: built
+# freestanding, under real Xen). Code that needs libc, or that cannot build freestanding, says
+# `world` or `world mp` here, and the mp/pvh tests and `make sim-attack` leave it out.
+#TARGET_RUNS_IN := world mp pvh
+
 # Include folders (-I, in this order) and -D switches your code needs to build outside its tree.
 TARGET_INCLUDES := .
 TARGET_DEFINES  :=
