@@ -9,6 +9,22 @@ must be an oracle violation (the world's report), not just any crash. Then each 
 fuzzed, per engine, for the same total budget its mutants were given (its number of mutants x
 --budget; --fixed-time overrides) and must report zero violations.
 
+A mutant is killed when its finding replays as a violation. A crash of the library itself (abort,
+panic, failed assert, fatal signal inside a library call) is one: the world reports it as invariant
+4 (with the signal and the library's last log line) and saves it like any other finding, so it
+kills. What is replayed, in this order:
+  1. the scenarios the world saved the moment it caught something ($GNTWORLD_FINDINGS, one fresh
+     directory per run: inv<N>-<lib>-<mutant>-<key>.scn, the input as the target ran it, folded
+     onto its steps and fitted to the library's table version), each with
+     `build/world/LIB/MUTANT/gntworld run --json` (exit 1 and a violation: killed);
+  2. else the engine's own crash file, through the libFuzzer build of the same target, which decodes
+     it as the target did during fuzzing and, if the world catches something, saves that .scn, which
+     is then replayed as in 1;
+  3. else what that replay printed: a sanitizer report (a memory error in the library, invariant 4,
+     which only the ASan build sees) kills; anything else (a crash the world did not report, a
+     timeout) does not: the mutant is "SURVIVED" with the reason.
+A finding that gntworld replays clean or vacuous does not kill either.
+
 --memory sc|tso|arm runs every input under that CPU memory model (GNTWORLD_MEMORY); by default
 the fuzz input chooses it, which a mutant caught under one model only needs. With --mutants none
 only the fixed libraries are fuzzed: `--mutants none --fixed-time 300 --memory tso` is 10
@@ -58,7 +74,7 @@ def run_logged(cmd, env, budget, logfile):
 def run_libfuzzer(target, lib, mutant, budget, rundir, seed=None):
     """Fuzz from nothing until the first crash or the budget. -> dict(found, secs, execs, file)."""
     corpus, art = rundir / "corpus", rundir / "artifacts"
-    for d in (corpus, art):
+    for d in (corpus, art, rundir / "world"):   # the world's findings of an earlier run are not this run's
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
     cmd = [fc.binary("libfuzzer", target, lib, mutant), f"-max_total_time={budget}", "-print_final_stats=1",
@@ -67,26 +83,30 @@ def run_libfuzzer(target, lib, mutant, budget, rundir, seed=None):
         cmd.insert(1, f"-seed={seed}")
     if (fc.CORPORA / f"{target}.dict").exists():  # a dictionary is not a corpus: every step's bytes
         cmd.insert(1, f"-dict={fc.CORPORA / f'{target}.dict'}")
-    env = {"ASAN_OPTIONS": "detect_leaks=0:symbolize=0", "GNTWORLD_FINDINGS": str(rundir / "world")}
+    env = {"ASAN_OPTIONS": "detect_leaks=0:symbolize=0", "GNTWORLD_FINDINGS": str(rundir / "world"),
+           "GNTWORLD_CONTINUE": "0"}  # the first violation is a crash: what is timed here
     secs = run_logged(cmd, env, budget, rundir / "libfuzzer.log")
     text = (rundir / "libfuzzer.log").read_text(errors="replace")
     m = re.search(r"stat::number_of_executed_units: (\d+)", text)
     crashes = sorted(art.glob("crash-*")) + sorted(art.glob("timeout-*")) + sorted(art.glob("oom-*"))
-    return {"found": bool(crashes), "secs": round(secs, 2), "execs": int(m.group(1)) if m else None,
-            "file": str(crashes[0]) if crashes else None, "log": str(rundir / "libfuzzer.log")}
+    saved = world_findings(rundir)
+    return {"found": bool(crashes or saved), "secs": round(secs, 2), "execs": int(m.group(1)) if m else None,
+            "file": str(crashes[0]) if crashes else None, "saved": [str(p) for p in saved],
+            "log": str(rundir / "libfuzzer.log")}
 
 
 def run_afl(target, lib, mutant, budget, rundir):
     fc.require_tool("afl-fuzz", "afl++")
     seeds, out = rundir / "seeds", rundir / "afl"
     shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(rundir / "world", ignore_errors=True)   # the world's findings of an earlier run
     seeds.mkdir(parents=True, exist_ok=True)
     (seeds / "zero").write_bytes(b"\0")
     cmd = ["afl-fuzz", "-i", seeds, "-o", out, "-V", str(budget), "-c", fc.binary("cmplog", target, lib, mutant)]
     if (fc.CORPORA / f"{target}.dict").exists():
         cmd += ["-x", fc.CORPORA / f"{target}.dict"]
     cmd += ["--", fc.binary("afl", target, lib, mutant)]
-    env = dict(fc.AFL_ENV, AFL_BENCH_UNTIL_CRASH="1", GNTWORLD_FINDINGS=str(rundir / "world"))
+    env = dict(fc.AFL_ENV, AFL_BENCH_UNTIL_CRASH="1", GNTWORLD_FINDINGS=str(rundir / "world"), GNTWORLD_CONTINUE="0")
     wall = run_logged(cmd, env, budget, rundir / "afl.log")
     fc.kill_orphans()  # a SIGSTOPped CmpLog target outlives afl-fuzz otherwise
     crashes = sorted((out / "default" / "crashes").glob("id:*"))
@@ -97,14 +117,16 @@ def run_afl(target, lib, mutant, budget, rundir):
             stats[k.strip()] = v.strip()
     except OSError:
         pass
-    res = {"found": bool(crashes), "secs": round(wall, 2), "execs": int(stats.get("execs_done", 0) or 0) or None,
-           "file": str(crashes[0]) if crashes else None, "log": str(rundir / "afl.log")}
+    saved = world_findings(rundir)
+    res = {"found": bool(crashes or saved), "secs": round(wall, 2),
+           "execs": int(stats.get("execs_done", 0) or 0) or None,
+           "file": str(crashes[0]) if crashes else None, "saved": [str(p) for p in saved], "log": str(rundir / "afl.log")}
     if crashes:  # AFL++ names the crash with its own clock and exec count: more exact than ours
         m = re.search(r"time:(\d+),execs:(\d+)", crashes[0].name)
         if m:
             res["secs_in_afl"] = int(m.group(1)) / 1000
             res["execs"] = int(m.group(2))
-    if not crashes and not stats:
+    if not crashes and not saved and not stats:
         tail = [l for l in (rundir / "afl.log").read_text(errors="replace").splitlines() if "PROGRAM ABORT" in l
                 or "[-]" in l]
         why = re.sub(r"\x1b\[[0-9;]*m", "", tail[0]).strip() if tail else f"see {rundir / 'afl.log'}"
@@ -112,14 +134,106 @@ def run_afl(target, lib, mutant, budget, rundir):
     return res
 
 
-def verdict(target, lib, mutant, res):
-    """What the crash was, (invariant, signature): the world's invariant, or why it does not count."""
+def world_findings(rundir):
+    """The scenarios the world saved in this run's $GNTWORLD_FINDINGS, oldest first."""
+    d = rundir / "world"
+    try:
+        return sorted(d.glob("*.scn"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    except OSError:
+        return []
+
+
+def world_binary(lib, mutant):
+    return fc.BUILD / "world" / lib / mutant / "gntworld"
+
+
+def replay_scn(lib, mutant, scn):
+    """Replay a saved scenario with gntworld (the memory model: the scenario's own, or --memory's
+    GNTWORLD_MEMORY, as the fuzzing ran it). -> (exit status, its JSON report or None, output)."""
+    binp = world_binary(lib, mutant)
+    try:
+        r = subprocess.run([str(binp), "run", "--json", str(scn)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           stdin=subprocess.DEVNULL, text=True, errors="replace", timeout=60)
+    except subprocess.TimeoutExpired:
+        return None, None, "timed out"
+    except OSError as e:
+        return None, None, f"cannot run {fc.rel(binp)}: {e.strerror}"
+    j = None
+    for line in reversed(r.stdout.splitlines()):
+        if line.startswith("{"):
+            try:
+                j = json.loads(line)
+            except ValueError:
+                pass
+            break
+    return r.returncode, j, r.stdout + r.stderr
+
+
+def describe(lib, mutant, j):
+    """(invariant, signature) of a gntworld JSON violation: inv<N>-<name>, and the library's two
+    innermost frames where the world caught it (library_frames, else the whole stack), else the
+    message; a crash says its signal and the library's last log line; the root-cause key last."""
+    inv = int(j["invariant"])
+    name = j.get("name") or fc.inv_names().get(inv, "unknown")
+    binp = world_binary(lib, mutant)
+    if hasattr(fc, "world_signature"):  # the campaigns' own grouping, in the library's terms
+        where = fc.world_signature(j, binp)
+    else:
+        frames = fc.target_frames(binp, j.get("library_frames") or j.get("stack") or [])
+        where = "<-".join(frames[:2]) if frames else \
+            "msg: " + fc.normalize_message(j.get("message") or j.get("sentence") or "")
+    crash = j.get("crash") if isinstance(j.get("crash"), dict) else None
+    if crash:
+        log = (crash.get("last_log") or "").strip()
+        where = f"crash {crash.get('signal') or '?'} in {where}" + (f': "{log}"' if log else "")
+    if j.get("key"):
+        where += f"; key {j['key']}"
+    return f"inv{inv}-{name}", where
+
+
+def verdict(target, lib, mutant, res, rundir):
+    """What the finding was: (invariant, signature, how it replayed), the invariant None if there
+    was none, "no-replay" if it does not replay as a violation (the signature says why)."""
     if not res["found"]:
-        return None, None
+        return None, None, None
+    why = []
+
+    def try_scns(scns, origin):
+        for scn in scns[:8]:
+            rc, j, out = replay_scn(lib, mutant, scn)
+            if rc == 1 and j and j.get("verdict") == "violation" and j.get("invariant"):
+                inv, sig = describe(lib, mutant, j)
+                res.update(scn=str(scn), key=j.get("key"), crash=j.get("crash"))
+                return inv, sig, f"gntworld run {fc.rel(scn)}"
+            seen = j.get("verdict") if j else f"exit {rc}: {' '.join(out.split())[-160:]}"
+            why.append(f"{origin} {scn.name} replays {seen} in gntworld")
+        return None
+
+    got = try_scns([Path(p) for p in res.get("saved") or []], "the world's")
+    if got:
+        return got
+    if not res["file"]:
+        return "no-replay", "; ".join(why) or "no crash file", None
+    # The engine's crash file, through the target that found it (its decoding, folding and version
+    # fit): the world saves what it catches as a .scn, which gntworld then replays.
     binp = fc.binary("libfuzzer", target, lib, mutant)
-    _, out = fc.run_input(binp, res["file"])
+    again = rundir / "replay"
+    shutil.rmtree(again, ignore_errors=True)
+    again.mkdir(parents=True)  # the world makes the findings directory, not its parents
+    _, out = fc.run_input(binp, res["file"], findings_dir=again)
+    scns = sorted(again.glob("*.scn"))
+    text = fc.replay_text(out)
+    if not scns and text:  # the input as the target printed it, when the world saved nothing
+        (again / "printed.scn").write_text(text)
+        scns = [again / "printed.scn"]
+    got = try_scns(scns, "the crash file's")
+    if got:
+        return got
     cls = fc.classify(out, binp)
-    return (cls[0], cls[1]) if cls else ("no-replay", None)
+    if cls and cls[0].startswith("inv4-") and not fc.world_json(out):  # a memory error only ASan sees
+        return cls[0], cls[1], f"{fc.rel(binp)} {fc.rel(res['file'])}"
+    why.append(f"the crash file gives {cls[0]} ({cls[1]})" if cls else "the crash file does not crash")
+    return "no-replay", "; ".join(why), None
 
 
 def plan(a):
@@ -198,6 +312,7 @@ def main():
         bins = set()
         for lib, m in todo + [(l, fc.FIXED) for l in fixed_libs]:
             bins.add(fc.binary("libfuzzer", a.target, lib, m))
+            bins.add(world_binary(lib, m))  # replays the findings the world saved
             if "afl" in engines:
                 bins |= {fc.binary("afl", a.target, lib, m), fc.binary("cmplog", a.target, lib, m)}
         print(f"{PROG}: {len(todo)} mutant(s) of {' '.join(fixed_libs)}, engines {' '.join(engines)}; "
@@ -215,10 +330,10 @@ def main():
                 rundir.mkdir(parents=True, exist_ok=True)
                 res = run_libfuzzer(a.target, lib, m, a.budget, rundir) if e == "libfuzzer" \
                     else run_afl(a.target, lib, m, a.budget, rundir)
-                inv, sig = verdict(a.target, lib, m, res)
+                inv, sig, how = verdict(a.target, lib, m, res, rundir)
                 killed = bool(inv and inv.startswith("inv"))
                 res.update(engine=e, library=lib, mutant=m, variant=fc.vname(lib, m), about=summ.get((lib, m), ""),
-                           invariant=inv, signature=sig, killed=killed, budget=a.budget)
+                           invariant=inv, signature=sig, replay=how, killed=killed, budget=a.budget)
                 results.append(res)
                 secs = res.get("secs_in_afl", res["secs"])
                 if killed:
@@ -226,7 +341,7 @@ def main():
                           flush=True)
                 else:
                     failed += 1
-                    why = f"crash does not replay as a violation ({inv})" if res["found"] else "survived"
+                    why = f"its finding does not replay as a violation ({sig})" if res["found"] else "survived"
                     print(f"not ok - {e} finds {fc.vname(lib, m)}: {why} after {res['secs']:.1f}s", flush=True)
             for lib in fixed_libs:
                 budget = fixed_time[lib]
@@ -234,14 +349,14 @@ def main():
                 rundir.mkdir(parents=True, exist_ok=True)
                 res = run_libfuzzer(a.target, lib, fc.FIXED, budget, rundir) if e == "libfuzzer" \
                     else run_afl(a.target, lib, fc.FIXED, budget, rundir)
-                inv, sig = verdict(a.target, lib, fc.FIXED, res)
+                inv, sig, how = verdict(a.target, lib, fc.FIXED, res, rundir)
                 res.update(engine=e, library=lib, mutant=fc.FIXED, variant=fc.vname(lib, fc.FIXED), about="",
-                           invariant=inv, signature=sig, killed=False, budget=budget)
+                           invariant=inv, signature=sig, replay=how, killed=False, budget=budget)
                 results.append(res)
                 if res["found"]:
                     failed += 1
                     print(f"not ok - {e}: fixed library {lib} flagged ({inv} {sig or ''}) after {res['secs']:.1f}s: "
-                          f"{res['file']}", flush=True)
+                          f"{res.get('scn') or res['file'] or (res.get('saved') or ['?'])[0]}", flush=True)
                 else:
                     print(f"ok - {e}: {fc.vname(lib, fc.FIXED)} clean for {budget}s ({res['execs']} execs)", flush=True)
     except fc.FuzzError as err:
