@@ -3,7 +3,9 @@
  *
  * Target and frontend lines are the target's own business here (it runs its workload) and are
  * skipped; an `at K` prefix has no scheduling point to wait for across processes, so the step
- * runs at once. The peer's maps are watched between steps as in every strategy.
+ * runs at once. Grants are named as a backend knows them, by request id (`backend map N`), or by
+ * raw ref (`peer map rN`); a `gN` name needs the target's `share ... as gN` and is not for here.
+ * The peer's maps are watched between steps as in every strategy.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -41,7 +43,7 @@ static int check_step(char **w, int n, const char *file, int line)
 {
 	static const char *const be0[] = { "connect", "map-req", "respond-next", "respond-dup", "respond-bogus",
 					   "notify", "closed", "unmap-all", NULL };
-	static const char *const be1[] = { "respond", "flood", "unmap", "read", "write", NULL };
+	static const char *const be1[] = { "respond", "flood", "unmap", "read", "write", "map", NULL };
 	static const char *const pr1[] = { "unmap", "read", "write", "done", NULL };
 	unsigned long v;
 	if (!strcmp(w[0], "backend")) {
@@ -85,6 +87,29 @@ static void pause_watch(struct peer *p, int ms)
 {
 	peer_drain_events(p, ms);
 	peer_check_maps(p);
+}
+
+/* `backend map N`: map request N's grant again, the ref the request carried on the ring (the
+ * frontend's requests are writes: read-write). Request N may still be on its way: wait up to a
+ * second for it, as map-req does. The map is checked for freshness only while N is unanswered:
+ * once answered, the frontend may legitimately have granted the ref to a newer request (a page
+ * it took back for itself still shows, as REUSED-*). */
+static void backend_map(struct peer *p, unsigned long id)
+{
+	double until = peer_now() + 1.0;
+	int r;
+	while ((r = req_by_id(p, id)) < 0 && peer_now() <= until) {
+		pause_watch(p, 2);
+		take_all(p);
+	}
+	if (r < 0)
+		return;
+	int m = peer_map(p, p->reqs[r].gref, 1, p->reqs[r].answered ? -1 : (int32_t)id, 0);
+	if (m < 0)
+		return;
+	if (p->reqs[r].map < 0)
+		p->reqs[r].map = m;
+	peer_check_fresh(p, m);
 }
 
 static int backend_step(struct peer *p, char **w, int n, const char *file, int line)
@@ -154,6 +179,10 @@ static int backend_step(struct peer *p, char **w, int n, const char *file, int l
 	if (!strcmp(w[1], "flood")) {
 		for (unsigned long i = 0; i < v && i < 1000000; i++)
 			peer_notify(p);
+		return 0;
+	}
+	if (!strcmp(w[1], "map")) {
+		backend_map(p, v);
 		return 0;
 	}
 	r = req_by_id(p, v);

@@ -253,7 +253,8 @@ void step_backend_map_req(struct world *w, const struct scn_step *s)
 	r->gref = req.gref;
 	r->responded = 0;
 	/* A read request is mapped read-only, as a backend does for a transmit buffer. */
-	r->mapped = world_peer_map(w, req.gref, req.op == WL_OP_READ, &st) >= 0;
+	r->readonly = req.op == WL_OP_READ;
+	r->mapped = world_peer_map(w, req.gref, r->readonly, &st) >= 0;
 	world_log(w, "  backend map-req: id %u r%u %s %s (GNTST %d)", req.id, req.gref,
 		  req.op == WL_OP_READ ? "ro" : "rw", r->mapped ? "mapped" : "not mapped", st);
 }
@@ -345,8 +346,32 @@ void step_backend_unmap(struct world *w, const struct scn_step *s)
 	if (!r)
 		return refuse(w, "no held map for that request id");
 	world_peer_unmap(w, r->gref);
-	r->mapped = 0;
+	r->mapped--;
 	world_log(w, "  backend unmap: id %u r%u", r->id, r->gref);
+}
+
+/* Map request N's grant again, as the request carried it (read-only for a read request): the ref
+ * a real backend knows, read off the ring, whatever order the library hands refs out in. A
+ * hypercall-level move: `at K backend map N` runs at a grant-entry access inside a frontend step
+ * (the frontend unsharing N's grant, or re-granting its ref to a new request). */
+void step_backend_map(struct world *w, const struct scn_step *s)
+{
+	struct wl_backend *be = &workload_of(w)->be; /* no set-up here: it may run inside a target step */
+	struct wl_be_req *r = NULL;
+	int16_t st = 0;
+
+	if (!workload_of(w)->active)
+		return refuse(w, "no workload yet");
+	for (uint32_t i = be->nreqs; i-- > 0 && !r;)
+		if (be->reqs[i].id == s->arg[0])
+			r = &be->reqs[i];
+	if (!r)
+		return refuse(w, "the backend has not taken that request id off the ring (backend map-req)");
+	if (r->mapped == UINT8_MAX)
+		return refuse(w, "too many maps of that request");
+	if (world_peer_map(w, r->gref, r->readonly, &st) >= 0)
+		r->mapped++;
+	world_log(w, "  backend map: id %u r%u %s (GNTST %d)", r->id, r->gref, r->readonly ? "ro" : "rw", st);
 }
 
 void step_backend_unmap_all(struct world *w, const struct scn_step *s)
@@ -354,10 +379,8 @@ void step_backend_unmap_all(struct world *w, const struct scn_step *s)
 	struct wl_backend *be = &wl_get(w)->be;
 
 	for (uint32_t i = 0; i < be->nreqs; i++)
-		if (be->reqs[i].mapped) {
+		for (; be->reqs[i].mapped; be->reqs[i].mapped--)
 			world_peer_unmap(w, be->reqs[i].gref);
-			be->reqs[i].mapped = 0;
-		}
 	if (be->connected) {
 		/* Without its ring map the backend is gone: no more ring steps. */
 		world_peer_unmap(w, be->ring_gref);

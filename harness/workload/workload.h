@@ -26,7 +26,8 @@ struct world;
 struct wl_be_req {
 	uint16_t id;
 	grant_ref_t gref;
-	uint8_t mapped;          /* the backend holds a map of gref right now */
+	uint8_t mapped;          /* maps of gref the backend holds for it right now (map-req, backend map) */
+	uint8_t readonly;        /* a read request: its grant is mapped read-only */
 	uint8_t responded;       /* a response for it has been pushed */
 };
 

@@ -89,6 +89,12 @@ def main():
         (tmp / "bad.scn").write_text("config version 1\ntarget frobnicate p0\n")
         one_line_error([fc.FUZZ_OUT / "tools" / "scnconv", "encode", tmp / "bad.scn"], "scenario:2:",
                        "seed converter: malformed scenario")
+        (tmp / "badgrant.scn").write_text("config version 1\ntarget share p0 rw as g0\npeer map g8 rw\n")
+        one_line_error([fc.FUZZ_OUT / "tools" / "scnconv", "encode", tmp / "badgrant.scn"],
+                       "scenario:3: bad grant 'g8' (expected g0..g7)", "seed converter: a grant name out of range")
+        (tmp / "badlabel.scn").write_text("config version 1\ntarget share p0 rw as r8\n")
+        one_line_error([fc.FUZZ_OUT / "tools" / "scnconv", "encode", tmp / "badlabel.scn"],
+                       "scenario:2: bad grant name 'r8' after 'as'", "seed converter: a share named by a raw ref")
     return 1 if failed else 0
 
 

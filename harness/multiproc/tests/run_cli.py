@@ -32,6 +32,9 @@ def main(build, target=None):
     bad_scn = os.path.join(tmp, "bad.scn")
     with open(bad_scn, "w") as f:
         f.write("# fine\nconfig version 1\nbackend respond-next\npeer map r9 sideways\n")
+    bad_map = os.path.join(tmp, "bad-map.scn")
+    with open(bad_map, "w") as f:  # a backend names a grant by request id (backend map N), not gN
+        f.write("config version 1\nbackend map 0\nat 1 backend map g0\n")
     env = {k: v for k, v in os.environ.items() if k not in ("GNTFUZZ_BROKER", "XENSTORED_PATH")}
     cases = [  # (argv, expected exit code, text the one error line must contain)
         ([os.path.join(mp, "gntfuzz-broker")], 2, "need --dir"),
@@ -43,6 +46,7 @@ def main(build, target=None):
         ([target], 1, "cannot reach the broker"),
         ([peer, "--strategy", "nonsense"], 2, "usage"),
         ([peer, "--scenario", bad_scn], 2, "scenario:4: expected: peer map rN rw|ro"),
+        ([peer, "--scenario", bad_map], 2, "scenario:3: this backend step takes one request id"),
         ([peer, "--scenario", os.path.join(tmp, "missing.scn")], 2, "cannot open scenario"),
     ]
     fails = 0

@@ -59,6 +59,10 @@ def main():
               "invariant %d fires end to end: %s on %s/%s" % (inv, bad, REFERENCE, mutant), "rc %d %s" % (rc, d))
         for lib, m in [(l, "fixed") for l in fixed] + [(REFERENCE, mutant)]:
             rc, d = verdict(gntworld(build, lib, m), twin)
+            if rc == 3:  # the library has no grant table of the twin's version
+                print("ok - invariant %d: legal twin %s not run on %s/%s: %s  # SKIP" % (
+                    inv, twin, lib, m, d.get("stderr", "table version not supported")))
+                continue
             check(rc == 0 and d.get("verdict") == "clean",
                   "invariant %d silent on the legal twin %s (%s/%s)" % (inv, twin, lib, m), "rc %d %s" % (rc, d))
     # invariant 4: the sanitizer build of the oracle test catches a crafted heap overflow

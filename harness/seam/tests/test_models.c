@@ -48,7 +48,7 @@ static int flagged(const char *text, int model)
 static const unsigned points[] = { 0, 1, 2, 3, 4, 5, 99 }; /* 99: after the step */
 #define NPOINTS (sizeof points / sizeof points[0])
 
-/* The peer maps r8 at point K of the unshare, for each K: is any run flagged? `at1` says whether
+/* The peer maps the grant at point K of the unshare, for each K: is any run flagged? `at1` says whether
  * K = 1 (the point before the swap, after the load) was among them. */
 static int race_end(unsigned version, int model, int *at1)
 {
@@ -58,11 +58,11 @@ static int race_end(unsigned version, int model, int *at1)
 	for (unsigned i = 0; i < NPOINTS; i++) {
 		snprintf(text, sizeof text,
 			 "config version %u pages 8 refs 16 deferq 4\n"
-			 "target share p0 rw\n"
-			 "at %u peer map r8 rw\n"
-			 "target unshare r8\n"
+			 "target share p0 rw as g0\n"
+			 "at %u peer map g0 rw\n"
+			 "target unshare g0\n"
 			 "target alloc\n"
-			 "peer read r8\n", version, points[i]);
+			 "peer read g0\n", version, points[i]);
 		int f = flagged(text, model);
 		any |= f;
 		*at1 |= f && points[i] == 1;
@@ -70,23 +70,23 @@ static int race_end(unsigned version, int model, int *at1)
 	return any;
 }
 
-/* r8 is re-shared for a new page; at point K the scheduler drains buffered store N first and the
- * peer maps: is any (K, N) flagged? */
+/* The grant's ref is re-shared for a new page (the table has that one ref: whatever the order); at
+ * point K the scheduler drains buffered store N first and the peer maps: is any (K, N) flagged? */
 static int race_publish(int model)
 {
 	char text[512];
 	for (unsigned i = 0; i < NPOINTS; i++)
 		for (unsigned n = 0; n < 3; n++) {
 			snprintf(text, sizeof text,
-				 "config version 1 pages 8 refs 16 deferq 4\n"
-				 "target share p0 rw\n"
-				 "peer map r8 rw\n"
-				 "peer unmap r8\n"
-				 "peer done r8\n"
+				 "config version 1 pages 8 refs 9 deferq 4\n"
+				 "target share p0 rw as g0\n"
+				 "peer map g0 rw\n"
+				 "peer unmap g0\n"
+				 "peer done g0\n"
 				 "at %u cpu drain %u\n"
-				 "at %u peer map r8 rw\n"
-				 "target share p1 rw\n"
-				 "peer read r8\n", points[i], n, points[i]);
+				 "at %u peer map g0 rw\n"
+				 "target share p1 rw as g1\n"
+				 "peer read g0\n", points[i], n, points[i]);
 			if (flagged(text, model))
 				return 1;
 		}
