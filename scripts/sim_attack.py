@@ -24,6 +24,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -188,7 +189,14 @@ def run_cell(build, v, col, strategy, version, widen, duration, device="wl"):
         res["po"] = sum(1 for l in pout.splitlines() if re.match(r"peer: (REUSED-|STALE-MAP)", l))
         res["first"] = next((l for l in (tout + pout).splitlines() if "VIOLATION" in l or "REUSED-" in l
                              or "STALE-MAP" in l), "")
-        if not tres or not pres:
+        crashed = tp.returncode is not None and tp.returncode < 0 and not res["error"]
+        if crashed and not tres:  # invariant 4: no peer input may crash the target
+            lines = [l for l in tout.strip().splitlines() if l.strip()]
+            res["crash"] = f"target died of {signal.Signals(-tp.returncode).name}" + \
+                (f": {lines[-1].strip()}" if lines else "")
+            res["first"] = res["crash"]
+            res["progress"] = True
+        elif not tres or not pres:
             res["error"] = res["error"] or "no result line: " + (tout + pout).strip().splitlines()[-1:][0] \
                 if (tout + pout).strip() else "no output"
         else:
@@ -196,7 +204,7 @@ def run_cell(build, v, col, strategy, version, widen, duration, device="wl"):
                 int(pres[0].get("requests", 0)) > 0
             # invariant 5: once the peer let go, every deferred page came back
             res["deferred_left"] = int(tres[0].get("deferred_now", 0))
-        res["caught"] = res["tv"] > 0 or res["po"] > 0
+        res["caught"] = res["tv"] > 0 or res["po"] > 0 or bool(res.get("crash"))
         time.sleep(0.05)
         b = xensim.Broker(d)
         s = b.stats()
@@ -280,7 +288,7 @@ def main(argv):
                          else "held" if r["progress"] else "idle")
         print(f"{name(v):<{first}}" + "".join(f"{c:>{width + 1}}" for c in cells))
     print("(CAUGHT: target VIOLATION from the broker's map counts or a page or ref unaccounted at its end, or"
-          " the peer read/wrote reused memory;"
+          " the peer read/wrote reused memory, or the target died of a signal (a panic: invariant 4);"
           " *: on a retry of a race; n/a: the library has no grant table v2)")
 
     groups = {c[4] for c in cols}
