@@ -16,6 +16,15 @@
 Every ratio is printed with the two numbers it comes from, and the machine's core count and load.
 Absolute rates on shared machines are noisy; the ratios come from one run. `make bench-campaign`
 runs part 3 alone for 10 minutes per target. Results also go to build/fuzz/bench.json.
+
+`--known` (`make bench-known`): fuzzing past known bugs, side by side in one run. (a) libFuzzer
+execs/s, as `make fuzz --engine libfuzzer` runs it (fork mode, crashes ignored, the world seeds and
+dictionary), on library variants that violate on many inputs (grants/msa02; bigtab/boot_reserved
+or grants/ref_leak: nearly every input) and on their fixed twins, world targets aborting at each
+violation vs continue mode (GNTWORLD_CONTINUE=1: one finding per root cause per process, then on);
+goal: a violating variant >= 0.5x its fixed twin in continue mode. (b) A variant with a shallow bug
+and another one behind it (`--deep LIB/MUTANT`; by default gtab's msa02 and flags_first in one
+build) from one zero byte: which root causes each mode finds, and when. build/fuzz/bench-known.json.
 """
 import argparse
 import json
@@ -26,6 +35,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness" / "fuzz"))
@@ -118,6 +129,195 @@ def campaign(lib, secs, tmp, results, bins):
               f"inputs at the end; goal >= {GOAL_CAMPAIGN[target]}/s)", flush=True)
 
 
+# --- make bench-known: fuzzing past known bugs ---
+# Variants that violate on many inputs, in order of preference: each is measured beside its library's
+# fixed build. Every seed of the world corpus violates on bigtab/boot_reserved (Xen's reserved refs
+# handed out first), 30 of 32 on grants/ref_leak, 14 of 32 on grants/msa02.
+KNOWN_VIOLATING = (("grants", "msa02"), ("bigtab", "boot_reserved"), ("grants", "ref_leak"))
+KNOWN_PAIRS = 2  # of those that exist, by default: msa02 and the first that violates on nearly every input
+GOAL_CONTINUE = 0.5
+# Two bugs in one build: MirageOS MSA02 (shallow: any forged `peer done`) and flags-first (behind it:
+# the peer must map at the right point of a re-share). A mutant of that name if the library has one,
+# else built from gtab's sources with both switches (an out-of-tree TARGET dir: nothing in the tree).
+DEEP_DEFAULT = ("gtab", "msa02_flags_first", ("-DGTAB_BUG_MSA02", "-DGTAB_BUG_FLAGS_FIRST"))
+DEEP_SECOND = ("inv3-", "flags_first: the peer maps a stale frame, invariant 3")  # how the second bug shows
+
+
+def fork_run(binp, secs, cont, tmp, seeds=None, seed=None):
+    """libFuzzer as `make fuzz --engine libfuzzer` runs it (fork mode, one job, crashes, timeouts
+    and OOMs ignored, dictionary, max_len 4096) for `secs`, from `seeds` (or one zero byte), in
+    continue mode or not. -> {execs, secs, execs_per_s, crashes, first_seen: {path: s}}: when each
+    crash file and each finding the world saved first appeared (a poll every 50 ms: the world
+    rewrites a root cause's file in each new fork job)."""
+    corpus, art, found = tmp / "corpus", tmp / "crashes", tmp / "world"
+    for d in (corpus, art, found):
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    if seeds:
+        for f in fc.check_corpus(seeds):
+            shutil.copyfile(f, corpus / f.name)
+    else:
+        (corpus / "zero").write_bytes(b"\0")
+    cmd = [str(binp), "-fork=1", "-ignore_crashes=1", "-ignore_timeouts=1", "-ignore_ooms=1",
+           f"-max_total_time={secs}", "-max_len=4096", f"-artifact_prefix={art}/", str(corpus)]
+    if (fc.CORPORA / "world.dict").exists():
+        cmd.insert(1, f"-dict={fc.CORPORA / 'world.dict'}")
+    if seed is not None:
+        cmd.insert(1, f"-seed={seed}")
+    env = dict(lf_env(), GNTWORLD_FINDINGS=str(found), GNTWORLD_CONTINUE="1" if cont else "0", TMPDIR=str(tmp))
+    first, done = {}, threading.Event()
+    t0 = time.monotonic()
+
+    def watch():
+        while not done.is_set():
+            now = round(time.monotonic() - t0, 2)
+            for d, pat in ((art, "crash-*"), (found, "*.scn")):
+                for f in d.glob(pat):
+                    first.setdefault(f, now)
+            time.sleep(0.05)
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                       timeout=secs + 180, env=env)
+    done.set()
+    th.join()
+    # fork mode's status line: "#N: cov: .. exec/s X oom/timeout/crash: a/b/c time: Ts job: J ..."
+    status = re.findall(r"^#(\d+): .*?oom/timeout/crash: \d+/\d+/(\d+) time: (\d+)s", r.stdout, re.M)
+    if not status:
+        raise fc.FuzzError(f"libFuzzer fork run of {binp.name} printed no status: {r.stdout.strip().splitlines()[-1:]}")
+    execs, crashes, t = (int(x) for x in status[-1])
+    return {"execs": execs, "secs": max(t, 1), "execs_per_s": round(execs / max(t, 1)), "crashes": crashes,
+            "first_seen": first}
+
+
+def root_causes(binp, first_seen, tmp, cap=400):
+    """{root cause: seconds to its first input} of the crash files and world findings of a run
+    (each replayed and classified as a campaign does; at most `cap`, in order of appearance)."""
+    out = {}
+    for f, t in sorted(first_seen.items(), key=lambda kv: kv[1])[:cap]:
+        src = f
+        if f.suffix == ".scn":
+            data = fc.encode_scenario(f.read_text(errors="replace"))
+            if data is None:
+                continue
+            src = tmp / "replay.bin"
+            src.write_bytes(data)
+        _, text = fc.run_input(binp, src)
+        cls = fc.classify(text, binp)
+        key = f"{cls[0]} {cls[1]}" if cls else "(does not replay)"
+        out[key] = min(out.get(key, t), t)
+    return out
+
+
+def deep_variant(spec, tmp):
+    """(name, libFuzzer binary) of the two-bug variant: `spec` LIB/MUTANT as make lists it, the
+    default mutant if the library has it, else gtab's sources built with both switches through an
+    out-of-tree TARGET dir (library name gtabtwo)."""
+    if spec:
+        lib, _, mutant = spec.partition("/")
+        fc.check_variant(lib, mutant)
+        b = fc.binary("libfuzzer", "world", lib, mutant)
+        fc.build([b])
+        return fc.vname(lib, mutant), b
+    lib, mutant, flags = DEEP_DEFAULT
+    if (lib, mutant) in fc.variants():
+        b = fc.binary("libfuzzer", "world", lib, mutant)
+        fc.build([b])
+        return fc.vname(lib, mutant), b
+    src = fc.ROOT / "targets" / lib
+    tdir = tmp / "twobug"
+    tdir.mkdir()
+    srcs = " ".join(str(src / f) for f in ("gtab_init.c", "gtab_refs.c", "gtab_entry.c", "gtab_defer.c", "adapter.c"))
+    (tdir / "target.mk").write_text(
+        "# fuzz_bench --known: gtab with two of its bugs at once (a shallow one and one behind it)\n"
+        f"TARGET_NAME := {lib}two\nTARGET_SOURCES := {srcs}\nTARGET_INCLUDES := {src}\n"
+        f"TARGET_MUTANTS := {mutant}\nTARGET_MUTANT_FLAGS.{mutant} := {' '.join(flags)}\n"
+        f"TARGET_MUTANT_ABOUT.{mutant} := {lib}'s msa02 and flags_first in one build\n")
+    b = fc.FUZZ_OUT / "libfuzzer" / f"world-{lib}two-{mutant}"
+    fc.build([b], env={"TARGET": str(tdir)})
+    return f"{lib}two/{mutant} ({lib} built with {' '.join(flags)}, out of tree)", b
+
+
+def bench_known(a):
+    cores, load = machine()
+    results = {"cores": cores, "load_at_start": load, "secs": a.secs_known, "rates": [], "deep": {}}
+    have = set(fc.variants())
+    picked = [v for v in KNOWN_VIOLATING if v in have][:KNOWN_PAIRS]
+    if a.variants:
+        picked = [fc.check_variant(*v.split("/", 1)) for v in a.variants.split(",") if v]
+    if not picked:
+        raise fc.FuzzError(f"none of {', '.join(fc.vname(*v) for v in KNOWN_VIOLATING)} is a variant here: --variants LIB/MUTANT")
+    bins = {v: fc.binary("libfuzzer", "world", *v) for p in picked for v in (p, (p[0], fc.FIXED))}
+    fc.build(list(bins.values()) + [fc.FUZZ_OUT / "tools" / "scnconv"])
+    print(f"{PROG} --known: {cores} cores, load {load:.1f}; libFuzzer fork mode (one job, crashes ignored: "
+          f"`make fuzz --engine libfuzzer`), {a.secs_known} s per run from the world seeds, the runs of one pair "
+          "interleaved", flush=True)
+    with tempfile.TemporaryDirectory(prefix="fuzz-bench-known-") as t:
+        tmp = Path(t)
+        for v in picked:
+            twin = (v[0], fc.FIXED)
+            got = {}
+            for cont in (False, True):
+                for w in (v, twin):
+                    sub = tmp / f"{w[0]}-{w[1]}-{int(cont)}"
+                    got[(w, cont)] = fork_run(bins[w], a.secs_known, cont, sub, seeds=fc.CORPORA / "world")
+                    shutil.rmtree(sub, ignore_errors=True)
+            row = {"variant": fc.vname(*v), "twin": fc.vname(*twin)}
+            print(f"\n  {'':<22} {'aborting at each violation':>32}   {'continue mode':>32}")
+            for w in (v, twin):
+                ab, co = got[(w, False)], got[(w, True)]
+                print(f"  {fc.vname(*w):<22} {ab['execs_per_s']:>14} execs/s ({ab['crashes']:>4} crashes) "
+                      f"  {co['execs_per_s']:>14} execs/s ({co['crashes']:>4} crashes)")
+                row[fc.vname(*w)] = {"abort": {k: ab[k] for k in ("execs", "secs", "execs_per_s", "crashes")},
+                                     "continue": {k: co[k] for k in ("execs", "secs", "execs_per_s", "crashes")}}
+            ra = got[(v, False)]["execs_per_s"] / max(got[(twin, False)]["execs_per_s"], 1)
+            rc = got[(v, True)]["execs_per_s"] / max(got[(twin, True)]["execs_per_s"], 1)
+            row.update(ratio_abort=round(ra, 3), ratio_continue=round(rc, 3), goal=GOAL_CONTINUE)
+            print(f"  {'violating / fixed':<22} {ratio(got[(v, False)]['execs_per_s'], got[(twin, False)]['execs_per_s']):>32}"
+                  f"   {ratio(got[(v, True)]['execs_per_s'], got[(twin, True)]['execs_per_s']):>32}"
+                  f"   goal >= {GOAL_CONTINUE}x in continue mode: {'met' if rc >= GOAL_CONTINUE else 'NOT met'}",
+                  flush=True)
+            results["rates"].append(row)
+
+        name, binp = deep_variant(a.deep, tmp)
+        secs, seeds = a.secs_deep, a.deep_seeds
+        print(f"\na second bug behind a shallow one: {name}; {seeds} libFuzzer seed(s) x {secs} s per mode from one "
+              "zero byte (fork mode as above; root causes: every input replayed and classified as a campaign does)",
+              flush=True)
+        deep = {"variant": name, "secs": secs, "seeds": seeds}
+        for cont in (True, False):
+            mode = "continue" if cont else "abort"
+            runs = []
+            for seed in range(1, seeds + 1):
+                sub = tmp / f"deep-{mode}-{seed}"
+                run = fork_run(binp, secs, cont, sub, seed=seed)
+                runs.append({"execs_per_s": run["execs_per_s"], "files": len(run["first_seen"]),
+                             "root_causes": root_causes(binp, run["first_seen"], tmp)})
+                shutil.rmtree(sub, ignore_errors=True)
+            causes = {}
+            for r in runs:
+                for k, t in r["root_causes"].items():
+                    causes.setdefault(k, []).append(t)
+            rate = statistics.median(r["execs_per_s"] for r in runs)
+            files = sum(r["files"] for r in runs)
+            print(f"  {'continue mode' if cont else 'aborting at each violation'}: median {rate:.0f} execs/s, "
+                  f"{files} saved input(s) in all, {len(causes)} root cause(s) (found in how many runs, median "
+                  "seconds to the first input):", flush=True)
+            for k, ts in sorted(causes.items(), key=lambda kv: (-len(kv[1]), statistics.median(kv[1]))):
+                print(f"    {len(ts)}/{seeds}  {statistics.median(ts):>6.1f} s  {k}")
+            deep[mode] = {"median_execs_per_s": rate, "runs": runs}
+            if not a.deep:
+                got = [min((t for k, t in r["root_causes"].items() if k.startswith(DEEP_SECOND[0])), default=None)
+                       for r in runs]
+                hit = [t for t in got if t is not None]
+                print(f"    -> the bug behind the shallow one ({DEEP_SECOND[1]}): found in {len(hit)}/{seeds} runs"
+                      + (f", median {statistics.median(hit):.1f} s" if hit else ""), flush=True)
+                deep[mode]["second_found"] = got
+        results["deep"] = deep
+    (fc.FUZZ_OUT / "bench-known.json").write_text(json.dumps(results, indent=1))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--secs", type=int, default=5, help="seconds per exec-rate measurement (default 5)")
@@ -128,7 +328,21 @@ def main():
     ap.add_argument("--engines", default="libfuzzer,afl")
     ap.add_argument("--library", help="library whose fixed build the targets run (default: the first make lists)")
     ap.add_argument("--mutant", help="mutant for the time-to-find figure (default msa02, else the library's first)")
+    ap.add_argument("--known", action="store_true", help="only the fuzzing-past-known-bugs figures (make bench-known)")
+    ap.add_argument("--variants", help="--known: violating variants LIB/MUTANT,... measured beside their fixed twins "
+                    "(default: " + ", ".join(fc.vname(*v) for v in KNOWN_VIOLATING) + ", those that exist)")
+    ap.add_argument("--secs-known", type=int, default=15, help="--known: seconds per exec-rate run (default 15)")
+    ap.add_argument("--deep", metavar="LIB/MUTANT", help="--known: a variant with a shallow bug and one behind it "
+                    "(default: gtab/msa02_flags_first, built out of tree when gtab has no such mutant)")
+    ap.add_argument("--secs-deep", type=int, default=20, help="--known: seconds per run on the two-bug variant (default 20)")
+    ap.add_argument("--deep-seeds", type=int, default=3, help="--known: libFuzzer seeds per mode on the two-bug variant (default 3)")
     a = ap.parse_args()
+    if a.known:
+        fc.become_subreaper()
+        try:
+            return bench_known(a)
+        except (fc.FuzzError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as err:
+            fc.die(PROG, err)
     engines = [e for e in a.engines.split(",") if e]
     results = {}
     fc.become_subreaper()

@@ -6,9 +6,17 @@ corpus (--engine afl|libfuzzer|hybrid; the default is the winner of `make bench-
 target, and for the targets that run a grant library one variant of it (--library LIB --mutant NAME, as
 `make list-variants` names them; default: the first library, mutant "fixed"). The driver seeds
 them, shows one live progress line, saves every finding as it appears, groups findings by root
-cause (the invariant and the library's innermost frames where the world caught it: one bug, one
-finding), minimizes one input per group, and writes report.md, report.json and coverage.svg into
-build/fuzz/campaigns/<timestamp>/.
+cause (the invariant and the library's innermost frame where the world caught it: one bug, one
+finding), minimizes one input per group (bytes, then steps and `at K` prefixes), and writes
+report.md, report.json and coverage.svg into build/fuzz/campaigns/<timestamp>/.
+
+The world targets fuzz in continue mode (GNTWORLD_CONTINUE=1): a violation is saved by the world
+the first time its root cause is seen in a process and the target returns, so the engines keep
+their full speed past a shallow bug and reach the ones behind it; the driver takes findings from
+the world's directory (and the engines' crash files: sanitizer reports, other targets, anything the
+world could not save). `--known REPORT` (an earlier campaign's report.json or directory) starts
+from that campaign's root causes, as syzkaller's suppressions do: seen again, they are counted as
+known and not reported as new.
 
 One campaign across hosts: each host runs with --sync-dir DIR (shared by all), --role main or
 secondary and its --host-id; AFL++'s own sync shares the inputs, every host keeps its own
@@ -50,7 +58,8 @@ ENGINES = ("afl", "libfuzzer", "hybrid")
 # engine"): change it only with a new table.
 DEFAULT_ENGINE = "hybrid"
 HOST_ID = re.compile(r"^[A-Za-z0-9_]{1,32}$")   # part of AFL++ instance names, which allow no more
-MINIMIZE_SECONDS = 5         # per group
+MINIMIZE_SECONDS = 5         # per group: the engine's byte-level minimizer
+MINIMIZE_STEPS_SECONDS = 15  # per group: then dropping steps and `at K` prefixes (world targets)
 MINIMIZE_GROUPS = 6          # groups minimized (in order of appearance); the rest keep their input
 TRIAGE_PER_POLL = 4          # replays per progress tick, so that the line stays live
 SETTLE_S = 0.5               # a crash file this fresh may still be being written: next tick
@@ -62,8 +71,11 @@ class Campaign:
         self.cfg = cfg               # target, engine, library, mutant, jobs, time, elapsed, started
         self.samples = []            # {t, execs, rate, cov, corpus, findings}
         self.findings = []           # {id, file, sha1, engine_file, group, inv, sig, headline, t}
-        self.seen = set()            # engine crash files already taken in (paths in the campaign)
+        self.seen = set()            # engine crash files and world findings already taken in
         self.hashes = {}             # sha1 of a finding's bytes -> its id: one input, one finding
+        # root causes ("inv/signature") in the order first triaged: only ever added to, so the
+        # live unique count never goes down ({group: {"known": bool, "t": s, "key": hex}})
+        self.roots = {}
         self.procs = []
         self.afl_procs = []          # afl-fuzz instances (afl, hybrid)
         self.lf_procs = {}           # libFuzzer slot -> process (libfuzzer: one, fork mode; hybrid: restarted)
@@ -101,7 +113,7 @@ class Campaign:
     def save_state(self):
         tmp = self.dir / "campaign.json.tmp"
         tmp.write_text(json.dumps({"config": self.cfg, "findings": self.findings,
-                                   "seen": sorted(self.seen)}, indent=1))
+                                   "seen": sorted(self.seen), "roots": self.roots}, indent=1))
         tmp.replace(self.dir / "campaign.json")
 
     def load_state(self):
@@ -113,6 +125,9 @@ class Campaign:
             if not f.get("sha1") and (self.dir / f["file"]).exists():
                 f["sha1"] = fc.file_hash(self.dir / f["file"])
             self.hashes.setdefault(f.get("sha1"), f["id"])
+        self.roots = st.get("roots") or {}
+        for f in self.findings:  # a campaign.json of before the roots were kept
+            self.note_root(f)
         sp = self.dir / "samples.jsonl"
         if sp.exists():
             for line in sp.read_text().splitlines():
@@ -153,8 +168,7 @@ class Campaign:
         t = self.cfg["target"]
         out = self.afl_out()
         out.mkdir(parents=True, exist_ok=True)
-        env = dict(fc.AFL_ENV, AFL_AUTORESUME="1", AFL_SKIP_CRASHES="1",
-                   GNTWORLD_FINDINGS=str(self.dir / "findings" / "world"), **self.env)
+        env = dict(fc.AFL_ENV, AFL_AUTORESUME="1", AFL_SKIP_CRASHES="1", **self.env, **self.continue_env())
         if self.cfg.get("sync_dir") or foreign:
             # AFL++ syncs every AFL_SYNC_TIME minutes (30 by default; the main instance at half
             # that): the shortest it takes, and an import of what the others have at start.
@@ -182,15 +196,27 @@ class Campaign:
             sock.setblocking(False)
             self.statsd[name] = (sock, {})
             inst_env = dict(env, AFL_STATSD="1", AFL_STATSD_HOST="127.0.0.1",
-                            AFL_STATSD_PORT=str(sock.getsockname()[1]))
+                            AFL_STATSD_PORT=str(sock.getsockname()[1]), GNTWORLD_FINDINGS=str(self.world_dir(name)))
             log = open(self.dir / f"afl-{name}.log", "ab")
             p = fc.spawn(cmd, env=inst_env, stdout=log, stderr=subprocess.STDOUT)
             self.procs.append(p)
             self.afl_procs.append(p)
 
+    def world_dir(self, who):
+        """Where the world saves what one engine instance's target found: findings/world/<instance>
+        (an AFL++ instance's name, or libfuzzer), so that a finding names who found it."""
+        d = self.dir / "findings" / "world" / who
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    def continue_env(self):
+        """The fuzzing engines' targets: continue mode for the world targets (the replays, the
+        minimizers run without it: a violation must abort there)."""
+        return {fc.CONTINUE_ENV: "1" if self.cfg.get("continue") else "0"}
+
     def lf_env(self):
-        return {"ASAN_OPTIONS": "detect_leaks=0:symbolize=0", "GNTWORLD_FINDINGS": str(self.dir / "findings" / "world"),
-                "TMPDIR": str(self.dir / "tmp"), **self.env}
+        return {"ASAN_OPTIONS": "detect_leaks=0:symbolize=0", "GNTWORLD_FINDINGS": str(self.world_dir("libfuzzer")),
+                "TMPDIR": str(self.dir / "tmp"), **self.env, **self.continue_env()}
 
     def lf_dirs(self):
         corpus, crashes, tmp = self.dir / "corpus", self.dir / "crashes", self.dir / "tmp"
@@ -353,9 +379,28 @@ class Campaign:
         except ValueError:
             return str(p)
 
+    def world_files(self):
+        """The violations the world saved in continue mode: findings/world/<instance>/inv<N>-<lib>-<mutant>-<key>.scn
+        (the .txt beside each is its report, written before it)."""
+        if not self.cfg.get("continue"):
+            return []  # without it the world saves every violating input, which the engine keeps too
+        top = self.dir / "findings" / "world"
+        return sorted(p for p in list(top.glob("*.scn")) + list(top.glob("*/*.scn")) if fc.WORLD_FINDING.match(p.name))
+
+    def add_finding(self, data, h, where, elapsed, **extra):
+        n = len(self.findings) + 1
+        dst = self.dir / "findings" / f"f{n:04d}.bin"
+        tmp = dst.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(dst)
+        self.findings.append({"id": f"f{n:04d}", "file": str(dst.relative_to(self.dir)), "sha1": h,
+                              "engine_file": where, "t": round(elapsed, 1), "inv": "untriaged",
+                              "sig": "", "headline": "", "group": "untriaged/", **extra})
+        self.hashes[h] = f"f{n:04d}"
+
     def collect(self, elapsed, settled=True):
-        """Copy and record every new crash input at once (one finding per distinct input)."""
-        fdir = self.dir / "findings"
+        """Record every new finding at once (one finding per distinct input): the engines' crash
+        files, and in continue mode the scenarios the world saved (encoded as fuzz inputs)."""
         now = time.time()
         for p in self.crash_files():
             key = self.key(p)
@@ -364,17 +409,34 @@ class Campaign:
             try:
                 if settled and now - p.stat().st_mtime < SETTLE_S:
                     continue  # the engine may still be writing it
-                h = fc.file_hash(p)
+                data = p.read_bytes()
             except OSError:
                 continue
+            h = hashlib.sha1(data).hexdigest()
             if h not in self.hashes:
-                n = len(self.findings) + 1
-                dst = fdir / f"f{n:04d}.bin"
-                shutil.copyfile(p, dst)
-                self.findings.append({"id": f"f{n:04d}", "file": str(dst.relative_to(self.dir)), "sha1": h,
-                                      "engine_file": key, "t": round(elapsed, 1), "inv": "untriaged",
-                                      "sig": "", "headline": "", "group": "untriaged/"})
-                self.hashes[h] = f"f{n:04d}"
+                self.add_finding(data, h, key, elapsed, source="engine")
+            self.seen.add(key)
+        for p in self.world_files():
+            key = self.key(p)
+            if key in self.seen:
+                continue
+            try:
+                age = now - p.stat().st_mtime
+                if settled and age < SETTLE_S:
+                    continue  # the world may still be writing it
+                data = fc.encode_scenario(p.read_text(errors="replace"))
+            except (OSError, fc.FuzzError):
+                continue
+            if data is None:  # cut short: a process of the same key rewriting it, or killed mid-write
+                if settled and age < 10:
+                    continue
+                print(f"{PROG}: note: {fc.rel(p)} does not parse as a scenario; left out", flush=True)
+                self.seen.add(key)
+                continue
+            h = hashlib.sha1(data).hexdigest()
+            if h not in self.hashes:
+                m = fc.WORLD_FINDING.match(p.name)
+                self.add_finding(data, h, key, elapsed, source="world", key=m.group(3).lower())
             self.seen.add(key)
 
     def classify_file(self, path):
@@ -387,9 +449,20 @@ class Campaign:
         (self.dir / "findings" / f"{f['id']}.txt").write_text(out)
         if cls:
             f["inv"], f["sig"], f["headline"] = cls
+            f["key"] = fc.world_key(out) or f.get("key")
         else:
             f["inv"], f["sig"] = "flaky", ""  # the engine saw a crash that does not replay
         f["group"] = f"{f['inv']}/{f['sig']}"
+        self.note_root(f)
+
+    def known_groups(self):
+        return {f"{k['invariant']}/{k['signature']}" for k in self.cfg.get("known") or []}
+
+    def note_root(self, f):
+        """A triaged finding's root cause joins the campaign's (never leaves it): new or known."""
+        if f["inv"] in ("untriaged", "flaky") or f["group"] in self.roots:
+            return
+        self.roots[f["group"]] = {"known": f["group"] in self.known_groups(), "t": f["t"], "key": f.get("key")}
 
     def take_findings(self, elapsed, budget=TRIAGE_PER_POLL):
         """Record new crash inputs, then replay and classify up to `budget` of the untriaged ones
@@ -475,11 +548,17 @@ def fmt_time(s):
     return f"{s // 60:d}:{s % 60:02d}"
 
 
+def unique_text(c):
+    """'3 unique' or '3 unique: 2 new, 1 known': root causes triaged so far, never fewer later."""
+    n = len(c.roots)
+    known = sum(r["known"] for r in c.roots.values())
+    return f"{n} unique: {n - known} new, {known} known" if c.cfg.get("known") else f"{n} unique"
+
+
 def progress_line(c, st, elapsed, total):
-    groups = len({f["group"] for f in c.findings})
     return (f"[{fmt_time(elapsed)} / {fmt_time(total)}, {fmt_time(total - elapsed)} left] "
             f"{st.get('rate', 0):>7} execs/s  cov {st.get('cov', 0):>5}  corpus {st.get('corpus', 0):>5}  "
-            f"findings {len(c.findings)} ({groups} unique)  execs {st.get('execs', 0)}")
+            f"findings {len(c.findings)} ({unique_text(c)})  execs {st.get('execs', 0)}")
 
 
 def prepare_seeds(c, corpus_dir):
@@ -516,7 +595,7 @@ def run(c, total):
             c.take_findings(elapsed)
             c.tend(total - elapsed)
             if now - last_sample >= 2 and st:
-                c.add_sample({"t": round(elapsed, 1), **st, "findings": len(c.findings)})
+                c.add_sample({"t": round(elapsed, 1), **st, "findings": len(c.findings), "unique": len(c.roots)})
                 last_sample = now
             c.cfg["elapsed"] = round(min(elapsed, total), 1)
             c.save_state()
@@ -543,7 +622,7 @@ def run(c, total):
         c.take_findings(elapsed, budget=None)
         if st:
             st["rate"] = int(st.get("execs", 0) / c.cfg["elapsed"]) if c.cfg["elapsed"] else 0
-            c.add_sample({"t": c.cfg["elapsed"], **st, "findings": len(c.findings)})
+            c.add_sample({"t": c.cfg["elapsed"], **st, "findings": len(c.findings), "unique": len(c.roots)})
         c.save_state()
         if tty:
             sys.stderr.write("\n")
@@ -551,6 +630,63 @@ def run(c, total):
 
 
 def minimize(c, f):
+    """Shrink a group's representative: its bytes with the campaign's own engine, then, for the
+    world targets, its steps (minimize_steps). Each result is kept only if it is still the same
+    finding (same invariant and root cause), else the input before it stands."""
+    best = minimize_bytes(c, f)
+    if c.cfg["target"] in fc.WORLD_TARGETS:
+        best = minimize_steps(c, f, best) or best
+    return best
+
+
+def minimize_steps(c, f, path):
+    """The scenario of `path` without the steps and `at K` prefixes the finding does not need
+    (fc.minimize_scenario), each candidate replayed and classified as the finding was: ->
+    findings/<id>.min (its fuzz input), or None if nothing could go or the scenario does not
+    reproduce as text."""
+    cls, out = c.classify_file(path)
+    if not cls or f"{cls[0]}/{cls[1]}" != f["group"]:
+        return None
+    text = fc.replay_text(out)
+    if not text:
+        return None
+    j = fc.world_json(out) or {}
+    first_cut = j.get("step") if isinstance(j.get("step"), int) and not j.get("at_end") else None
+    tmp = c.dir / "tmp"
+    tmp.mkdir(exist_ok=True)
+    cand = tmp / f"{f['id']}.cand"
+    memo = {}
+
+    def same(t):
+        if t not in memo:
+            data = fc.encode_scenario(t)
+            ok = False
+            if data is not None:
+                cand.write_bytes(data)
+                got, _ = c.classify_file(cand)
+                ok = bool(got) and f"{got[0]}/{got[1]}" == f["group"]
+            memo[t] = ok
+        return memo[t]
+
+    small = fc.minimize_scenario(text, same, deadline=time.monotonic() + MINIMIZE_STEPS_SECONDS, first_cut=first_cut)
+    cand.unlink(missing_ok=True)
+    if small is None or small == fc.join_scenario(*fc.split_scenario(text)):
+        return None  # nothing could go
+    data = fc.encode_scenario(small)
+    if data is None:
+        return None
+    cand.write_bytes(data)
+    cls, out = c.classify_file(cand)
+    if not cls or f"{cls[0]}/{cls[1]}" != f["group"]:
+        cand.unlink(missing_ok=True)
+        return None
+    dst = c.dir / "findings" / f"{f['id']}.min"
+    cand.replace(dst)
+    (c.dir / "findings" / f"{f['id']}.min.txt").write_text(out)
+    return dst
+
+
+def minimize_bytes(c, f):
     """Shrink a group's representative with the campaign's own engine; keep it only if it is still
     the same finding (same invariant and root cause), else the original input stands."""
     src = c.dir / f["file"]
@@ -562,6 +698,7 @@ def minimize(c, f):
     else:
         cmd = ["afl-tmin", "-i", src, "-o", dst, "--", c.binary("afl")]
         env = dict(fc.AFL_ENV, **c.env)
+    env[fc.CONTINUE_ENV] = "0"  # the minimizers keep what still crashes: a violation must abort here
     p = fc.spawn(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         p.wait(MINIMIZE_SECONDS + 20)
@@ -577,58 +714,124 @@ def minimize(c, f):
 
 
 def report(c, total, do_minimize=True):
+    """report.json (machine-readable: what `--known` reads), report.md, coverage.svg. Only the
+    root causes that are new are reported (and minimized); the known ones seen again are counted."""
     groups = {}
     for f in c.findings:
         groups.setdefault(f["group"], []).append(f)
-    if do_minimize and groups:
-        print(f"{PROG}: minimizing up to {MINIMIZE_GROUPS} finding group(s), {MINIMIZE_SECONDS}s each", flush=True)
-    out_groups = []
-    for i, (key, fs) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][0]["t"])):
+    known = c.known_groups()
+    new = [g for g in groups if g not in known and not g.startswith(("untriaged/", "flaky/"))]
+    if do_minimize and new:
+        print(f"{PROG}: minimizing up to {MINIMIZE_GROUPS} new finding group(s), {MINIMIZE_SECONDS}s + "
+              f"{MINIMIZE_STEPS_SECONDS}s each", flush=True)
+    out_groups, n_min = [], 0
+    for key, fs in sorted(groups.items(), key=lambda kv: kv[1][0]["t"]):
         rep = min(fs, key=lambda f: (c.dir / f["file"]).stat().st_size)
-        minimized = minimize(c, rep) if do_minimize and i < MINIMIZE_GROUPS and \
-            rep["inv"] not in ("untriaged", "flaky") else c.dir / rep["file"]
+        is_known = key in known
+        minimized = c.dir / rep["file"]
+        if do_minimize and key in new and n_min < MINIMIZE_GROUPS:
+            minimized = minimize(c, rep)
+            n_min += 1
         _, out = c.classify_file(minimized)
         scn = fc.readable(c.cfg["target"], minimized, out)
         (c.dir / "findings" / f"{rep['id']}.scn").write_text(scn)
-        out_groups.append({"invariant": rep["inv"], "signature": rep["sig"], "count": len(fs),
+        out_groups.append({"invariant": rep["inv"], "signature": rep["sig"], "known": is_known,
+                           "key": c.roots.get(key, {}).get("key") or rep.get("key"), "count": len(fs),
                            "first_seen_s": fs[0]["t"], "headline": rep["headline"],
                            "input": str(Path(rep["file"])), "minimized": str(minimized.relative_to(c.dir)),
-                           "minimized_bytes": minimized.stat().st_size, "scenario": scn,
-                           "report": f"findings/{rep['id']}.txt", "members": [f["id"] for f in fs]})
+                           "minimized_bytes": minimized.stat().st_size,
+                           "steps": len(fc.split_scenario(scn)[1]) if c.cfg["target"] in fc.WORLD_TARGETS else None,
+                           "scenario": scn, "report": f"findings/{rep['id']}.txt", "members": [f["id"] for f in fs]})
     last = c.samples[-1] if c.samples else {}
     execs = last.get("execs", 0)
     variant = variant_name(c.cfg)
+    roots = [g for g in out_groups if g["invariant"] not in ("untriaged", "flaky")]
     summary = {"target": c.cfg["target"], "engine": c.cfg["engine"], "library": c.cfg.get("library"),
                "mutant": c.cfg.get("mutant"), "variant": variant, "jobs": c.cfg["jobs"],
+               "continue_mode": bool(c.cfg.get("continue")),
                "budget_s": total, "elapsed_s": c.cfg.get("elapsed", 0), "execs": execs,
                "execs_per_s": int(execs / c.cfg["elapsed"]) if c.cfg.get("elapsed") else 0,
                "coverage": last.get("cov", 0), "corpus": last.get("corpus", 0),
-               "findings": len(c.findings), "unique": len(out_groups),
+               "findings": len(c.findings), "unique": len(roots),
+               "new": sum(not g["known"] for g in roots), "known": sum(g["known"] for g in roots),
                "untriaged": sum(f["inv"] == "untriaged" for f in c.findings),
-               "flaky": sum(f["inv"] == "flaky" for f in c.findings)}
+               "flaky": sum(f["inv"] == "flaky" for f in c.findings),
+               "known_from": c.cfg.get("known_from") or []}
+    # what a later `--known` starts from: these groups, and what this campaign already knew
     (c.dir / "report.json").write_text(json.dumps({"summary": summary, "groups": out_groups,
+                                                  "known": c.cfg.get("known") or [],
                                                   "samples": c.samples}, indent=1))
+    reported = [g for g in out_groups if not g["known"]]
     svgplot.write_svg(c.dir / "coverage.svg", [(s["t"], s.get("cov", 0)) for s in c.samples],
                       title=f"{c.cfg['target']} / {c.cfg['engine']} / {variant}: coverage over time",
                       ylabel="cov (libFuzzer)" if c.cfg["engine"] == "libfuzzer" else "edges (AFL++)",
-                      marks=[f["first_seen_s"] for f in out_groups])
+                      marks=[g["first_seen_s"] for g in reported])
     md = [f"# Fuzz campaign {c.dir.name}", "",
-          "| target | engine | library/mutant | jobs | time | execs | execs/s | coverage | corpus | findings | unique |",
-          "|---|---|---|---|---|---|---|---|---|---|---|",
+          "| target | engine | library/mutant | jobs | time | execs | execs/s | coverage | corpus | findings | unique | new | known |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
           f"| {summary['target']} | {summary['engine']} | {variant} | "
           f"{summary['jobs']} | {summary['elapsed_s']}s of {total}s | {execs} | {summary['execs_per_s']} | "
-          f"{summary['coverage']} | {summary['corpus']} | {summary['findings']} | {summary['unique']} |",
+          f"{summary['coverage']} | {summary['corpus']} | {summary['findings']} | {summary['unique']} | "
+          f"{summary['new']} | {summary['known']} |",
           "", "![coverage over time](coverage.svg)", ""]
-    if not out_groups:
-        md.append("No findings.")
-    for i, g in enumerate(out_groups, 1):
+    if summary["continue_mode"]:
+        md += ["The world target ran in continue mode: each root cause saved once per process, fuzzing went on "
+               "past it.", ""]
+    if c.cfg.get("known"):
+        md += [f"Known root causes ({len(c.cfg['known'])}, from {', '.join(c.cfg.get('known_from') or ['-'])}) are "
+               "counted, not reported.", ""]
+    if not reported:
+        md.append("No new findings." if c.cfg.get("known") else "No findings.")
+    for i, g in enumerate(reported, 1):
+        steps = f", {g['steps']} step(s)" if g.get("steps") is not None else ""
         md += [f"## Finding {i}: {g['invariant']} ({g['count']} input(s), first at {g['first_seen_s']}s)", "",
                f"- signature: `{g['signature']}`", f"- what: {g['headline'] or '-'}",
-               f"- minimized input: `{g['minimized']}` ({g['minimized_bytes']} bytes); full report: `{g['report']}`",
+               f"- minimized input: `{g['minimized']}` ({g['minimized_bytes']} bytes{steps}); full report: `{g['report']}`",
                f"- replay: `{replay_cmd(c, g)}`",
                "", "```", g["scenario"].rstrip(), "```", ""]
+    again = [g for g in out_groups if g["known"]]
+    if again:
+        md += ["## Known root causes seen again (not reported)", "", "| invariant | signature | inputs | first at |",
+               "|---|---|---|---|"]
+        md += [f"| {g['invariant']} | `{g['signature']}` | {g['count']} | {g['first_seen_s']}s |" for g in again]
+        md.append("")
     (c.dir / "report.md").write_text("\n".join(md) + "\n")
     return summary, out_groups
+
+
+def load_known(paths):
+    """The root causes an earlier campaign found, as `--known` takes them: a campaign's
+    report.json (or its directory, or its report.md beside it), a merged report (fuzz_merge), or
+    a campaign.json; each one's own known list too, so a chain of campaigns keeps them all.
+    -> ([{invariant, signature, headline, from}], [sources]); a one-line FuzzError if unreadable."""
+    out, seen, sources = [], set(), []
+    for p in paths:
+        p = Path(p)
+        cands = [p / "report.json", p / "campaign.json"] if p.is_dir() else \
+            [p.with_name("report.json")] if p.suffix == ".md" else [p]
+        src = next((x for x in cands if x.is_file()), None)
+        if src is None:
+            raise fc.FuzzError(f"--known {p}: no such report (a campaign's report.json or directory)")
+        try:
+            data = json.loads(src.read_text())
+            entries = [(g["invariant"], g["signature"], g.get("headline", ""), None) for g in data.get("groups", [])]
+            entries += [(k["invariant"], k["signature"], k.get("headline", ""), k.get("from"))
+                        for k in data.get("known", [])]
+            entries += [(f["inv"], f["sig"], f.get("headline", ""), None) for f in data.get("findings", [])
+                        if isinstance(data.get("config"), dict)]
+            what = data.get("summary", data.get("config", {}))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            raise fc.FuzzError(f"--known {p}: not a campaign report ({type(e).__name__}: {e})")
+        if not isinstance(what, dict) or ("groups" not in data and "findings" not in data):
+            raise fc.FuzzError(f"--known {p}: not a campaign report (no groups)")
+        origin = f"{fc.rel(src.parent)} ({what.get('target', '?')} {what.get('variant') or variant_name(what)})"
+        sources.append(origin)
+        for inv, sig, headline, frm in entries:
+            if inv in ("untriaged", "flaky") or (inv, sig) in seen:
+                continue
+            seen.add((inv, sig))
+            out.append({"invariant": inv, "signature": sig, "headline": headline, "from": frm or origin})
+    return out, sources
 
 
 def variant_name(cfg):
@@ -672,14 +875,18 @@ def new_campaign(a):
         lib = mutant = None
     corpus = Path(a.corpus) if a.corpus else fc.CORPORA / a.target
     fc.check_corpus(corpus)
+    load_known(a.known or [])  # a bad --known: one line, before anything is made
     sync = check_sync(a, {"target": a.target, "library": lib, "mutant": mutant})
     cdir = CAMPAIGNS / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     while cdir.exists():
         cdir = Path(str(cdir) + "x")
     cdir.mkdir(parents=True)
     (cdir / "findings").mkdir()
+    known, known_from = load_known(a.known or [])
     c = Campaign(cdir, {"target": a.target, "engine": a.engine, "library": lib, "mutant": mutant,
                         "jobs": a.jobs, "time": a.time, "elapsed": 0.0, "seed": a.seed, **sync,
+                        "continue": a.target in fc.WORLD_TARGETS and not a.no_continue,
+                        "known": known, "known_from": known_from,
                         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     c.acquire()
     prepare_seeds(c, corpus)
@@ -750,6 +957,13 @@ def resume_campaign(a, argv):
         c.cfg["jobs"] = a.jobs
     if "mutant_name" in c.cfg and "library" not in c.cfg:
         raise fc.FuzzError(f"--resume: {fc.rel(cdir)} is a campaign of the old numbered mutants; start a new one")
+    if a.known:  # more known root causes for the rest of it
+        more, sources = load_known(a.known)
+        have = c.known_groups()
+        c.cfg["known"] = (c.cfg.get("known") or []) + [k for k in more if f"{k['invariant']}/{k['signature']}" not in have]
+        c.cfg["known_from"] = (c.cfg.get("known_from") or []) + sources
+        for g, r in c.roots.items():
+            r["known"] = g in c.known_groups()
     counts = {}
     for name in ended:
         counts[name] = counts.get(name, 0) + 1
@@ -775,6 +989,11 @@ def main():
     ap.add_argument("--resume", nargs="?", const="latest", metavar="DIR",
                     help="continue a campaign (default: the latest) for the rest of its budget")
     ap.add_argument("--no-minimize", action="store_true", help="skip minimizing findings")
+    ap.add_argument("--known", action="append", metavar="REPORT",
+                    help="an earlier campaign's report.json (or its directory): its root causes are known, counted "
+                         "but not reported as new (syzkaller's suppressions); may be given more than once")
+    ap.add_argument("--no-continue", action="store_true",
+                    help="world targets abort at each violation, as before continue mode (slower on a buggy variant)")
     ap.add_argument("--seed", type=int, help="random seed of the engines (default: theirs)")
     ap.add_argument("--sync-dir", metavar="DIR", help="one campaign across hosts: AFL++'s -o directory, shared "
                     "by every host (a network file system, or kept in step by rsync)")
@@ -798,7 +1017,7 @@ def main():
         t = c.cfg["target"]
         if (fc.CORPORA / f"{t}.dict").exists():
             fc.check_dict(fc.CORPORA / f"{t}.dict")
-        need = [c.binary("libfuzzer")]
+        need = [c.binary("libfuzzer")] + ([fc.FUZZ_OUT / "tools" / "scnconv"] if t in fc.WORLD_TARGETS else [])
         if c.cfg["engine"] in ("afl", "hybrid"):
             fc.require_tool("afl-fuzz", "afl++")
             need += [c.binary("afl"), c.binary("cmplog")]
@@ -818,7 +1037,9 @@ def main():
     variant = f", {variant_name(c.cfg)}" if c.cfg.get("library") else ""
     sync = (f"; host {c.cfg['host_id']} ({c.cfg['role']}) on sync dir {c.cfg['sync_dir']}"
             if c.cfg.get("sync_dir") else "")
-    print(f"{PROG}: {t} with {c.cfg['engine']}{variant}, {c.cfg['jobs']} job(s), {c.cfg['time']}s "
+    mode = ", continue mode" if c.cfg.get("continue") else ""
+    known = f", {len(c.cfg['known'])} known root cause(s)" if c.cfg.get("known") else ""
+    print(f"{PROG}: {t} with {c.cfg['engine']}{variant}, {c.cfg['jobs']} job(s), {c.cfg['time']}s{mode}{known} "
           f"-> {fc.rel(c.dir)}{sync}", flush=True)
     try:
         run(c, c.cfg["time"])
@@ -827,16 +1048,23 @@ def main():
         fc.die(PROG, e)
     summary, groups = report(c, c.cfg["time"], do_minimize=not a.no_minimize and not c.stopping)
     for g in groups:
-        print(f"  {g['invariant']:<28} x{g['count']:<4} first at {g['first_seen_s']}s  {g['signature']}  "
-              f"{g['minimized']}")
+        if not g["known"]:
+            print(f"  {g['invariant']:<28} x{g['count']:<4} first at {g['first_seen_s']}s  {g['signature']}  "
+                  f"{g['minimized']}")
+    again = [g for g in groups if g["known"]]
+    if again:
+        print(f"  known, seen again (not reported): " + "; ".join(f"{g['invariant']} {g['signature']} x{g['count']}"
+                                                            for g in again))
     extra = "".join(f", {summary[k]} {k}" for k in ("untriaged", "flaky") if summary[k])
-    print(f"{PROG}: {summary['findings']} finding(s), {summary['unique']} unique{extra}; "
+    print(f"{PROG}: {summary['findings']} finding(s), {unique_text(c)}{extra}; "
           f"report {fc.rel(c.dir / 'report.md')}", flush=True)
     if c.stopping:
         print(f"{PROG}: interrupted; continue with --resume {fc.rel(c.dir)}", flush=True)
         return 130
-    # a fixed library (or a target without one: the harness itself) must have no finding
-    return 1 if (summary["findings"] and c.cfg.get("mutant") in (fc.FIXED, None)) else 0
+    # a fixed library (or a target without one: the harness itself) must have no finding that is
+    # not known already
+    unknown = summary["new"] + summary["untriaged"] + summary["flaky"]
+    return 1 if (unknown and c.cfg.get("mutant") in (fc.FIXED, None)) else 0
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@
 Each host ran `make fuzz` with the same --sync-dir, its own --host-id and campaign directory (AFL++
 shared the inputs through the sync directory). The merge reads every host's campaign.json: its
 findings, already triaged by that host (one not triaged yet is replayed here), are grouped by the
-same root cause as within one campaign (invariant and the library's innermost frames), and one
-input found by two hosts is one finding. Coverage: the target's llvm-cov build runs over each
+same root cause as within one campaign (invariant and the library's innermost frame), and one
+input found by two hosts is one finding; a root cause any host was told is known (`--known`) is
+counted as known, not reported as new. Coverage: the target's llvm-cov build runs over each
 host's corpus (its own AFL++ instances' queues, its libFuzzer corpus) and over all of them
 together, so the merged figure is the union, not a sum.
 
@@ -137,9 +138,11 @@ def main(dirs):
         size = (c.dir / f["file"]).stat().st_size
         if g["rep"] is None or size < g["rep"][0]:
             g["rep"] = (size, c, f)
+    known = set().union(*(c.known_groups() for c in cs))
     out_groups = []
     for key, g in sorted(groups.items(), key=lambda kv: min(kv[1]["first_seen_s"].values())):
         _, c, f = g.pop("rep")
+        g["known"] = key in known
         scn = c.dir / "findings" / f"{f['id']}.scn"
         g["scenario"] = scn.read_text() if scn.exists() else fc.readable(c.cfg["target"], c.dir / f["file"])
         g["input"] = str(c.dir / f["file"])
@@ -167,10 +170,14 @@ def main(dirs):
         rows.append({"host": c.cfg["host_id"], "role": c.cfg.get("role", "-"), "engine": c.cfg["engine"],
                      "campaign": str(c.dir), "sync_dir": c.cfg.get("sync_dir"), "elapsed_s": c.cfg.get("elapsed", 0),
                      "execs": rep.get("execs", 0), "findings": len(c.findings),
-                     "unique": len({f["group"] for f in c.findings}), "coverage": per_host[c.cfg["host_id"]]})
+                     "unique": len(c.roots), "coverage": per_host[c.cfg["host_id"]]})
+    roots = [g for g in out_groups if g["invariant"] not in ("untriaged", "flaky")]
     summary = {"target": ref.cfg["target"], "variant": fcamp.variant_name(ref.cfg), "hosts": rows,
-               "findings": len(by_hash), "unique": len(out_groups), "coverage": merged}
-    (odir / "report.json").write_text(json.dumps({"summary": summary, "groups": out_groups}, indent=1))
+               "findings": len(by_hash), "unique": len(roots), "new": sum(not g["known"] for g in roots),
+               "known": sum(g["known"] for g in roots), "coverage": merged}
+    known_list = {f"{k['invariant']}/{k['signature']}": k for c in cs for k in c.cfg.get("known") or []}
+    (odir / "report.json").write_text(json.dumps({"summary": summary, "groups": out_groups,
+                                                  "known": list(known_list.values())}, indent=1))
     md = [f"# Merged campaign: {ref.cfg['target']} on {summary['variant']}, {len(cs)} hosts", "",
           "| host | role | engine | time | execs | findings | unique | lines covered | library lines covered |",
           "|---|---|---|---|---|---|---|---|---|"]
@@ -182,20 +189,30 @@ def main(dirs):
     md += ["", f"Coverage: the llvm-cov build over every host's corpus ({merged['inputs']} inputs together, "
            f"{merged['inputs'] - merged['ran']} of them left out because they crash); a finding is counted once "
            "however many hosts saved the same input.", ""]
-    if not out_groups:
-        md.append("No findings.")
-    for i, g in enumerate(out_groups, 1):
+    reported = [g for g in out_groups if not g["known"]]
+    if not reported:
+        md.append("No new findings." if known else "No findings.")
+    for i, g in enumerate(reported, 1):
         found_by = ", ".join(f"{h} x{n} (first at {g['first_seen_s'].get(h, '-')}s)" for h, n in g["hosts"].items())
         md += [f"## Finding {i}: {g['invariant']} ({g['findings']} input(s))", "",
                f"- signature: `{g['signature']}`", f"- what: {g['headline'] or '-'}", f"- found by: {found_by}",
                f"- input: `{g['input']}`", "", "```", g["scenario"].rstrip(), "```", ""]
+    again = [g for g in out_groups if g["known"]]
+    if again:
+        md += ["## Known root causes seen again (not reported)", "", "| invariant | signature | inputs | hosts |",
+               "|---|---|---|---|"]
+        md += [f"| {g['invariant']} | `{g['signature']}` | {g['findings']} | {' '.join(sorted(g['hosts']))} |"
+               for g in again]
     (odir / "report.md").write_text("\n".join(md) + "\n")
     for g in out_groups:
-        print(f"  {g['invariant']:<28} x{g['findings']:<4} {g['signature']}  hosts: {' '.join(sorted(g['hosts']))}")
-    print(f"{PROG}: {len(cs)} hosts, {len(by_hash)} finding(s), {len(out_groups)} unique; lines covered "
+        print(f"  {g['invariant']:<28} x{g['findings']:<4} {g['signature']}  hosts: {' '.join(sorted(g['hosts']))}"
+              + ("  (known)" if g["known"] else ""))
+    kn = f": {summary['new']} new, {summary['known']} known" if known else ""
+    print(f"{PROG}: {len(cs)} hosts, {len(by_hash)} finding(s), {summary['unique']} unique{kn}; lines covered "
           f"{pct(merged['lines'])} together ({', '.join(h + ' ' + pct(v['lines']) for h, v in per_host.items())}); "
           f"report {fc.rel(odir / 'report.md')}", flush=True)
-    return 1 if (by_hash and ref.cfg.get("mutant") in (fc.FIXED, None)) else 0
+    unknown = summary["new"] + sum(g["invariant"] in ("untriaged", "flaky") for g in out_groups)
+    return 1 if (unknown and ref.cfg.get("mutant") in (fc.FIXED, None)) else 0
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ fuzz_fixed_bins = $(foreach t,$(FUZZ_TARGETS),$(if $(filter y,$(FUZZ_LIB_$(t))),
 FUZZ_BINS_FIXED := $(foreach e,$(FUZZ_ENGINES),$(call fuzz_fixed_bins,$(e)))
 
 # --- user-facing targets ---
-## fuzz: fuzzing campaign on the embedded simulator, all cores for 3 min, engine chosen by make bench-engines (FUZZ_ARGS="--target world --engine hybrid|afl|libfuzzer --time S --jobs N --library L --mutant NAME | --resume [DIR] | --sync-dir DIR --role main|secondary --host-id NAME: one campaign across hosts"; TARGET=<dir> for your library)
+## fuzz: fuzzing campaign on the embedded simulator, all cores for 3 min, engine chosen by make bench-engines; world targets in continue mode, only new root causes reported (FUZZ_ARGS="--target world --engine hybrid|afl|libfuzzer --time S --jobs N --library L --mutant NAME --known REPORT | --resume [DIR] | --sync-dir DIR --role main|secondary --host-id NAME: one campaign across hosts"; TARGET=<dir> for your library)
 ## fuzz-build: build every fuzz target in every engine flavour (fixed libraries)
 ## killmatrix: fuzz every mutant of every library from an empty corpus per engine; fails if one survives or a fixed library is flagged (FUZZ_ARGS="--library L --mutants LIB/M,... --budget S")
 ## coverage: llvm-cov report of the fuzz targets on each fixed library over their corpora (build/fuzz/coverage/)
@@ -143,6 +143,10 @@ bench-fuzz:
 .PHONY: bench-campaign
 bench-campaign:
 	@$(PYTHON) scripts/fuzz_bench.py --campaign-only --campaign-secs 600
+## bench-known: fuzzing past known bugs, side by side: libFuzzer execs/s on variants that violate on many inputs vs their fixed twins, aborting at each violation vs continue mode (goal: >= 0.5x the twin in continue mode); a second bug behind a shallow one, found or not in each mode (3 seeds each). About 7 minutes
+.PHONY: bench-known
+bench-known:
+	@$(PYTHON) scripts/fuzz_bench.py --known $(FUZZ_ARGS)
 
 # --- tests ---
 ## test-fuzz-instrumentation: libFuzzer build: the world's harness objects carry no coverage (ASan only), the decoding and entry files edges but no compare tracing, the library edges, compares and load/store hooks

@@ -17,6 +17,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,6 +39,14 @@ AFL_ENV = {"AFL_SKIP_CPUFREQ": "1", "AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES": "1"
 # they are left to finish, a half-written object file would outlive them.
 CAMPAIGN_ENV = "GNTFUZZ_CAMPAIGN"
 CAMPAIGN_BUILD_ENV = "GNTFUZZ_CAMPAIGN_BUILD"
+# The world fuzz targets' continue mode (harness/fuzz/targets/world_fuzz_run.h): with "1" a violation
+# is saved into $GNTWORLD_FINDINGS only the first time its root-cause key is seen in the process, one
+# `gntworld-finding: KEY inv N FILE` line goes to stderr, and the target returns normally, so the
+# engine fuzzes on at full speed past a shallow bug. Campaigns fuzz with it; every replay here runs
+# without it (the target prints its report and aborts: what triage reads).
+CONTINUE_ENV = "GNTWORLD_CONTINUE"
+# What the world saves: inv<N>-<lib>-<mutant>-<key or input hash>.{txt,scn}
+WORLD_FINDING = re.compile(r"^inv(\d+)-(.+)-([0-9a-fA-F]+)\.scn$")
 
 
 class FuzzError(Exception):
@@ -405,6 +414,7 @@ def _run_once(binp, path, timeout, findings_dir, env, symbolize):
     full = dict(os.environ, ASAN_OPTIONS=f"detect_leaks=0:symbolize={int(symbolize)}",
                 UBSAN_OPTIONS=f"print_stacktrace=1:symbolize={int(symbolize)}")
     full.update(env or {})
+    full[CONTINUE_ENV] = "0"  # a replay reports and aborts, whatever the caller's environment says
     if findings_dir:
         full["GNTWORLD_FINDINGS"] = str(findings_dir)
     for attempt in range(120):
@@ -516,11 +526,50 @@ def is_target_file(path):
 
 def target_frames(binp, stack, env=None):
     """The library's function names in a world stack (hex offsets, innermost first), innermost
-    first, inlined frames included."""
+    first, inlined frames included. Where the world gives no `library_frames` (an older world):
+    a frame is the library's or its adapter's when its source file is (is_target_file)."""
     names = []
     for frames in symbolize(binp, stack, env=env):
         names += [fn for fn, file in frames if is_target_file(file) and fn and fn != "??"]
     return names
+
+
+def _foreign_inline(file):
+    """An inlined frame that is not the library's own code although the library's text holds it: a
+    system header's inline function (memset, byte swaps), or a harness header's."""
+    if not file or file.startswith("?"):
+        return True
+    p = os.path.normpath(file if os.path.isabs(file) else ROOT / file)
+    harness = str(ROOT / "harness")
+    return p.startswith(("/usr/", harness + os.sep))
+
+
+def library_frame_names(binp, library_frames, env=None):
+    """[[function, ...] per library frame], each the library functions at that return address,
+    innermost inlined first. The world placed the library's own code (not its adapter, not a
+    shim) in a text section of its own and lists only the frames in it (`library_frames`), so no
+    source path decides what is the library's. Inlined frames from system or harness headers are
+    left out; an address nothing symbolizes gives []."""
+    out = []
+    for frames in symbolize(binp, library_frames, env=env):
+        names = [fn for fn, file in frames if fn and fn != "??" and not _foreign_inline(file)]
+        if not names and frames and frames[-1][0] not in ("", "??"):
+            names = [frames[-1][0]]  # the function the address is in, whatever it inlined
+        out.append(list(dict.fromkeys(names)))
+    return out
+
+
+def library_signature(binp, library_frames, env=None):
+    """The root cause in the library's terms: its innermost frame where the world caught the
+    violation, symbolized: the library function the address is in and, when it was inlined, the
+    library functions it was inlined into there (`reclaim<-gnt_unshare`: the inlined helper and
+    the call site). None when no frame symbolizes. The adapter's and the harness's frames are
+    not library frames, so the road into the library (peer done, target unshare, tick) is not
+    part of it."""
+    for names in library_frame_names(binp, library_frames, env=env):
+        if names:
+            return "<-".join(names[:3])
+    return None
 
 
 def world_json(output):
@@ -560,26 +609,65 @@ def _runtime_frame(fn):
     return fn.startswith(("_", "fuzzer")) or fn in ("main", "abort", "raise")
 
 
+def crash_headline(j):
+    """The headline of a world violation: for a crash of library code (invariant 4 with a
+    `crash` object) the library's own last log line (its panic message) and the signal; else
+    the world's message."""
+    crash = j.get("crash") if isinstance(j.get("crash"), dict) else None
+    msg = (j.get("message") or j.get("sentence") or "").strip()
+    if not crash:
+        return msg
+    last = str(crash.get("last_log") or "").strip()
+    sig = crash.get("signal")
+    sig = (f"signal {sig}" if isinstance(sig, int) else str(sig or "")).strip()
+    return f"{last} ({sig})" if last and sig else last or (f"{msg} ({sig})" if msg and sig else msg or sig)
+
+
+def world_signature(j, binp=None, env=None):
+    """The signature of a world violation (its `gntworld-json:` object): see classify."""
+    lib = j.get("library_frames")
+    if isinstance(lib, list):  # the world told the library's own frames apart
+        sig = library_signature(binp, lib, env=env) if binp and lib else None
+        if sig:
+            return sig
+        if lib and j.get("key"):  # frames but no symbolizer: the world's own key
+            return f"key: {j['key']}"
+    elif binp:  # an older world: the stack, filtered by source path
+        frames = target_frames(binp, j.get("stack") or [], env=env)
+        if frames:
+            return "<-".join(frames[:2])
+    crash = j.get("crash") if isinstance(j.get("crash"), dict) else None
+    if crash:  # a crash with no library frame: the library's message class, else the signal
+        what = normalize_message(str(crash.get("last_log") or "")) or f"signal {crash.get('signal')}"
+        return "crash: " + what
+    return "msg: " + normalize_message(j.get("message") or j.get("sentence") or "")
+
+
+def world_key(output):
+    """The world's root-cause key of a violation (hex), or None (no JSON line, an older world)."""
+    j = world_json(output)
+    return str(j["key"]) if j and j.get("key") else None
+
+
 def classify(output, binp=None, env=None):
     """(invariant, signature, headline) of a crashing run's output, or None if it did not crash.
 
-    One bug, one finding. A world violation is read from the `gntworld-json:` line: the signature
-    is the library's two innermost frames where the world caught it (the stack symbolized in the
-    binary that ran it, `binp`), whatever the input around the bug; if no library frame was on the
-    stack (the world caught it itself: at a peer's map, at the end-of-run check) the signature is
-    the message with its numbers replaced by N. A sanitizer crash (invariant 4) is grouped by kind
-    and the library's top frames; a non-world target's own check by its message.
+    One bug, one finding, in the library's terms. A world violation is read from the
+    `gntworld-json:` line: the signature is the library's innermost frame where the world caught
+    it (`library_frames`, symbolized in the binary that ran it, `binp`: the library function and
+    the library functions it is inlined into there), whatever the input, the adapter or the shim
+    around it; an older world without `library_frames`: the two innermost frames whose source is
+    the library's or its adapter's. If no library frame was on the stack (the world caught it
+    itself: at a peer's map, at the end-of-run check) the signature is the message with its
+    numbers replaced by N. A crash of library code (invariant 4 with `crash`) has the library's
+    last log line, its panic message, as headline. A sanitizer crash (invariant 4) is grouped by
+    kind and the library's top frames; a non-world target's own check by its message.
     """
     j = world_json(output)
     if j and j.get("verdict") == "violation" and j.get("invariant"):
         inv = int(j["invariant"])
         name = j.get("name") or inv_names().get(inv, "unknown")
-        frames = target_frames(binp, j.get("stack") or [], env=env) if binp else []
-        if frames:
-            sig = "<-".join(frames[:2])
-        else:
-            sig = "msg: " + normalize_message(j.get("message") or j.get("sentence") or "")
-        return f"inv{inv}-{name}", sig, (j.get("message") or j.get("sentence") or "").strip()
+        return f"inv{inv}-{name}", world_signature(j, binp, env=env), crash_headline(j)
     m = re.search(r"^VIOLATION ([a-z-]+): (.*?)(?: frame=\S+)?(?: ref=\d+)?\ninvariant (\d+):", output, re.M)
     if m:  # a world report without its JSON line: the message only
         inv = int(m.group(3))
@@ -612,6 +700,94 @@ def replay_text(output):
     m = re.search(r"^replay \(gntworld run FILE\.scn\):\n(.*?)(?:\n(?:==|MS:|SUMMARY|INFO:|gntworld-json:|\s*#\d)|\Z)",
                   output, re.M | re.S)
     return m.group(1).rstrip() + "\n" if m else None
+
+
+# --- scenarios: text <-> binary, and the smallest scenario that is still the same finding ---
+def scnconv():
+    """build/fuzz/tools/scnconv, built when missing."""
+    conv = FUZZ_OUT / "tools" / "scnconv"
+    if not conv.exists():
+        build([conv])
+    return conv
+
+
+def encode_scenario(text):
+    """The binary fuzz input of a scenario text (the world's own codec), or None if it does not parse."""
+    conv = scnconv()
+    fd, tmp = tempfile.mkstemp(prefix="gntfuzz-", suffix=".scn")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        r = subprocess.run([str(conv), "encode", tmp], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return r.stdout if r.returncode == 0 else None
+    finally:
+        os.unlink(tmp)
+
+
+_STEP_AT = re.compile(r"^at \d+\s+(\S.*)$")
+
+
+def split_scenario(text):
+    """(config line or None, [step lines]) of a scenario text: comments and blank lines dropped."""
+    config, steps = None, []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("config") and config is None and not steps:
+            config = line
+        else:
+            steps.append(line)
+    return config, steps
+
+
+def join_scenario(config, steps):
+    return "".join(f"{l}\n" for l in ([config] if config else []) + list(steps))
+
+
+def minimize_scenario(text, same, deadline=None, first_cut=None, max_tries=600):
+    """The smallest scenario (text) found that is still the same finding, or None when the text
+    itself is not. `same(text)` replays a candidate: True when the finding's signature still
+    reproduces. Tried, each kept only when `same` says so: cutting everything after the step that
+    detected it (`first_cut`: that step's number), dropping runs of steps (halves, then smaller,
+    from the end), and dropping `at K` prefixes (a queued move becomes a plain step; its point
+    may never have come, then the prefix did nothing); again until nothing more goes or the
+    deadline (time.monotonic()) or max_tries replays are reached. No-op steps do not survive: a
+    step whose removal keeps the finding is removed."""
+    config, steps = split_scenario(text)
+    tries = [0]
+
+    def ok(cand):
+        if not cand or (deadline is not None and time.monotonic() > deadline) or tries[0] >= max_tries:
+            return False
+        tries[0] += 1
+        return bool(same(join_scenario(config, cand)))
+
+    if not ok(steps):
+        return None
+    if first_cut and 0 < first_cut < len(steps) and ok(steps[:first_cut]):
+        steps = steps[:first_cut]
+    changed = True
+    while changed:
+        changed = False
+        size = max(1, len(steps) // 2)
+        while size >= 1:
+            i = len(steps) - size
+            while i >= 0:
+                cand = steps[:i] + steps[i + size:]
+                if ok(cand):
+                    steps, changed = cand, True
+                i = min(i, len(steps)) - size
+            size //= 2
+        for i in range(len(steps)):
+            m = _STEP_AT.match(steps[i])
+            if m:
+                cand = steps[:i] + [m.group(1)] + steps[i + 1:]
+                if ok(cand):
+                    steps, changed = cand, True
+        if (deadline is not None and time.monotonic() > deadline) or tries[0] >= max_tries:
+            break
+    return join_scenario(config, steps)
 
 
 def short_hash(s):

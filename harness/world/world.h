@@ -119,7 +119,7 @@ struct world {
 	uint64_t key;                     /* root cause: invariant and innermost library frame (or message) */
 	uint8_t dedup;                    /* continue mode: save a finding once per key */
 	uint8_t duplicate;                /* the first violation's key was seen before in this process */
-	char finding[512];                /* the .scn the last saved finding went to ("" if none) */
+	char finding[4096];               /* the .scn the last saved finding went to ("" if none) */
 	uint8_t abort_on_violation;       /* fuzz builds: abort() right after saving the finding */
 	uint8_t keep_going;               /* --keep-going: run on after the first violation, so the
 					   * report shows what the peer then did with the memory */

@@ -112,30 +112,54 @@ static int in_library(uintptr_t pc)
  * the library's own code, which name the root cause whatever route (adapter, shim, step) led
  * there: the key is the invariant and the innermost of them, or the invariant and the message
  * without its numbers when no library frame was on the stack (the world caught it itself). */
+static uintptr_t self_base(void)
+{
+	static uintptr_t base;
+	if (!base) {
+		Dl_info di;
+		base = dladdr((void *)self_base, &di) && di.dli_fbase ? (uintptr_t)di.dli_fbase : 1;
+	}
+	return base;
+}
+
+static void *raw_pcs[WORLD_STACK_MAX];
+static int nraw;
+
 static void record_stack(struct world *w, const struct oracle_violation *v)
 {
-	void *pcs[WORLD_STACK_MAX];
-	int n = backtrace(pcs, WORLD_STACK_MAX);
+	nraw = backtrace(raw_pcs, WORLD_STACK_MAX);
 	w->nstack = w->nlibstack = 0;
-	for (int i = 0; i < n; i++) {
-		Dl_info di;
-		if (!dladdr(pcs[i], &di) || !di.dli_fbase)
-			continue;
-		uint64_t off = (uint64_t)((uintptr_t)pcs[i] - (uintptr_t)di.dli_fbase);
-		w->stack[w->nstack++] = off;
-		/* a return address may sit one past its function: the call is one byte before */
-		if (in_library((uintptr_t)pcs[i] - 1))
-			w->libstack[w->nlibstack++] = off;
-	}
+	for (int i = 0; i < nraw; i++)
+		if (in_library((uintptr_t)raw_pcs[i] - 1))
+			w->libstack[w->nlibstack++] = (uint64_t)((uintptr_t)raw_pcs[i] - self_base());
 	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)v->inv;
 	if (w->nlibstack) {
 		h = (h ^ w->libstack[0]) * 0x100000001b3ull;
 	} else {
-		for (const char *m = v->msg; *m; m++) /* numbers (frames, refs, steps) say nothing of the cause */
+		/* numbers (frames, refs, steps; decimal or 0x hex) say nothing of the cause */
+		for (const char *m = v->msg; *m; m++) {
+			if (m[0] == '0' && m[1] == 'x') {
+				for (m += 2; (*m >= '0' && *m <= '9') || (*m >= 'a' && *m <= 'f') || (*m >= 'A' && *m <= 'F'); m++)
+					;
+				if (!*m)
+					break;
+			}
 			if (*m < '0' || *m > '9')
 				h = (h ^ (uint8_t)*m) * 0x100000001b3ull;
+		}
 	}
 	w->key = h;
+}
+
+static void resolve_stack(struct world *w)
+{
+	w->nstack = 0;
+	for (int i = 0; i < nraw; i++) {
+		Dl_info di;
+		if (!dladdr(raw_pcs[i], &di) || !di.dli_fbase)
+			continue;
+		w->stack[w->nstack++] = (uint64_t)((uintptr_t)raw_pcs[i] - (uintptr_t)di.dli_fbase);
+	}
 }
 
 /* Continue mode: keys already saved in this process (open addressing; a full table saves again). */
@@ -163,8 +187,10 @@ static void on_violation(void *ctx, const struct oracle_violation *v)
 	w->replay_steps = w->outer < w->scn.nsteps ? w->outer + 1 : w->scn.nsteps;
 	world_log(w, "  ORACLE: invariant %d violated: %s", v->inv, v->msg);
 	w->duplicate = w->dedup && seen_before(w->key);
-	if (!w->duplicate)
+	if (!w->duplicate) {
+		resolve_stack(w);
 		save_finding(w);
+	}
 	if (w->abort_on_violation)
 		abort();
 }

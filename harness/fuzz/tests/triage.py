@@ -2,19 +2,28 @@
 """test-fuzz-triage: one bug, one finding -- the campaign's grouping of findings, both directions,
 on real runs of the fuzz binaries (built through make).
 
-A finding's group is its invariant plus the library's two innermost frames where the world caught
-it (the `gntworld-json:` line's stack, symbolized), or the message with its numbers replaced when
-the world caught it without a library frame on the stack. Pinned here:
+A finding's group is its invariant plus, in the library's terms, its innermost frame where the
+world caught it (the `gntworld-json:` line's `library_frames`: only frames in the library's own
+text section, never its adapter's or a shim's; symbolized: the function and the library functions
+it is inlined into there), or the message with its numbers replaced when the world caught it
+without a library frame on the stack. Pinned here:
 - many inputs of one mutant's bug are one group: hand-written variations (noise, other pages and
   refs, grant v2, another road to the same free) and every crash a short libFuzzer run collects;
+  the roads through the world and the adapter (peer done, target unshare) have one world key;
+- the signature ignores adapter frames: the same violation with other adapter functions on the
+  stack is the same group (an older world's JSON, without library_frames, would have split it),
+  and another library frame is another group;
 - the same input on two mutants that free a mapped page from different library functions
   (grants/msa02: unshare ignoring a busy end; grants/cve23041: the deferral freeing the page) is
-  two groups, and the signature names library functions, not the harness's;
+  two groups, and the signature names functions of the library, not of its adapter or the harness;
+- a crash of library code (hiref/panic_busy: a panic shim that logs, then aborts) is invariant 4
+  with the library's panic message as its headline, a library function as its signature;
 - a violation the world catches itself (invariant 5 at the end-of-run check) is grouped by its
   message, numbers left out, so two inputs with other refs and pages are one group;
 - fixed libraries and a legal peer give no finding at all.
 TAP lines; exit 1 if any failed.
 """
+import json
 import re
 import shutil
 import subprocess
@@ -37,6 +46,8 @@ MSA02 = {
                                "peer map r10 ro\npeer read r10\ntarget unshare r10\n",
     "v2": CFG2 + "target share p0 rw\npeer map r8 rw\npeer done r8\n",
 }
+# hiref/panic_busy: ending a grant the peer still maps panics (the library's log line, then abort)
+PANIC = CFG1 + "target share p0 rw as g1\npeer map g1 rw\ntarget unshare g1\n"
 # no finding on any library
 LEGAL = CFG1 + "target share p0 rw\npeer map r8 rw\npeer unmap r8\npeer done r8\n"
 # grants/lost_deferred: the world's end-of-run check (no library frame), twice with other numbers
@@ -66,6 +77,57 @@ def classify(lib, mutant, path):
     return fc.classify(out, binp), out
 
 
+def symbols(binp):
+    """{function name: address} of a binary's text symbols (offsets, as the world's frames are)."""
+    r = subprocess.run(["nm", "--defined-only", str(binp)], stdout=subprocess.PIPE, text=True, check=True)
+    out = {}
+    for line in r.stdout.splitlines():
+        w = line.split()
+        if len(w) == 3 and w[1] in "tT":
+            out.setdefault(w[2], int(w[0], 16))
+    return out
+
+
+def with_json(out, j):
+    """A run's output with its `gntworld-json:` line replaced by j."""
+    return re.sub(r"^gntworld-json: .*$", lambda m: "gntworld-json: " + json.dumps(j), out, count=1, flags=re.M)
+
+
+def adapter_frames(out, first):
+    """Both directions on one real violation (grants/msa02), its frames rewritten: other adapter
+    functions under and above the library's frames -> the same signature; another library frame
+    -> another signature."""
+    binp = fc.binary("libfuzzer", "world", "grants", "msa02")
+    j = fc.world_json(out)
+    if not j or "library_frames" not in j or "key" not in j:
+        check(False, "the world's JSON gives library_frames and key", str(j and sorted(j)))
+        return
+    syms = symbols(binp)
+    adapter_src = str(fc.ROOT / "targets" / "grants" / "adapter.c")
+    spare = [syms[n] for n in ("log_msg", "leaked", "tick") if n in syms]
+    frames = fc.symbolize(binp, j["stack"])
+    adapter_at = [i for i, fr in enumerate(frames) if fr and fr[0][1] == adapter_src]
+    if len(spare) < 2 or not adapter_at or "gnt_tick" not in syms:
+        check(False, "grants' adapter frames and symbols found", f"{adapter_at} {sorted(syms)[:5]}")
+        return
+    other = dict(j)  # every adapter frame now another adapter function (3 bytes in: inside it)
+    other["stack"] = [hex(spare[i % len(spare)] + 3) if i in adapter_at else a for i, a in enumerate(j["stack"])]
+    moved = fc.classify(with_json(out, other), binp)
+    check(moved == first,
+          f"the same library frames under other adapter functions ({', '.join(fr[0][0] for i, fr in enumerate(frames) if i in adapter_at)} "
+          f"-> log_msg, leaked, tick): the same group ({key(moved)})", f"{moved} vs {first}")
+    old = {k: v for k, v in j.items() if k not in ("library_frames", "key")}
+    old_other = {k: v for k, v in other.items() if k not in ("library_frames", "key")}
+    a, b = fc.classify(with_json(out, old), binp), fc.classify(with_json(out, old_other), binp)
+    check(a and b and key(a) != key(b),
+          f"without library_frames (an older world: frames filtered by source path) they were two groups "
+          f"({a and a[1]} / {b and b[1]})", f"{a} / {b}")
+    elsewhere = dict(j, library_frames=[hex(syms["gnt_tick"] + 3)] + j["library_frames"][1:])
+    c = fc.classify(with_json(out, elsewhere), binp)
+    check(c and key(c) != key(first) and c[1].split("<-")[0] == "gnt_tick",
+          f"another innermost library frame (gnt_tick): another group ({c and c[1]})", str(c))
+
+
 def fuzz_crashes(lib, mutant, tmp):
     """Every distinct crash input a short libFuzzer fork run on the world corpus collects."""
     corpus, art = tmp / f"corpus-{mutant}", tmp / f"crashes-{mutant}"
@@ -86,6 +148,9 @@ def main():
               f"(make list-variants names: {' '.join(libs)})")
         return 1
     variants = [("grants", m) for m in ("msa02", "cve23041", "lost_deferred")] + [(l, fc.FIXED) for l in libs]
+    panic = "hiref" in libs and "panic_busy" in fc.mutants_of("hiref")  # a library with a panic shim
+    if panic:
+        variants.append(("hiref", "panic_busy"))
     gtab_pair = "gtab" in libs and {"msa02", "cve23041"} <= set(fc.mutants_of("gtab"))
     if gtab_pair:
         variants += [("gtab", "msa02"), ("gtab", "cve23041")]
@@ -97,7 +162,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="fuzz-triage-") as t:
         tmp = Path(t)
         inputs = {}
-        for name, text in {**MSA02, **LOST, "legal": LEGAL}.items():
+        for name, text in {**MSA02, **LOST, "legal": LEGAL, "panic": PANIC}.items():
             scn, binf = tmp / f"{name}.scn", tmp / f"{name}.bin"
             scn.write_text(text)
             binf.write_bytes(subprocess.run([str(conv), "encode", str(scn)], stdout=subprocess.PIPE,
@@ -115,6 +180,12 @@ def main():
               str(same))
         check("peer done r9" in fc.readable("world", inputs["done-noisy"], msa["done-noisy"][1]),
               "the readable scenario is the whole input as it ran")
+        keys = {n: fc.world_key(out) for n, (_, out) in msa.items()}
+        check(len(set(keys.values())) == 1 and None not in keys.values(),
+              "and the world gives them one root-cause key (peer done and target unshare: other roads through "
+              "the world and the adapter, one library frame)", str(keys))
+        if first:
+            adapter_frames(msa["done"][1], first)
         crashes = fuzz_crashes("grants", "msa02", tmp)
         groups = {}
         for p in crashes:
@@ -132,15 +203,29 @@ def main():
         lib_fns = set()
         for src in fc.ROOT.glob("grants/src/*.c"):
             lib_fns |= set(re.findall(r"^\w[\w\s\*]*?\b(\w+)\(", src.read_text(), re.M))
-        lib_fns |= set(re.findall(r"^\w[\w\s\*]*?\b(\w+)\(", (fc.ROOT / "targets/grants/adapter.c").read_text(), re.M))
+        adapter_fns = set(re.findall(r"^\w[\w\s\*]*?\b(\w+)\(", (fc.ROOT / "targets/grants/adapter.c").read_text(), re.M))
         names = [n for c in (first, cve) if c for n in c[1].split("<-")]
-        check(names and all(n in lib_fns for n in names),
-              "their signatures name functions of grants/ and its adapter only", str(names))
+        check(names and all(n in lib_fns and n not in adapter_fns for n in names),
+              f"their signatures name functions of grants/ only, not of its adapter ({' '.join(names)})",
+              f"{names}; adapter: {sorted(adapter_fns)}")
         if gtab_pair:
             gm, _ = classify("gtab", "msa02", inputs["done"])
             gc, _ = classify("gtab", "cve23041", inputs["done"])
             check(gm and gc and key(gm) != key(gc), "gtab/msa02 vs gtab/cve23041 (a library with its own idiom): "
                   "different groups", f"{gm and gm[1]} / {gc and gc[1]}")
+
+        # a crash of library code: invariant 4, the library's panic message as headline
+        if panic:
+            pc, pout = classify("hiref", "panic_busy", inputs["panic"])
+            j = fc.world_json(pout) or {}
+            hiref_fns = set(re.findall(r"^\w[\w\s\*]*?\b(\w+)\(", (fc.ROOT / "targets/hiref/hiref.c").read_text(), re.M))
+            check(pc and pc[0].startswith("inv4-") and "panic" in pc[2] and isinstance(j.get("crash"), dict)
+                  and pc[2].startswith(j["crash"].get("last_log", "?")),
+                  f"hiref/panic_busy: a panic is invariant 4 with the library's panic message as headline ({pc and pc[2]})",
+                  str(pc))
+            check(pc and all(n in hiref_fns for n in pc[1].split("<-")),
+                  f"its signature is a function of hiref, where it panicked ({pc and pc[1]})", str(pc))
+            check(classify("hiref", fc.FIXED, inputs["panic"])[0] is None, "hiref/fixed on that input: no finding")
 
         # caught by the world itself: grouped by message, numbers left out
         la, _ = classify("grants", "lost_deferred", inputs["lost-a"])
