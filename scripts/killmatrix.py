@@ -30,8 +30,9 @@ the fuzz input chooses it, which a mutant caught under one model only needs. Wit
 only the fixed libraries are fuzzed: `--mutants none --fixed-time 300 --memory tso` is 10
 CPU-minutes per engine of both in-tree libraries under x86-TSO.
 
---short (`make test-killmatrix-short`, part of `make test`): grants/msa02, grants/xsa396 and
-gtab/xsa396 (those of them make offers; a library with none of them: its first mutant), and each
+--short (`make test-killmatrix-short`, part of `make test`): grants/msa02, grants/xsa396,
+gtab/xsa396 and hiref/panic_busy (those of them make offers; a library with none of them: its
+first mutant), and each
 fixed library briefly (--fixed-time, default 15 s per engine shared among the fixed libraries).
 
 Prints TAP lines and a table; exits 1 if a mutant survives or a fixed library is flagged.
@@ -52,7 +53,8 @@ import fuzzcommon as fc  # noqa: E402
 
 PROG = "killmatrix"
 OUT = fc.FUZZ_OUT / "killmatrix"
-SHORT = [("grants", "msa02"), ("grants", "xsa396"), ("gtab", "xsa396")]
+# hiref/panic_busy: a library that panics when the peer still maps what it ends (a crash is a kill)
+SHORT = [("grants", "msa02"), ("grants", "xsa396"), ("gtab", "xsa396"), ("hiref", "panic_busy")]
 SHORT_FIXED_TOTAL = 15       # seconds per engine for the fixed libraries in --short, shared
 SHORT_FIXED_MIN = 5          # ... but at least this much each
 

@@ -107,7 +107,7 @@ sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD)
 # In `make test`: every fixed build, and the mutants of the reference library plus the second
 # library's MSA02 and plain-store XSA-396 (the full matrix is `make sim-attack`, nightly).
-SIM_ATTACK_TEST_ONLY ?= $(foreach l,$(LIBS_mp),$(l)/fixed) $(filter-out grants/fixed grants/ro_flag grants/ref_leak,\
+SIM_ATTACK_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter-out grants/fixed grants/ro_flag grants/ref_leak,\
                           $(filter grants/%,$(VARIANTS))) $(filter gtab/msa02 gtab/xsa396,$(VARIANTS))
 ## test-sim-attack: sim-attack on every fixed build and a chosen set of mutants (SIM_ATTACK_TEST_ONLY)
 test-sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
@@ -116,7 +116,7 @@ TESTS += test-sim-attack
 
 # The vbd columns in `make test`: our blkfront on every fixed build (must hold) and each library's
 # MSA02 (must be caught), under a few strategies (the whole vbd matrix: `make sim-attack`).
-SIM_ATTACK_VBD_TEST_ONLY ?= $(foreach l,$(LIBS_mp),$(l)/fixed) $(filter %/msa02,$(VARIANTS_mp))
+SIM_ATTACK_VBD_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter $(addsuffix /msa02,$(TEST_LIBS_mp)),$(VARIANTS_mp))
 SIM_ATTACK_VBD_TEST_STRATEGIES ?= honest forged-done persistent-abuse
 ## test-sim-attack-vbd: blkfront (gntfuzz-target --device vbd) vs gntfuzz-peer --device vbd: fixed builds hold, msa02 caught, also by the black-box oracle alone
 .PHONY: test-sim-attack-vbd
@@ -166,7 +166,7 @@ fuzz-broker: $(MP_OUT)/fuzz_broker
 sim-scenarios: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --scenarios
 # In `make test`: every fixed build, and MSA02 and XSA-396 of each library (all: `make sim-scenarios`).
-SIM_SCENARIOS_TEST_ONLY ?= $(foreach l,$(LIBS_mp),$(l)/fixed) $(filter %/msa02 %/xsa396,$(VARIANTS_mp))
+SIM_SCENARIOS_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter $(foreach l,$(TEST_LIBS_mp),$(l)/msa02 $(l)/xsa396),$(VARIANTS_mp))
 ## test-sim-scenarios: sim-scenarios on every fixed build and each library's msa02 and xsa396 (SIM_SCENARIOS_TEST_ONLY)
 test-sim-scenarios: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --scenarios --only "$(strip $(SIM_SCENARIOS_TEST_ONLY))"

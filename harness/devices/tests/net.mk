@@ -35,7 +35,7 @@ TESTS += test-peer-vif-input
 # In `make test`: every fixed build under the two strategies that keep the most maps (tx and rx,
 # across a reconnect) and tx-write, and four bug classes the net path reaches; CVE-2022-23041 also
 # by the black-box oracle alone (the whole matrix: sim-attack-vif).
-SIM_ATTACK_VIF_TEST_ONLY ?= $(foreach l,$(LIBS_mp),$(l)/fixed) $(filter grants/msa02 gtab/cve23041 grants/ro_reading gtab/ro_flag,$(VARIANTS))
+SIM_ATTACK_VIF_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter grants/msa02 gtab/cve23041 grants/ro_reading gtab/ro_flag,$(VARIANTS))
 SIM_ATTACK_VIF_TEST_COLS ?= forged-done hold-closed tx-write
 ## test-sim-attack-vif: our netfront (gntfuzz-target --device vif) vs gntfuzz-peer --device vif: fixed builds hold, msa02/cve23041/ro_reading/ro_flag caught
 test-sim-attack-vif: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
