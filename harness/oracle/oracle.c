@@ -28,7 +28,7 @@ const char *oracle_inv_name(int inv)
 {
 	static const char *const names[] = {
 		[INV_FREE_WHILE_MAPPED] = "free-while-mapped", [INV_REGRANT_WHILE_MAPPED] = "regrant-while-live",
-		[INV_WRONG_FRAME] = "wrong-frame", [INV_SANITIZER] = "sanitizer", [INV_LOST] = "lost",
+		[INV_WRONG_FRAME] = "wrong-frame", [INV_SANITIZER] = "crash", [INV_LOST] = "lost",
 	};
 	return inv > 0 && inv <= INV_LOST ? names[inv] : "none";
 }

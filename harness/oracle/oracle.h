@@ -21,7 +21,7 @@ enum oracle_inv {
 	INV_FREE_WHILE_MAPPED = 1,   /* no page released to / handed out by the allocator while mapped */
 	INV_REGRANT_WHILE_MAPPED = 2,/* no ref re-granted while its previous grant is live or mapped */
 	INV_WRONG_FRAME = 3,         /* the peer only gets the frame granted on that ref, to it, in the mode asked */
-	INV_SANITIZER = 4,           /* no memory error / UB / crash (ASan+UBSan builds) */
+	INV_SANITIZER = 4,           /* no memory error / UB (ASan+UBSan builds) and no crash (world_crash.c) */
 	INV_LOST = 5,                /* nothing lost: deferred reclaimed, every page in one state */
 };
 const char *oracle_inv_sentence(int inv);
