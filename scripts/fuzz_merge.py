@@ -124,8 +124,9 @@ def main(dirs):
             path = c.dir / f["file"]
             if f["inv"] == "untriaged" and path.exists():  # the host's driver died before replaying it
                 c.triage(f, *c.classify_file(path))
-            entry = by_hash.setdefault(f.get("sha1") or fc.file_hash(path), {"hosts": [], "f": f, "c": c})
+            entry = by_hash.setdefault(f.get("sha1") or fc.file_hash(path), {"hosts": [], "ids": [], "f": f, "c": c})
             entry["hosts"].append(host)
+            entry["ids"].append(f"{host}:{f['id']}")  # each host's own copy of the input is a member
     for h, e in by_hash.items():
         f, c = e["f"], e["c"]
         g = groups.setdefault(f["group"], {"invariant": f["inv"], "signature": f["sig"], "headline": f["headline"],
@@ -134,7 +135,7 @@ def main(dirs):
         for host in e["hosts"]:
             g["hosts"][host] = g["hosts"].get(host, 0) + 1
         g["first_seen_s"][c.cfg["host_id"]] = min(g["first_seen_s"].get(c.cfg["host_id"], f["t"]), f["t"])
-        g["members"].append(f"{c.cfg['host_id']}:{f['id']}")
+        g["members"] += e["ids"]
         size = (c.dir / f["file"]).stat().st_size
         if g["rep"] is None or size < g["rep"][0]:
             g["rep"] = (size, c, f)

@@ -47,7 +47,7 @@ FIXED_VARIANTS := $(foreach l,$(LIBS),$(l)/fixed)
 ## world: build build/world/<library>/<mutant>/gntworld (plain) and gntworld-asan (ASan+UBSan) for every variant (make list-variants)
 ## test-scenario: scenario parser bad-input table (plain and ASan), text->binary->text round trip of the corpus, random bytes decode and re-encode stably
 ## test-oracle: one test per oracle invariant: fires on a crafted violation, silent on the legal twin
-## test-world-asan: every corpus scenario on every variant under ASan+UBSan: no sanitizer report
+## test-world-asan: every corpus scenario under ASan+UBSan on every fixed build and the reference libraries' mutants (WORLD_ASAN_ONLY): no sanitizer report
 ## test-world-random: no fixed library is ever flagged on 100000 pseudo-random inputs (plain) and 10000 (ASan+UBSan)
 ## test-world-replay: past false alarms (harness/world/tests/regress) stay clean; saved findings of every mutant replay (.scn and report text) to the same invariant and frame
 ## bench-boot: per-input cost of each library with a boot(): boot every input vs boot once and restore (side by side)
@@ -67,8 +67,11 @@ test-oracle: $(WORLD_OUT)/test_oracle $(WORLD_BINS)
 	@$(WORLD_OUT)/test_oracle
 	@$(PYTHON) harness/oracle/tests/test_twins.py $(WORLD_OUT)
 
-test-world-asan: $(WORLD_ASAN_BINS)
-	@$(PYTHON) harness/world/tests/test_world_asan.py $(WORLD_OUT) $(WORLD_SCNS)
+# In `make test`: every fixed build and every mutant of the two reference libraries (with TARGET=,
+# every variant of yours); `make test-world-asan WORLD_ASAN_ONLY=` runs every variant.
+WORLD_ASAN_ONLY ?= $(if $(TARGET),$(VARIANTS),$(FIXED_VARIANTS) $(filter $(addsuffix /%,grants gtab),$(VARIANTS)))
+test-world-asan: $(if $(strip $(WORLD_ASAN_ONLY)),$(foreach v,$(WORLD_ASAN_ONLY),$(WORLD_OUT)/$(v)/gntworld-asan $(WORLD_OUT)/$(v)/gntworld),$(WORLD_ASAN_BINS) $(WORLD_BINS))
+	@$(PYTHON) harness/world/tests/test_world_asan.py $(WORLD_OUT) $(if $(strip $(WORLD_ASAN_ONLY)),--only "$(strip $(WORLD_ASAN_ONLY))") $(WORLD_SCNS)
 
 # A fixed library must never be flagged: a false alarm here is a bug in the world or oracle.
 test-world-random: $(foreach v,$(FIXED_VARIANTS),$(WORLD_OUT)/$(v)/gntworld $(WORLD_OUT)/$(v)/gntworld-asan)

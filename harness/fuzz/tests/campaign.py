@@ -235,7 +235,7 @@ def known(lib, mutant, first):
     roots = {(g["invariant"], g["signature"]) for g in rep1["groups"]}
 
     def run(*extra):
-        r = subprocess.run(DRIVER + ["--target", "world", "--time", "8", "--jobs", "2", "--no-minimize",
+        r = subprocess.run(DRIVER + ["--target", "world", "--time", "5", "--jobs", "2", "--no-minimize",
                                      "--library", lib, "--mutant", mutant, *extra], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=300)
         d = campaign_dir(r.stdout)

@@ -29,12 +29,17 @@ def run(binary, scn):
 
 def main():
     build, scns = sys.argv[1], sys.argv[2:]
+    only = None
+    if scns and scns[0] == "--only":  # --only "LIB/MUTANT ...": make test's subset
+        only, scns = set(scns[1].split()), scns[2:]
     global failed
     if not scns:
         print("not ok - no scenarios given")
         return 1
     for lib, mut in variants():
         name = "%s/%s" % (lib, mut)
+        if only is not None and name not in only:
+            continue
         asan = os.path.join(build, lib, mut, "gntworld-asan")
         plain = os.path.join(build, lib, mut, "gntworld")
         if not os.access(asan, os.X_OK):
