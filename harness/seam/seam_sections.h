@@ -6,8 +6,9 @@
  * restore per input: seam.h's contract); and the library's own code (not its adapter or shim:
  * the manifest's TARGET_ADAPTER_SOURCES) in a text section of its own, so that a finding's
  * frames are told apart as the library's without symbolizing anything. The linker defines
- * __start_<name>/__stop_<name> for each (names that are C identifiers). ASan leaves globals in
- * such sections unpadded, which is what makes a byte copy of the section safe.
+ * __start_<name>/__stop_<name> for each (names that are C identifiers). ASan still pads these
+ * globals with redzones (clang 14), so the world copies the sections with accesses ASan does not
+ * check (world_boot.c's copy_raw).
  */
 #pragma clang section data="gntfuzz_tdata" bss="gntfuzz_tbss"
 #ifdef GNTFUZZ_LIBRARY_CODE
