@@ -100,6 +100,8 @@ $(foreach v,$(VARIANTS_mp),$(eval $(call MP_TARGET_RULE,$(v))))
 ## mp-targets: build the target process build/multiproc/<library>/<mutant>/gntfuzz-target for every variant (make list-variants)
 .PHONY: mp-targets
 mp-targets: $(MP_TARGETS)
+# The target processes of a list of variants: a test builds only those it plays.
+mp_targets_of = $(foreach v,$(1),$(call mp_target,$(v)))
 
 ## sim-attack: target process vs malicious peer, every strategy x every variant (each library fixed and its mutants), the workload and the PV devices (vbd, vif); verdict table
 .PHONY: sim-attack test-sim-attack
@@ -113,7 +115,7 @@ SIM_ATTACK_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) \
                         $(filter $(addprefix grants/,msa02 xsa396 cve23041 ro_reading v2_header flags_first ref_double_free lost_deferred),$(VARIANTS)) \
                         $(filter gtab/msa02 gtab/xsa396,$(VARIANTS))
 ## test-sim-attack: sim-attack on every fixed build and a chosen set of mutants (SIM_ATTACK_TEST_ONLY)
-test-sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
+test-sim-attack: multiproc $(call mp_targets_of,$(SIM_ATTACK_TEST_ONLY)) peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices wl --only "$(strip $(SIM_ATTACK_TEST_ONLY))"
 TESTS += test-sim-attack
 
@@ -123,7 +125,7 @@ SIM_ATTACK_VBD_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter $(a
 SIM_ATTACK_VBD_TEST_STRATEGIES ?= honest forged-done persistent-abuse
 ## test-sim-attack-vbd: blkfront (gntfuzz-target --device vbd) vs gntfuzz-peer --device vbd: fixed builds hold, msa02 caught, also by the black-box oracle alone
 .PHONY: test-sim-attack-vbd
-test-sim-attack-vbd: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
+test-sim-attack-vbd: multiproc $(call mp_targets_of,$(SIM_ATTACK_VBD_TEST_ONLY)) peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices vbd --strategies "$(strip $(SIM_ATTACK_VBD_TEST_STRATEGIES))" \
 	  --only "$(strip $(SIM_ATTACK_VBD_TEST_ONLY))" --require-blackbox msa02
 TESTS += test-sim-attack-vbd
@@ -171,7 +173,7 @@ sim-scenarios: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 # In `make test`: every fixed build, and MSA02 and XSA-396 of each library (all: `make sim-scenarios`).
 SIM_SCENARIOS_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter $(foreach l,$(TEST_LIBS_mp),$(l)/msa02 $(l)/xsa396),$(VARIANTS_mp))
 ## test-sim-scenarios: sim-scenarios on every fixed build and each library's msa02 and xsa396 (SIM_SCENARIOS_TEST_ONLY)
-test-sim-scenarios: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
+test-sim-scenarios: multiproc $(call mp_targets_of,$(SIM_SCENARIOS_TEST_ONLY)) peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --scenarios --only "$(strip $(SIM_SCENARIOS_TEST_ONLY))"
 TESTS += test-sim-scenarios
 

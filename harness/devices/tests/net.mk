@@ -38,7 +38,7 @@ TESTS += test-peer-vif-input
 SIM_ATTACK_VIF_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter grants/msa02 gtab/cve23041 grants/ro_reading gtab/ro_flag,$(VARIANTS))
 SIM_ATTACK_VIF_TEST_COLS ?= forged-done hold-closed tx-write
 ## test-sim-attack-vif: our netfront (gntfuzz-target --device vif) vs gntfuzz-peer --device vif: fixed builds hold, msa02/cve23041/ro_reading/ro_flag caught
-test-sim-attack-vif: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
+test-sim-attack-vif: multiproc $(call mp_targets_of,$(SIM_ATTACK_VIF_TEST_ONLY)) peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices vif --strategies "$(strip $(SIM_ATTACK_VIF_TEST_COLS))" \
 	  --only "$(strip $(SIM_ATTACK_VIF_TEST_ONLY))" --require-blackbox cve23041
 TESTS += test-sim-attack-vif
