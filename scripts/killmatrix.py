@@ -33,7 +33,7 @@ CPU-minutes per engine of both in-tree libraries under x86-TSO.
 --short (`make test-killmatrix-short`, part of `make test`): grants/msa02, grants/xsa396,
 gtab/xsa396 and hiref/panic_busy (those of them make offers; TARGET=<dir>: your library's first
 mutant; the other in-tree libraries are left to the full run), and each
-fixed library briefly (--fixed-time, default 15 s per engine shared among the fixed libraries).
+fixed library briefly (--fixed-time, default 9 s per engine shared among the fixed libraries).
 
 Prints TAP lines and a table; exits 1 if a mutant survives or a fixed library is flagged.
 Results: build/fuzz/killmatrix/results.json.
@@ -55,8 +55,8 @@ PROG = "killmatrix"
 OUT = fc.FUZZ_OUT / "killmatrix"
 # hiref/panic_busy: a library that panics when the peer still maps what it ends (a crash is a kill)
 SHORT = [("grants", "msa02"), ("grants", "xsa396"), ("gtab", "xsa396"), ("hiref", "panic_busy")]
-SHORT_FIXED_TOTAL = 15       # seconds per engine for the fixed libraries in --short, shared
-SHORT_FIXED_MIN = 5          # ... but at least this much each
+SHORT_FIXED_TOTAL = 9        # seconds per engine for the fixed libraries in --short, shared
+SHORT_FIXED_MIN = 3          # ... but at least this much each
 
 
 def run_logged(cmd, env, budget, logfile):

@@ -230,12 +230,12 @@ def minimize_one(lib, mutant, noisy, kept, gone):
 
 
 def known(lib, mutant, first):
-    """--known both ways, on the first campaign's report (an 8 s campaign each, no minimizing)."""
+    """--known both ways, on the first campaign's report (a 3 s campaign each, no minimizing)."""
     rep1 = json.loads((first / "report.json").read_text())
     roots = {(g["invariant"], g["signature"]) for g in rep1["groups"]}
 
     def run(*extra):
-        r = subprocess.run(DRIVER + ["--target", "world", "--time", "5", "--jobs", "2", "--no-minimize",
+        r = subprocess.run(DRIVER + ["--target", "world", "--time", "3", "--jobs", "2", "--no-minimize",
                                      "--library", lib, "--mutant", mutant, *extra], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=300)
         d = campaign_dir(r.stdout)
