@@ -331,17 +331,19 @@ void step_backend_respond(struct world *w, const struct scn_step *s)
 	push_response(w, id);
 }
 
-static struct wl_be_req *find_mapped(struct wl_backend *be, uint32_t id)
+/* The most recent request the backend took off the ring with this id (and a map held of it,
+ * if asked), or NULL. */
+static struct wl_be_req *find_req(struct wl_backend *be, uint32_t id, int mapped)
 {
 	for (uint32_t i = be->nreqs; i-- > 0;)
-		if (be->reqs[i].id == id && be->reqs[i].mapped)
+		if (be->reqs[i].id == id && (!mapped || be->reqs[i].mapped))
 			return &be->reqs[i];
 	return NULL;
 }
 
 void step_backend_unmap(struct world *w, const struct scn_step *s)
 {
-	struct wl_be_req *r = find_mapped(&wl_get(w)->be, s->arg[0]);
+	struct wl_be_req *r = find_req(&wl_get(w)->be, s->arg[0], 1);
 
 	if (!r)
 		return refuse(w, "no held map for that request id");
@@ -357,15 +359,12 @@ void step_backend_unmap(struct world *w, const struct scn_step *s)
 void step_backend_map(struct world *w, const struct scn_step *s)
 {
 	struct wl_backend *be = &workload_of(w)->be; /* no set-up here: it may run inside a target step */
-	struct wl_be_req *r = NULL;
+	struct wl_be_req *r;
 	int16_t st = 0;
 
 	if (!workload_of(w)->active)
 		return refuse(w, "no workload yet");
-	for (uint32_t i = be->nreqs; i-- > 0 && !r;)
-		if (be->reqs[i].id == s->arg[0])
-			r = &be->reqs[i];
-	if (!r)
+	if (!(r = find_req(be, s->arg[0], 0)))
 		return refuse(w, "the backend has not taken that request id off the ring (backend map-req)");
 	if (r->mapped == UINT8_MAX)
 		return refuse(w, "too many maps of that request");
@@ -447,7 +446,7 @@ void step_backend_closed(struct world *w, const struct scn_step *s)
  * oracle judges the access (reused memory seen by the peer). */
 static void backend_access(struct world *w, const struct scn_step *s, uint16_t op)
 {
-	struct wl_be_req *r = find_mapped(&wl_get(w)->be, s->arg[0]);
+	struct wl_be_req *r = find_req(&wl_get(w)->be, s->arg[0], 1);
 	struct scn_step peer = *s;
 
 	if (!r)

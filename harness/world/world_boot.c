@@ -28,8 +28,7 @@ struct boot_snap {
 	uint64_t key;
 	uint32_t last_used;
 	struct image img;
-	uint8_t *table;    /* the grant table as boot left it, when boot wrote into it */
-	size_t table_bytes;
+	uint8_t *table;    /* the grant table and status frames as boot left them, when it wrote there */
 };
 
 static struct image pristine;
@@ -55,16 +54,22 @@ __attribute__((no_sanitize("address"))) static void copy_raw(void *dst, const vo
 		*d++ = *s++;
 }
 
-static void save(struct image *img)
+static uint8_t *snapshot_alloc(size_t n)
 {
-	if (!img->data && data_bytes())
-		img->data = malloc(data_bytes());
-	if (!img->bss && bss_bytes())
-		img->bss = malloc(bss_bytes());
-	if ((data_bytes() && !img->data) || (bss_bytes() && !img->bss)) {
+	uint8_t *p = n ? malloc(n) : NULL;
+	if (n && !p) {
 		fprintf(stderr, "gntworld: out of memory for a boot snapshot\n");
 		exit(2);
 	}
+	return p;
+}
+
+static void save(struct image *img)
+{
+	if (!img->data)
+		img->data = snapshot_alloc(data_bytes());
+	if (!img->bss)
+		img->bss = snapshot_alloc(bss_bytes());
 	copy_raw(img->data, __start_gntfuzz_tdata, data_bytes());
 	copy_raw(img->bss, __start_gntfuzz_tbss, bss_bytes());
 }
@@ -81,13 +86,18 @@ static size_t table_bytes(const struct world *w)
 	return (size_t)t->nr_grants * (t->gnt_version == 2 ? sizeof(grant_entry_v2_t) : sizeof(grant_entry_v1_t));
 }
 
+static size_t status_bytes(const struct world *w)
+{
+	return (size_t)w->tdom->nr_grants * sizeof(grant_status_t);
+}
+
 /* Put boot's table writes back into the freshly zeroed table (and tell xsim, whose reset clears
  * only what it was told was touched). */
 static void restore_table(struct world *w, const struct boot_snap *s)
 {
 	struct xsim_domain *t = w->tdom;
 	memcpy(&t->shared, s->table, table_bytes(w));
-	memcpy(t->status, s->table + table_bytes(w), (size_t)t->nr_grants * sizeof(grant_status_t));
+	memcpy(t->status, s->table + table_bytes(w), status_bytes(w));
 	for (uint32_t r = 0; r < t->nr_grants; r++)
 		xsim_guest_touch(&w->sim, WORLD_TARGET_DOM, &t->status[r]);
 }
@@ -141,13 +151,9 @@ int world_boot(struct world *w, const struct seam_table *table)
 	free(s->table);
 	s->table = NULL;
 	if (w->stores_in_call) {
-		size_t n = table_bytes(w) + (size_t)w->tdom->nr_grants * sizeof(grant_status_t);
-		if (!(s->table = malloc(n))) {
-			fprintf(stderr, "gntworld: out of memory for a boot snapshot\n");
-			exit(2);
-		}
+		s->table = snapshot_alloc(table_bytes(w) + status_bytes(w));
 		memcpy(s->table, &w->tdom->shared, table_bytes(w));
-		memcpy(s->table + table_bytes(w), w->tdom->status, n - table_bytes(w));
+		memcpy(s->table + table_bytes(w), w->tdom->status, status_bytes(w));
 	}
 	s->key = key;
 	s->last_used = ++clock_;

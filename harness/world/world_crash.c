@@ -98,7 +98,8 @@ int world_guarded_run(struct world *w, int (*body)(struct world *))
 {
 	install();
 	armed_world = w;
-	if (sigsetjmp(back_to_run, 0)) { /* 0: no mask saved (a syscall per run); SA_NODEFER left it as it was */ /* the library crashed: the violation is recorded and saved */
+	/* 0: no signal mask saved (a syscall per run); SA_NODEFER leaves the mask as it was */
+	if (sigsetjmp(back_to_run, 0)) { /* the library crashed: the violation is recorded and saved */
 		jump_ok = 0;
 		w->in_target = w->in_point = 0;
 		w->stopped = 1;

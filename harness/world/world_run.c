@@ -63,11 +63,18 @@ static void obs_copy(void *ctx, domid_t mapper, domid_t granter, grant_ref_t ref
 
 /* --- findings --- */
 
+/* FNV-1a: the hash of findings' file names and of root-cause keys. */
+#define FNV_BASIS 0xcbf29ce484222325ull
+static inline uint64_t fnv_mix(uint64_t h, uint64_t v)
+{
+	return (h ^ v) * 0x100000001b3ull;
+}
+
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = FNV_BASIS;
 	while (n--)
-		h = (h ^ *p++) * 0x100000001b3ull;
+		h = fnv_mix(h, *p++);
 	return h;
 }
 
@@ -108,10 +115,6 @@ static int in_library(uintptr_t pc)
 	return pc - (uintptr_t)__start_gntfuzz_libtext < (uintptr_t)(__stop_gntfuzz_libtext - __start_gntfuzz_libtext);
 }
 
-/* The call chain of the detection, as offsets from each frame's binary base; and the frames in
- * the library's own code, which name the root cause whatever route (adapter, shim, step) led
- * there: the key is the invariant and the innermost of them, or the invariant and the message
- * without its numbers when no library frame was on the stack (the world caught it itself). */
 static uintptr_t self_base(void)
 {
 	static uintptr_t base;
@@ -125,6 +128,11 @@ static uintptr_t self_base(void)
 static void *raw_pcs[WORLD_STACK_MAX];
 static int nraw;
 
+/* The call chain of the detection (raw; resolve_stack makes offsets of it for a saved finding),
+ * and the frames in the library's own code, which name the root cause whatever route (adapter,
+ * shim, step) led there: the key is the invariant and the innermost of them, or the invariant and
+ * the message without its numbers when no library frame was on the stack (the world caught it
+ * itself). */
 static void record_stack(struct world *w, const struct oracle_violation *v)
 {
 	nraw = backtrace(raw_pcs, WORLD_STACK_MAX);
@@ -132,9 +140,9 @@ static void record_stack(struct world *w, const struct oracle_violation *v)
 	for (int i = 0; i < nraw; i++)
 		if (in_library((uintptr_t)raw_pcs[i] - 1))
 			w->libstack[w->nlibstack++] = (uint64_t)((uintptr_t)raw_pcs[i] - self_base());
-	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)v->inv;
+	uint64_t h = FNV_BASIS ^ (uint64_t)v->inv;
 	if (w->nlibstack) {
-		h = (h ^ w->libstack[0]) * 0x100000001b3ull;
+		h = fnv_mix(h, w->libstack[0]);
 	} else {
 		/* numbers (frames, refs, steps; decimal or 0x hex) say nothing of the cause */
 		for (const char *m = v->msg; *m; m++) {
@@ -145,7 +153,7 @@ static void record_stack(struct world *w, const struct oracle_violation *v)
 					break;
 			}
 			if (*m < '0' || *m > '9')
-				h = (h ^ (uint8_t)*m) * 0x100000001b3ull;
+				h = fnv_mix(h, (uint8_t)*m);
 		}
 	}
 	w->key = h;
@@ -227,9 +235,7 @@ static void fit_table(struct world *w)
 	const struct seam_geometry *g = &w->adapter->table;
 	unsigned refs = w->scn.cfg.refs;
 	w->first_ref = g->first_ref ? g->first_ref : GNTTAB_NR_RESERVED_ENTRIES; /* Xen keeps 0..7 */
-	if (g->fixed && g->max_refs)
-		refs = g->max_refs;
-	else if (g->max_refs && refs > g->max_refs)
+	if (g->max_refs && (g->fixed || refs > g->max_refs))
 		refs = g->max_refs;
 	if (refs <= w->first_ref) /* at least one ref to hand out */
 		refs = w->first_ref + 1;
@@ -388,10 +394,11 @@ static void run_leftover_queue(struct world *w)
  * follows what the run gave up, not the table size. It trusts only what the library hands out. */
 static void sweep_refs(struct world *w, struct oracle_final *f)
 {
-	static uint8_t seen[WORLD_REFS_MAX], wanted[WORLD_REFS_MAX]; /* cleared after use: cost per run, not per table */
+	uint8_t seen[WORLD_REFS_MAX], wanted[WORLD_REFS_MAX];
 	uint64_t frame = world_page_frame(0);
-	unsigned want = 0, back = 0, nseen = 0;
-	static uint16_t seen_list[WORLD_REFS_MAX];
+	unsigned want = 0, back = 0;
+	memset(seen, 0, w->nr_refs); /* the run's table, not the largest one */
+	memset(wanted, 0, w->nr_refs);
 	for (unsigned i = 0; i < w->nhanded; i++) { /* the refs handed out during the run */
 		unsigned r = w->handed[i];
 		want += wanted[r] = world_live_share(w, r) < 0;
@@ -403,8 +410,6 @@ static void sweep_refs(struct world *w, struct oracle_final *f)
 		int rc = IN_SEAM(w, w->adapter->share(WORLD_PEER_DOM, frame, 0, &ref));
 		if (rc != SEAM_OK || ref >= w->nr_refs)
 			break;
-		if (!seen[ref])
-			seen_list[nseen++] = (uint16_t)ref;
 		if (seen[ref]++) {
 			f->refs_twice++;
 			f->ref_twice = ref;
@@ -417,10 +422,6 @@ static void sweep_refs(struct world *w, struct oracle_final *f)
 		if (wanted[r] && !seen[r] && (!f->refs_missing++ || r < f->ref_missing))
 			f->ref_missing = r;
 	}
-	for (unsigned i = 0; i < w->nhanded; i++)
-		wanted[w->handed[i]] = 0;
-	for (unsigned i = 0; i < nseen; i++)
-		seen[seen_list[i]] = 0;
 }
 
 /* Invariant 5: the peer lets go, the library gets its ticks, nothing may be left over. */

@@ -23,12 +23,17 @@ static int continue_mode;
 
 /* The world has already saved the finding; the report on stderr is what the engines keep in
  * their logs and what the drivers classify. abort() makes it a crash for every engine. */
+/* The machine-readable report on one line: what the campaign drivers group findings by. */
+static void print_json(void)
+{
+	fprintf(stderr, "gntworld-json: ");
+	world_report_json(&world, stderr);
+}
+
 static void found(void)
 {
 	world_report(&world, stderr);
-	/* the machine-readable report on one line: what the campaign drivers group findings by */
-	fprintf(stderr, "gntworld-json: ");
-	world_report_json(&world, stderr);
+	print_json();
 	/* the whole input as it ran (the report's replay is the prefix that reproduces it);
 	 * the campaign drivers keep and minimize this one */
 	fprintf(stderr, "fuzz input as a scenario:\n");
@@ -63,8 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!world.duplicate) { /* a new root cause: one line the campaign reads, the report beside it */
 		fprintf(stderr, "gntworld-finding: %016llx inv %d %s\n", (unsigned long long)world.key,
 			world.oracle.first.inv, world.finding[0] ? world.finding : "(not saved: no GNTWORLD_FINDINGS)");
-		fprintf(stderr, "gntworld-json: ");
-		world_report_json(&world, stderr);
+		print_json();
 		fflush(stderr);
 	}
 	return 0;
