@@ -17,7 +17,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCNCONV = os.path.join(ROOT, "build", "fuzz", "tools", "scnconv")
 RANGES = {"version": (1, 2), "pages": (1, 64), "refs": (9, 256), "deferq": (1, 64)}
-DEFAULTS = {"version": 1, "pages": 16, "refs": 32, "deferq": 8, "memory": 0}
+DEFAULTS = {"version": 1, "pages": 16, "refs": 32, "deferq": 8, "memory": 0, "device": 0}
 MAX_STEPS, MAX_LINE, MAX_AT = 512, 256, 127
 LABELS, LABEL = 8, 0x10000  # grants named gN (harness/world/scenario.h): R args carry LABEL | N
 
@@ -48,6 +48,7 @@ def ops():
 
 OPS = ops()
 MEMORY = [line.split()[1] for line in scnconv("memory")]  # sc, tso, arm: config and binary order
+DEVICES = [line.split()[1] for line in scnconv("devices")]  # none, vbd, vif: config and binary order
 
 
 def num(tok, hi):
@@ -87,6 +88,12 @@ def parse(text):
                     if name not in MEMORY:
                         raise err("config memory must be %s" % ", ".join(MEMORY))
                     cfg[k] = MEMORY.index(name)
+                    continue
+                if k == "device" and k not in seen and i + 1 < len(tok):
+                    seen.add(k)
+                    if tok[i + 1] not in DEVICES:
+                        raise err("config device must be %s" % ", ".join(DEVICES))
+                    cfg[k] = DEVICES.index(tok[i + 1])
                     continue
                 if k not in RANGES or k in seen or i + 1 >= len(tok):
                     raise err("bad config key '%s'" % k)
@@ -137,6 +144,8 @@ def parse(text):
                     v = ["rw", "ro"].index(t)
                 elif k == "D":
                     v = ["to", "from"].index(t)
+                elif k == "S":  # signed 16-bit, kept as its two's complement
+                    v = -num(t[1:], 32768) & 0xffff if t[:1] == "-" else num(t, 32767)
                 else:
                     v = num(t, 65535)
             except (ValueError, IndexError):
@@ -152,7 +161,8 @@ def parse(text):
 
 def fmt(cfg, steps):
     out = ["config version %(version)d pages %(pages)d refs %(refs)d deferq %(deferq)d" % cfg +
-           (" memory " + MEMORY[cfg["memory"]] if cfg["memory"] else "")]
+           (" memory " + MEMORY[cfg["memory"]] if cfg["memory"] else "") +
+           (" device " + DEVICES[cfg["device"]] if cfg["device"] else "")]
     for op, at, args in steps:
         actor, verb, kinds = OPS[op]
         words = ([] if at is None else ["at", str(at)]) + [actor, verb]
@@ -161,17 +171,18 @@ def fmt(cfg, steps):
                 words += ["as", "g%d" % (v - 1)] if v else []
                 continue
             words.append({"P": "p%d" % v, "R": ("g%d" if v & LABEL else "r%d") % (v & ~LABEL),
-                          "M": ("rw", "ro")[v & 1], "D": ("to", "from")[v & 1]}.get(k, str(v)))
+                          "M": ("rw", "ro")[v & 1], "D": ("to", "from")[v & 1],
+                          "S": str(v - 0x10000 if v & 0x8000 else v)}.get(k, str(v)))
         out.append(" ".join(words))
     return "\n".join(out) + "\n"
 
 
 def encode(cfg, steps):
-    b = bytearray([(cfg["version"] - 1) | cfg["memory"] << 1, cfg["pages"] - 1, cfg["refs"] - 9, cfg["deferq"] - 1])
+    b = bytearray([(cfg["version"] - 1) | cfg["memory"] << 1 | cfg["device"] << 3, cfg["pages"] - 1, cfg["refs"] - 9, cfg["deferq"] - 1])
     for op, at, args in steps:
         b += bytes([op, 0 if at is None else 0x80 | at])
         for k, v in zip(OPS[op][2], args):
-            b += bytes([v & 0xff, v >> 8]) if k == "N" else bytes([v & 0xff, 0x80 if v & LABEL else 0]) \
+            b += bytes([v & 0xff, v >> 8]) if k in "NS" else bytes([v & 0xff, 0x80 if v & LABEL else 0]) \
                 if k == "R" else bytes([v])
     return bytes(b)
 
@@ -180,7 +191,7 @@ def decode(data):
     it = iter(data)
     nxt = lambda: next(it, 0)
     b0 = nxt()
-    cfg = {"version": 1 + b0 % 2, "memory": (b0 >> 1) % len(MEMORY),
+    cfg = {"version": 1 + b0 % 2, "memory": (b0 >> 1 & 3) % len(MEMORY), "device": (b0 >> 3) % len(DEVICES),
            "pages": 1 + nxt() % 64, "refs": 9 + nxt() % 248, "deferq": 1 + nxt() % 64}
     steps, pos = [], 4
     while pos < len(data) and len(steps) < MAX_STEPS:
@@ -189,7 +200,7 @@ def decode(data):
         a = nxt()
         args, used = [], 2
         for k in OPS[op][2]:
-            if k == "N":
+            if k in "NS":
                 args.append(nxt() | nxt() << 8)
                 used += 2
             elif k == "R":

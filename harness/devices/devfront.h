@@ -19,6 +19,10 @@ struct dev_host {
 	int (*wait)(void *ctx, evtchn_port_t port, unsigned ms);
 	/* Pages given up to the library and not freed yet (host's count), for the end of a run. */
 	unsigned (*deferred)(void *ctx);
+	/* Optional (NULL: poll xenstore instead, as ours do): watch `path` and everything under it;
+	 * afterwards wait() also returns 2 when one of them changed since the last wait. Only the
+	 * in-process device world provides it today. */
+	int (*xs_watch)(void *ctx, const char *path);
 };
 
 struct dev_params {

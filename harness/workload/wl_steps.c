@@ -13,38 +13,6 @@
 
 /* ---- the frontend's environment: the world's target domain ---- */
 
-static void op_page_free(void *ctx, uint64_t frame)
-{
-	struct world *w = ctx;
-	int page = world_frame_page(frame);
-
-	/* The world refuses to free a page the target does not own (granted, deferred ...). For
-	 * the frontend that is a bug, not a skipped step: let the oracle judge and report it. */
-	if (page < 0 || world_free_page(w, (unsigned)page))
-		oracle_free(&w->oracle, frame, xsim_frame_foreign_maps(&w->sim, WORLD_TARGET_DOM, frame));
-}
-
-static int op_evtchn_alloc_unbound(void *ctx, domid_t remote, evtchn_port_t *port)
-{
-	struct world *w = ctx;
-
-	return xsim_evtchn_alloc_unbound(&w->sim, WORLD_TARGET_DOM, remote, port);
-}
-
-static int op_evtchn_notify(void *ctx, evtchn_port_t port)
-{
-	struct world *w = ctx;
-
-	return xsim_evtchn_send(&w->sim, WORLD_TARGET_DOM, port);
-}
-
-static int op_evtchn_close(void *ctx, evtchn_port_t port)
-{
-	struct world *w = ctx;
-
-	return xsim_evtchn_close(&w->sim, WORLD_TARGET_DOM, port);
-}
-
 static int op_xs_write(void *ctx, const char *path, const char *value)
 {
 	struct world *w = ctx;
@@ -57,30 +25,6 @@ static int op_xs_read(void *ctx, const char *path, char *buf, unsigned size)
 	struct world *w = ctx;
 
 	return wl_xs_read(&workload_of(w)->xs, path, buf, size);
-}
-
-static void op_log(void *ctx, const char *msg, uint64_t a, uint64_t b)
-{
-	world_log(ctx, "  %s (%llu, %llu)", msg, (unsigned long long)a, (unsigned long long)b);
-}
-
-static int op_share(void *ctx, domid_t domid, uint64_t frame, int readonly, grant_ref_t *ref)
-{
-	int page = world_frame_page(frame);
-
-	if (page < 0 || domid != WORLD_PEER_DOM)
-		return SEAM_ERR;
-	return world_share(ctx, (unsigned)page, readonly, ref);
-}
-
-static int op_unshare(void *ctx, grant_ref_t ref, uint64_t frame)
-{
-	return world_unshare(ctx, ref);
-}
-
-static unsigned op_tick(void *ctx)
-{
-	return world_tick(ctx);
 }
 
 static struct workload the_workload; /* one world per process: fuzzers and gntworld alike */
@@ -103,21 +47,9 @@ static struct workload *wl_get(struct world *w)
 
 	if (wl->active)
 		return wl;
-	wl->ops = (struct fe_ops){
-		.ctx = w,
-		.page_alloc = world_host_page_alloc,
-		.page_free = op_page_free,
-		.page_mem = world_host_page_mem,
-		.evtchn_alloc_unbound = op_evtchn_alloc_unbound,
-		.evtchn_notify = op_evtchn_notify,
-		.evtchn_close = op_evtchn_close,
-		.xs_write = op_xs_write,
-		.xs_read = op_xs_read,
-		.log = op_log,
-		.share = op_share,
-		.unshare = op_unshare,
-		.tick = op_tick,
-	};
+	world_fe_ops(w, &wl->ops);
+	wl->ops.xs_write = op_xs_write;
+	wl->ops.xs_read = op_xs_read;
 	wl_xs_reset(&wl->xs);
 	memset(&wl->be, 0, sizeof(wl->be));
 	wl->be.last_responded = -1;

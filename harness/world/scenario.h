@@ -16,6 +16,8 @@
 #define SCN_MAX_LINE 256         /* longer text lines are an error, not silently cut */
 #define SCN_MAX_AT 127           /* `at K`: K in 0..SCN_MAX_AT */
 #define SCN_MAX_NUMBER 65535
+#define SCN_MIN_SIGNED (-32768) /* S: a signed 16-bit value (a status), stored as its two's complement */
+#define SCN_MAX_SIGNED 32767
 
 /* Ranges of the config keys (SCENARIO.md). */
 #define SCN_PAGES_MIN 1
@@ -76,8 +78,15 @@ struct scn_config {
 	uint16_t refs;
 	uint8_t deferq;
 	uint8_t memory;          /* enum world_memory_model: 0 sc, 1 tso, 2 arm */
+	uint8_t device;          /* enum scn_device: the PV device the target's frontend drives */
 };
 #define SCN_MEMORY_MODELS 3      /* sc, tso, arm (harness/world/world_memory.h) */
+/* The device world (harness/devworld): none (the grant-API and workload steps only), or a blkif
+ * (vbd) or netif (vif) frontend in the target, attacked by `device ...` steps. */
+enum scn_device { SCN_DEV_NONE = 0, SCN_DEV_VBD, SCN_DEV_VIF, SCN_DEVICES };
+const char *scn_device_name(unsigned device);  /* "none", "vbd", "vif"; "?" out of range */
+int scn_device_parse(const char *name);        /* the device, or -1 if unknown */
+void scn_list_devices(FILE *out);              /* one "NUMBER name" a line */
 
 struct scenario {
 	struct scn_config cfg;

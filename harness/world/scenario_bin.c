@@ -1,15 +1,16 @@
 /* scenario_bin.c - the compact binary form of scenarios, for fuzzers.
  *
  * Layout (every byte string is valid; values wrap into their ranges, missing bytes read as 0):
- *   header  4 bytes: version = 1 + b0 % 2, memory model = (b0 >> 1) % 3 (sc, tso, arm: inputs
- *                    written before the models had b0 < 2, so they stay sc), pages = 1 + b1 % 64,
+ *   header  4 bytes: version = 1 + b0 % 2, memory model = ((b0 >> 1) & 3) % 3 (sc, tso, arm:
+ *                    inputs written before the models had b0 < 2, so they stay sc), device =
+ *                    (b0 >> 3) % 3 (none, vbd, vif; the fuzz targets set their own), pages = 1 + b1 % 64,
  *                    refs = 9 + b2 % 248, deferq = 1 + b3 % 64
  *   step    op byte (row of ops.def, modulo the number of rows)
  *           at byte: bit 7 set = queued `at K` with K = low 7 bits
  *           one byte per argument of kind P (mod pages), M and D (bit 0), L (mod 9: 0 no name,
  *           N + 1 for `as gN`); two bytes for R: low byte, then a byte whose bit 7 says "a
  *           grant gN" (N = low byte mod 8) rather than "raw ref" (low byte mod refs); two bytes
- *           little-endian for N
+ *           little-endian for N and S (S: a signed 16-bit value, two's complement)
  * Steps follow until the bytes run out (at most SCN_MAX_STEPS). Encoding is the exact inverse
  * for in-range values, so text -> binary -> text is the identity on canonical text.
  */
@@ -57,7 +58,8 @@ void scn_decode(struct scenario *scn, const uint8_t *data, size_t size)
 	struct scn_config *c = &scn->cfg;
 	unsigned b0 = byte(&r);
 	c->version = (uint8_t)(1 + b0 % 2);
-	c->memory = (uint8_t)((b0 >> 1) % SCN_MEMORY_MODELS);
+	c->memory = (uint8_t)(((b0 >> 1) & 3) % SCN_MEMORY_MODELS);
+	c->device = (uint8_t)((b0 >> 3) % SCN_DEVICES);
 	c->pages = (uint8_t)(SCN_PAGES_MIN + byte(&r) % (SCN_PAGES_MAX - SCN_PAGES_MIN + 1));
 	c->refs = (uint16_t)(SCN_REFS_MIN + byte(&r) % (SCN_REFS_MAX - SCN_REFS_MIN + 1));
 	c->deferq = (uint8_t)(SCN_DEFERQ_MIN + byte(&r) % (SCN_DEFERQ_MAX - SCN_DEFERQ_MIN + 1));
@@ -95,7 +97,7 @@ size_t scn_encode(const struct scenario *scn, uint8_t *out, size_t cap)
 	size_t n = 0;
 	const struct scn_config *c = &scn->cfg;
 #define PUT(v) do { if (n >= cap) return 0; out[n++] = (uint8_t)(v); } while (0)
-	PUT((c->version - 1) | (c->memory % SCN_MEMORY_MODELS) << 1);
+	PUT((c->version - 1) | (c->memory % SCN_MEMORY_MODELS) << 1 | (c->device % SCN_DEVICES) << 3);
 	PUT(c->pages - SCN_PAGES_MIN);
 	PUT(c->refs - SCN_REFS_MIN);
 	PUT(c->deferq - SCN_DEFERQ_MIN);
@@ -105,7 +107,7 @@ size_t scn_encode(const struct scenario *scn, uint8_t *out, size_t cap)
 		PUT(s->queued ? 0x80 | (s->at & 0x7f) : 0);
 		const char *k = scn_op_args(s->op);
 		for (int a = 0; k[a] && a < SCN_MAX_ARGS; a++) {
-			if (k[a] == 'N') {
+			if (k[a] == 'N' || k[a] == 'S') {
 				PUT(s->arg[a] & 0xff);
 				PUT(s->arg[a] >> 8);
 			} else if (k[a] == 'R') {

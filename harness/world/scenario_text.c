@@ -25,6 +25,7 @@ void scn_config_default(struct scn_config *cfg)
 	cfg->refs = 32;
 	cfg->deferq = 8;
 	cfg->memory = 0;
+	cfg->device = SCN_DEV_NONE;
 }
 
 /* The memory models' names, in enum world_memory_model order: the one table of them. */
@@ -41,6 +42,27 @@ int scn_memory_parse(const char *name)
 		if (!strcmp(name, memory_names[m]))
 			return (int)m;
 	return strcmp(name, "x86-tso") ? -1 : 1; /* the name the issue tracker and papers use */
+}
+
+static const char *const device_names[SCN_DEVICES] = { "none", "vbd", "vif" };
+
+const char *scn_device_name(unsigned device)
+{
+	return device < SCN_DEVICES ? device_names[device] : "?";
+}
+
+int scn_device_parse(const char *name)
+{
+	for (unsigned d = 0; d < SCN_DEVICES; d++)
+		if (!strcmp(name, device_names[d]))
+			return (int)d;
+	return -1;
+}
+
+void scn_list_devices(FILE *out)
+{
+	for (unsigned d = 0; d < SCN_DEVICES; d++)
+		fprintf(out, "%u %s\n", d, device_names[d]);
 }
 
 /* Compare a text token with a table name: case-insensitive, '-' in text matches '_'. */
@@ -121,10 +143,22 @@ static int parse_config(struct parse *p, char **tok, int ntok)
 			c->memory = (uint8_t)m;
 			continue;
 		}
+		if (!strcmp(tok[i], "device")) {
+			if (seen & (1u << 5))
+				return fail(p, "config key 'device' given twice");
+			seen |= 1u << 5;
+			if (i + 1 >= ntok)
+				return fail(p, "config key 'device' needs a value");
+			int d = scn_device_parse(tok[i + 1]);
+			if (d < 0)
+				return fail(p, "config device must be none, vbd or vif, not '%s'", shown(tok[i + 1]));
+			c->device = (uint8_t)d;
+			continue;
+		}
 		for (k = 0; k < 4 && strcmp(tok[i], keys[k].key); k++)
 			;
 		if (k == 4)
-			return fail(p, "unknown config key '%s' (version, pages, refs, deferq, memory)", shown(tok[i]));
+			return fail(p, "unknown config key '%s' (version, pages, refs, deferq, memory, device)", shown(tok[i]));
 		if (seen & (1u << k))
 			return fail(p, "config key '%s' given twice", keys[k].key);
 		seen |= 1u << k;
@@ -187,6 +221,12 @@ static int parse_arg(struct parse *p, char kind, const char *tok, uint32_t *out)
 		if (number(tok, SCN_MAX_NUMBER, out))
 			return fail(p, "bad number '%s' (expected 0..%u)", shown(tok), SCN_MAX_NUMBER);
 		return 0;
+	case 'S':
+		if (number(tok + (tok[0] == '-'), tok[0] == '-' ? -(long)SCN_MIN_SIGNED : SCN_MAX_SIGNED, out))
+			return fail(p, "bad value '%s' (expected %d..%d)", shown(tok), SCN_MIN_SIGNED, SCN_MAX_SIGNED);
+		if (tok[0] == '-')
+			*out = (uint32_t)(uint16_t)-(int32_t)*out;
+		return 0;
 	}
 	return fail(p, "internal: unknown argument kind '%c'", kind);
 }
@@ -199,6 +239,7 @@ static const char *kind_name(char kind)
 	case 'L': return "'as gN'";
 	case 'M': return "a mode rw|ro";
 	case 'D': return "a direction to|from";
+	case 'S': return "a signed value";
 	default: return "a number";
 	}
 }
@@ -342,6 +383,7 @@ size_t scn_format_step(const struct scn_step *s, char *buf, size_t len)
 		case 'L': if (v) PUT(" as g%u", v - 1); break;
 		case 'M': PUT(" %s", v == SCN_RO ? "ro" : "rw"); break;
 		case 'D': PUT(" %s", v == SCN_FROM ? "from" : "to"); break;
+		case 'S': PUT(" %d", (int16_t)v); break;
 		default: PUT(" %u", v); break;
 		}
 	}
@@ -359,10 +401,11 @@ void scn_print_step(const struct scenario *scn, const struct scn_step *s, FILE *
 
 size_t scn_format_config(const struct scn_config *c, char *buf, size_t len)
 {
-	/* memory only when not sc: every scenario written before the models prints as it did */
-	return (size_t)snprintf(buf, len, "config version %u pages %u refs %u deferq %u%s%s", c->version, c->pages,
+	/* memory only when not sc, device only when one: earlier scenarios print as they did */
+	return (size_t)snprintf(buf, len, "config version %u pages %u refs %u deferq %u%s%s%s%s", c->version, c->pages,
 				c->refs, c->deferq, c->memory ? " memory " : "",
-				c->memory ? scn_memory_name(c->memory) : "");
+				c->memory ? scn_memory_name(c->memory) : "", c->device ? " device " : "",
+				c->device ? scn_device_name(c->device) : "");
 }
 
 void scn_print(const struct scenario *scn, FILE *out)

@@ -161,6 +161,10 @@ void world_write_page(struct world *w, unsigned page);  /* fresh tag into an own
  * workload frontend's page_alloc (0 and *frame, or -1) and page_mem. */
 int world_host_page_alloc(void *ctx, uint64_t *frame);
 void *world_host_page_mem(void *ctx, uint64_t frame);
+/* A frontend's environment on the target domain (world_feops.c): pages, event channels, the grant
+ * library through the world's calls, log; the caller adds xs_read/xs_write. */
+struct fe_ops;
+void world_fe_ops(struct world *w, struct fe_ops *ops);
 /* Library calls through the seam, with the oracle told. share grants a page the target owns;
  * unshare gives it up to the library (which frees it through the host now, later, or never);
  * end (where the adapter has one) revokes only, and on SEAM_OK the world releases the ref and

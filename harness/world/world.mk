@@ -1,12 +1,17 @@
 # harness/world/world.mk - the in-process world (scenarios, scheduler, seam host), the oracle, gntworld
 # for every variant (library/mutant, mk/targets.mk) in a plain and an ASan+UBSan build, and tests.
 WORLD_OUT      := $(BUILD)/world
+# Our device frontends (harness/devices), the device world's default frontends (front_ours.c).
+WORLD_FRONT_SRCS := harness/devices/blkfront.c harness/devices/netfront.c harness/devices/netfront_pkt.c \
+                  harness/devices/netfront_run.c harness/devices/xenbus_fe.c harness/devices/front_ours.c
 # Code of the world (fuzzers link these too, with $(XSIM_SRCS) and one target archive).
 WORLD_SRCS     := $(filter-out harness/world/gntworld.c,$(sort $(wildcard harness/world/*.c))) \
                   $(sort $(wildcard harness/oracle/*.c)) $(sort $(wildcard harness/workload/*.c)) \
+                  $(sort $(wildcard harness/devworld/*.c)) $(WORLD_FRONT_SRCS) \
                   harness/seam/seam_hooks.c harness/seam/seam_check.c
 WORLD_HDRS     := $(wildcard harness/world/*.h harness/world/*.def harness/oracle/*.h harness/seam/*.h \
-                  harness/workload/*.h harness/workload/*.def harness/xensim/*.h)
+                  harness/workload/*.h harness/workload/*.def harness/xensim/*.h harness/devworld/*.h \
+                  harness/devworld/*.def harness/devices/*.h)
 WORLD_COMMON   := $(WORLD_SRCS) $(XSIM_SRCS) harness/world/gntworld.c harness/seam/seam_cov_stubs.c
 WORLD_BINS     := $(foreach v,$(VARIANTS),$(WORLD_OUT)/$(v)/gntworld)
 WORLD_ASAN_BINS:= $(foreach v,$(VARIANTS),$(WORLD_OUT)/$(v)/gntworld-asan)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include "world/world.h"
 #include "world/world_internal.h"
+#include "devworld/devworld.h"
 
 static void (*const handlers[SCN_NR_OPS])(struct world *, const struct scn_step *) = {
 #define OP(actor, verb, args, fn) fn,
@@ -465,6 +466,8 @@ static int run_steps(struct world *w)
 		run_plain_step(w, i, NULL);
 	}
 	run_leftover_queue(w);
+	if (!w->stopped && devworld_active(w))
+		devworld_finish(w); /* the frontend lets go before the end-of-run check */
 	if (!w->stopped)
 		final_check(w);
 	return 0;

@@ -101,7 +101,8 @@ struct xsim_domain {
 	uint8_t ref_touched[XSIM_MAX_GRANTS];
 	uint8_t touched_pages[XSIM_MAX_PAGES];
 	uint8_t page_touched[XSIM_MAX_PAGES];
-	uint8_t mem[XSIM_MAX_PAGES][XSIM_PAGE_SIZE];
+	/* page-aligned, as a guest's frames are: rings and structures in them are naturally aligned */
+	uint8_t mem[XSIM_MAX_PAGES][XSIM_PAGE_SIZE] __attribute__((aligned(XSIM_PAGE_SIZE)));
 };
 
 /* Where the simulator gives the guest a chance to change a grant entry under its feet. */

@@ -3,6 +3,7 @@
  *   scnconv encode FILE.scn > FILE.bin     scnconv decode FILE.bin > FILE.scn
  *   scnconv list-ops                       the step table (scripts ask it, never parse ops.def)
  *   scnconv list-memory                    the memory models, in config/binary order
+ *   scnconv list-devices                   the device worlds (none, vbd, vif), in config/binary order
  *
  * A thin wrapper over the world's own parser and codec (scenario.h), so seeds are exactly what
  * the fuzz targets decode. The drivers only need the scenario sources, not the whole world CLI.
@@ -44,8 +45,12 @@ int main(int argc, char **argv)
 		scn_list_memory(stdout);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "list-devices")) {
+		scn_list_devices(stdout);
+		return 0;
+	}
 	if (argc != 3 || (strcmp(argv[1], "encode") && strcmp(argv[1], "decode"))) {
-		fprintf(stderr, "usage: scnconv encode FILE.scn | decode FILE.bin | list-ops | list-memory\n");
+		fprintf(stderr, "usage: scnconv encode FILE.scn | decode FILE.bin | list-ops | list-memory | list-devices\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "decode")) {
