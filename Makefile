@@ -7,6 +7,7 @@ include mk/config.mk
 TESTS :=        # test targets run by `make test`, appended to by the fragments
 
 include mk/targets.mk
+include mk/fronts.mk
 include grants/grants.mk
 # A library's own fragment (its unit tests), beside its manifest.
 include $(filter-out %/target.mk,$(wildcard targets/*/*.mk))

@@ -152,6 +152,17 @@ static void put_page(struct bf_page *p)
 	p->ref = 0;
 }
 
+#if defined(BLKFRONT_BUG_ERROR_FREE) || defined(BLKFRONT_BUG_TEARDOWN_FREE) || defined(BLKFRONT_BUG_RING_FREE)
+/* Mutants: "the backend is done with this page" (it failed the request / it is closing): end the
+ * grant, and if the library did not take the page back, free it ourselves (MSA02's wrapper, in a
+ * driver: a busy answer is not heeded). */
+static void drop_page(grant_ref_t ref, uint64_t frame)
+{
+	if (bf.ops->unshare(bf.ops->ctx, ref, frame) != SEAM_OK)
+		bf.ops->page_free(bf.ops->ctx, frame);
+}
+#endif
+
 /* --- the ring --- */
 
 /* 2^order pages that lie next to each other in our memory (the ring is one area). */
@@ -256,8 +267,14 @@ static void teardown(void)
 		struct bf_slot *s = &bf.slot[i];
 		if (s->state != SLOT_INFLIGHT)
 			continue;
+#ifdef BLKFRONT_BUG_TEARDOWN_FREE
+		for (unsigned k = 0; k < s->nseg; k++) /* mutant: a closing backend has let go of everything */
+			if (!s->seg[k].persistent)
+				drop_page(s->seg[k].ref, s->seg[k].frame), s->seg[k].frame = 0;
+#endif
 		for (unsigned k = 0; k < s->nseg; k++)
-			put_page(&s->seg[k]);
+			if (s->seg[k].frame)
+				put_page(&s->seg[k]);
 		if (s->indirect)
 			put_page(&s->ind);
 		if (s->op == BLKIF_OP_WRITE) /* it may or may not have reached the disk */
@@ -272,7 +289,11 @@ static void teardown(void)
 	bf.nr_persistent = 0;
 	if (had_ring) {
 		for (unsigned k = 0; k < (1u << bf.order); k++)
+#ifdef BLKFRONT_BUG_RING_FREE /* mutant: the ring page is freed whatever its end answered (CVE-2022-23040) */
+			drop_page(bf.ring_ref[k], bf.ring_frame[k]);
+#else
 			give_back(bf.ring_ref[k], bf.ring_frame[k]);
+#endif
 		if (bf.ops->evtchn_close && bf.port)
 			bf.ops->evtchn_close(bf.ops->ctx, bf.port);
 		bf.port = 0;
@@ -396,6 +417,18 @@ static void complete(struct bf_slot *s, int16_t status)
 	} else if (s->op == BLKIF_OP_READ) {
 		s->wrote = 0;
 	}
+#ifdef BLKFRONT_BUG_ERROR_FREE
+	if (status != BLKIF_RSP_OKAY && !s->indirect) { /* mutant: a failed request's pages were never used */
+		for (unsigned k = 0; k < s->nseg; k++)
+			if (!s->seg[k].persistent)
+				drop_page(s->seg[k].ref, s->seg[k].frame);
+			else
+				put_page(&s->seg[k]);
+		s->state = SLOT_DONE;
+		bf.inflight--;
+		return;
+	}
+#endif
 	for (unsigned k = 0; k < s->nseg; k++)
 		put_page(&s->seg[k]);
 	if (s->indirect)

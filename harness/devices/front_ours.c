@@ -1,7 +1,7 @@
-/* front_ours.c - our frontends through the frontend seam (front_seam.h). Weak: a frontend
- * variant (FRONT=, a user's adapter) defines its own and wins at link time. */
+/* front_ours.c - the frontends of a grant library's world: ours, both devices, unmutated. A
+ * frontend variant's build (mk/fronts.mk: our frontends' mutants, a user's FRONT=) links its own
+ * adapter and front_variant.c instead of this file and harness/devices' objects. */
 #include "front_seam.h"
 
-__attribute__((weak)) const struct front_adapter gntfuzz_front_vbd = { "blkfront", "vbd", blkfront_run };
-__attribute__((weak)) const struct front_adapter gntfuzz_front_vif = { "netfront", "vif", netfront_run };
-__attribute__((weak)) const char gntfuzz_front_mutant[] = "fixed";
+const struct front_adapter gntfuzz_front_vbd = { "blkfront", "vbd", blkfront_run };
+const struct front_adapter gntfuzz_front_vif = { "netfront", "vif", netfront_run };

@@ -30,9 +30,10 @@ struct front_adapter {
 	int (*run)(const struct dev_host *h, const struct dev_params *p, struct dev_stats *st);
 };
 
-/* The frontends under test, one per device (weak defaults: ours). */
+/* The frontends under test, one per device: an adapter defines the one(s) it brings (a build
+ * without one for a device skips that device's scenarios). */
 extern const struct front_adapter gntfuzz_front_vbd, gntfuzz_front_vif;
-/* The frontend variant's mutant ("fixed" unless a FRONT= mutant build). */
-extern const char gntfuzz_front_mutant[];
+/* A frontend variant's names (front_variant.c); absent in a grant library's world. */
+extern const char gntfuzz_front_name[], gntfuzz_front_mutant[];
 
 #endif

@@ -440,6 +440,16 @@ static void tx_response(struct netfront *nf, const netif_tx_response_t *rsp)
 		nf->c.tx_errors++;
 	else
 		nf->c.bad_status++; /* NETIF_RSP_NULL answers extra-info slots; we send none */
+#ifdef NETFRONT_BUG_TX_FREE_BUSY
+	/* mutant: a transmitted frame's page is the driver's again once answered, whatever the end said */
+	if (unshare_counted(nf, s->gref, s->frame) != SEAM_OK)
+		nf->ops->page_free(nf->ops->ctx, s->frame);
+	s->state = NF_SLOT_DONE;
+	s->gref = FE_NO_REF;
+	s->frame = 0;
+	nf->tx_inflight--;
+	return;
+#endif
 	release_slot(nf, s, &nf->tx_inflight); /* done with, whatever it says: unshare tells if it is free */
 }
 
@@ -476,6 +486,20 @@ static void rx_response(struct netfront *nf, const netif_rx_response_t *rsp)
 	unsigned len = 0;
 	if (!s)
 		return;
+#ifdef NETFRONT_BUG_RX_ERROR_RECYCLE
+	if (rsp->status == NETIF_RSP_ERROR || rsp->status == NETIF_RSP_DROPPED) {
+		/* mutant: nothing was received, so the buffer is recycled: its grant ended and the page
+		 * the driver's again, whatever the end answered */
+		nf->c.rx_errors++;
+		if (unshare_counted(nf, s->gref, s->frame) != SEAM_OK)
+			nf->ops->page_free(nf->ops->ctx, s->frame);
+		s->state = NF_SLOT_DONE;
+		s->gref = FE_NO_REF;
+		s->frame = 0;
+		nf->rx_inflight--;
+		return;
+	}
+#endif
 	if (rx_valid(nf, rsp)) {
 		/* Copy the frame out while the page is still granted and ours; after the unshare it
 		 * belongs to the library (and, on SEAM_OK, to the allocator). */
@@ -700,7 +724,12 @@ void nf_teardown(struct netfront *nf)
 		}
 	for (unsigned i = 0; i < NF_RX_SLOTS; i++)
 		if (nf->rxs[i].state == NF_SLOT_INFLIGHT) {
+#ifdef NETFRONT_BUG_TEARDOWN_RX_FREE /* mutant: posted buffers are ours again once the device closes */
+			if (unshare_counted(nf, nf->rxs[i].gref, nf->rxs[i].frame) != SEAM_OK)
+				nf->ops->page_free(nf->ops->ctx, nf->rxs[i].frame);
+#else
 			unshare_counted(nf, nf->rxs[i].gref, nf->rxs[i].frame);
+#endif
 			nf->rxs[i].state = NF_SLOT_DONE;
 		}
 	nf->tx_inflight = nf->rx_inflight = 0;

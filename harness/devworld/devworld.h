@@ -100,6 +100,8 @@ struct devworld {
 
 struct devworld *devworld_of(struct world *w); /* set up for this run on first use */
 int devworld_active(struct world *w);          /* a device run: config device vbd|vif */
+/* The frontend this build has for the run's device, NULL if none (its scenarios are skipped). */
+const struct front_adapter *devworld_front(const struct world *w);
 /* The end of a device run, before the world's final check (world_run.c). */
 void devworld_finish(struct world *w);
 /* One turn of the frontend: run it until its next wait (or its return). */

@@ -118,10 +118,10 @@ static int cmd_run(int argc, char **argv)
 		else if (world_vacuous(w))
 			printf("gntworld: library %s, mutant %s: VACUOUS, not clean: the peer could not act (%u map/copy "
 			       "tries, all refused, none at a ref the library handed out; name grants `as gN`)\n",
-			       gntfuzz_library, gntfuzz_mutant, w->peer_tries);
+			       world_subject(), world_subject_mutant(), w->peer_tries);
 		else
 			printf("gntworld: library %s, mutant %s: clean (%u steps, all five invariants held)\n",
-			       gntfuzz_library, gntfuzz_mutant, w->scn.nsteps);
+			       world_subject(), world_subject_mutant(), w->scn.nsteps);
 		vacuous += !rc && world_vacuous(w);
 		worst = rc > worst ? rc : worst;
 	}
@@ -189,12 +189,12 @@ static int cmd_random(const char *count, const char *seed_s, int memory)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("random: library %s, mutant %s, memory %s: %lu inputs, %lu with a violation", gntfuzz_library,
-	       gntfuzz_mutant, memory < 0 ? "mixed" : scn_memory_name((unsigned)memory), n, found);
+	printf("random: library %s, mutant %s, memory %s: %lu inputs, %lu with a violation", world_subject(),
+	       world_subject_mutant(), memory < 0 ? "mixed" : scn_memory_name((unsigned)memory), n, found);
 	if (found)
 		printf(" (first at input %lu)", first);
 	printf(", %.0f runs/s\n", secs > 0 ? (double)n / secs : 0.0);
-	return found && !strcmp(gntfuzz_mutant, "fixed") ? 1 : 0;
+	return found && !strcmp(world_subject_mutant(), "fixed") ? 1 : 0;
 }
 
 /* What this binary is: the library and mutant it was built with, and what its adapter offers. */

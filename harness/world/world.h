@@ -130,6 +130,10 @@ struct world {
 					   * workload's) starts afresh when it changes */
 };
 
+/* What this build tests, for reports and findings: the grant library's variant, or in a frontend
+ * variant's build (mk/fronts.mk) the frontend's name and mutant, on the library beneath it. */
+const char *world_subject(void);
+const char *world_subject_mutant(void);
 /* Set up once (options: trace, findings dir, abort); then run inputs, each from a clean world. */
 void world_init(struct world *w);
 /* 0 clean, 1 violation (first one in w->oracle.first), 2 setup refused, 3 the library has no

@@ -40,6 +40,24 @@ $(WORLD_OUT)/$(1)/gntworld-asan: $(patsubst %.c,$(WORLD_OUT)/asan/%.o,$(WORLD_CO
 endef
 $(foreach v,$(VARIANTS),$(eval $(call WORLD_VARIANT,$(v))))
 
+# Per frontend variant (mk/fronts.mk): the world without our frontends, its frontend's object, and
+# the unmutated archive of the grant library it runs on.
+WORLD_NOFRONT  := $(filter-out $(WORLD_FRONT_SRCS),$(WORLD_COMMON))
+define WORLD_FRONT_VARIANT
+$(WORLD_OUT)/$(1)/gntworld: $(patsubst %.c,$(WORLD_OUT)/plain/%.o,$(WORLD_NOFRONT)) $(call front_object,plain,$(1)) \
+    $(call target_archive,plain,$(call front_library,$(1)))
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	@$$(CC) -o $$@ $$^
+$(WORLD_OUT)/$(1)/gntworld-asan: $(patsubst %.c,$(WORLD_OUT)/asan/%.o,$(WORLD_NOFRONT)) $(call front_object,asan,$(1)) \
+    $(call target_archive,asan,$(call front_library,$(1)))
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	@$$(CLANG) $$(SAN_FLAGS) -o $$@ $$^
+endef
+$(foreach v,$(FRONT_VARIANTS),$(eval $(call WORLD_FRONT_VARIANT,$(v))))
+WORLD_FRONT_BINS := $(foreach v,$(FRONT_VARIANTS),$(WORLD_OUT)/$(v)/gntworld)
+
 $(WORLD_OUT)/test_oracle: harness/oracle/tests/test_oracle.c harness/oracle/oracle.c $(WORLD_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ harness/oracle/tests/test_oracle.c harness/oracle/oracle.c
@@ -63,7 +81,7 @@ FIXED_VARIANTS := $(foreach l,$(LIBS),$(l)/fixed)
 bench-boot: $(filter %/fixed/gntworld,$(WORLD_BINS))
 	@$(PYTHON) harness/world/bench_boot.py $(WORLD_OUT) $(or $(BENCH_BOOT_INPUTS),30000) $(LIBS)
 .PHONY: world test-scenario test-oracle test-world-asan test-world-random test-world-replay bench-world reproduce test-reproduce
-world: $(WORLD_BINS) $(WORLD_ASAN_BINS)
+world: $(WORLD_BINS) $(WORLD_ASAN_BINS) $(WORLD_FRONT_BINS)
 
 test-scenario: $(WORLD_OUT)/grants/fixed/gntworld $(WORLD_OUT)/grants/fixed/gntworld-asan build/fuzz/tools/scnconv
 	@$(PYTHON) harness/world/tests/test_scenario.py $(WORLD_OUT)/grants/fixed/gntworld $(WORLD_OUT)/grants/fixed/gntworld-asan

@@ -91,7 +91,7 @@ static void save_finding(struct world *w)
 	mkdir(dir, 0777); /* may exist already */
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof path, "%s/inv%d-%s-%s-%016" PRIx64 ".%s", dir, w->oracle.first.inv,
-			 gntfuzz_library, gntfuzz_mutant, id, i ? "scn" : "txt");
+			 world_subject(), world_subject_mutant(), id, i ? "scn" : "txt");
 		FILE *f = fopen(path, "w");
 		if (!f) {
 			fprintf(stderr, "gntworld: cannot write finding %s: %s\n", path, strerror(errno));
@@ -205,6 +205,20 @@ static void on_violation(void *ctx, const struct oracle_violation *v)
 }
 
 /* --- the run --- */
+
+#pragma weak gntfuzz_front_name
+#pragma weak gntfuzz_front_mutant
+extern const char gntfuzz_front_name[], gntfuzz_front_mutant[];
+
+const char *world_subject(void)
+{
+	return gntfuzz_front_name ? gntfuzz_front_name : gntfuzz_library;
+}
+
+const char *world_subject_mutant(void)
+{
+	return gntfuzz_front_name ? gntfuzz_front_mutant : gntfuzz_mutant;
+}
 
 void world_init(struct world *w)
 {
@@ -466,8 +480,11 @@ static int run_steps(struct world *w)
 		run_plain_step(w, i, NULL);
 	}
 	run_leftover_queue(w);
-	if (!w->stopped && devworld_active(w))
-		devworld_finish(w); /* the frontend lets go before the end-of-run check */
+	if (!w->stopped && devworld_active(w)) { /* the frontend lets go before the end-of-run check */
+		w->step = w->outer = w->scn.nsteps;
+		oracle_set_step(&w->oracle, w->step);
+		devworld_finish(w);
+	}
 	if (!w->stopped)
 		final_check(w);
 	return 0;
@@ -485,6 +502,11 @@ int world_run(struct world *w, const struct scenario *scn)
 	if (!world_supports_version(w, w->scn.cfg.version)) {
 		fprintf(stderr, "gntworld: skipped: library %s has no grant table v%u\n", gntfuzz_library,
 			w->scn.cfg.version);
+		return 3;
+	}
+	if (devworld_active(w) && !devworld_front(w)) {
+		fprintf(stderr, "gntworld: skipped: %s has no %s frontend\n", world_subject(),
+			scn_device_name(w->scn.cfg.device));
 		return 3;
 	}
 	if (world_reset(w))
@@ -512,7 +534,10 @@ void world_report(const struct world *w, FILE *out)
 {
 	const struct oracle_violation *v = &w->oracle.first;
 	char buf[SCN_MAX_LINE];
-	fprintf(out, "gntworld: library %s, mutant %s\n", gntfuzz_library, gntfuzz_mutant);
+	fprintf(out, "gntworld: library %s, mutant %s\n", world_subject(), world_subject_mutant());
+	if (gntfuzz_front_name)
+		fprintf(out, "frontend %s/%s on grant library %s/%s\n", gntfuzz_front_name, gntfuzz_front_mutant,
+			gntfuzz_library, gntfuzz_mutant);
 	oracle_report(&w->oracle, out);
 	if (!v->inv)
 		return;
@@ -555,9 +580,11 @@ void world_report_json(const struct world *w, FILE *out)
 {
 	const struct oracle_violation *v = &w->oracle.first;
 	fprintf(out, "{\"library\": ");
-	json_str(out, gntfuzz_library);
+	json_str(out, world_subject());
 	fprintf(out, ", \"mutant\": ");
-	json_str(out, gntfuzz_mutant);
+	json_str(out, world_subject_mutant());
+	fprintf(out, ", \"grant_library\": \"%s/%s\", \"device\": \"%s\"", gntfuzz_library, gntfuzz_mutant,
+		scn_device_name(w->scn.cfg.device));
 	fprintf(out, ", \"memory\": \"%s\", \"verdict\": \"%s\", \"steps\": %u, \"reuse_reads\": %u, \"violations\": %u, "
 		"\"peer_tries\": %u, \"peer_acted\": %u, \"refs\": %u, \"first_ref\": %u",
 		scn_memory_name(w->scn.cfg.memory), v->inv ? "violation" : world_vacuous(w) ? "vacuous" : "clean",
