@@ -6,7 +6,10 @@ the counts of runs (ran, and of those violation / clean / vacuous / error; skipp
 each caught mutant, the readable report of its first catch.
 
 The variants are what `make list-variants` prints (one "LIBRARY MUTANT" line each; `fixed` is the
-unmutated build); the binaries are build/world/LIBRARY/MUTANT/gntworld.
+unmutated build) and the frontend variants `make list-front-variants` prints (our blkfront and
+netfront, or yours with FRONT=<dir>, each on the reference library: they run the device scenarios,
+`config ... device vbd|vif`, and skip the others); the binaries are build/world/NAME/MUTANT/gntworld.
+A device scenario runs on every grant library variant too (our frontends on that library).
 
 Verdicts, from `gntworld run --json` (its exit status: 0 clean, 1 violation, 2 bad input or a
 broken adapter, 3 skipped, 4 vacuous), with their mark in the per-model column:
@@ -67,6 +70,7 @@ FIXED = "fixed"
 CATCHES_RE = re.compile(r'^#\s*catches(?:\s+([A-Za-z0-9_.+-]+))?\s*:\s*(.*)$')
 NAME_RE = re.compile(r'^[A-Za-z0-9_.+-]+$')
 RUN_TIMEOUT = 60
+FRONTS = set()                # frontend variants' names (make list-front-variants)
 
 
 class Failure(Exception):
@@ -94,6 +98,15 @@ def list_variants(target):
             out.append(tuple(parts))
     if not out:
         raise Failure("`make list-variants` names no variant")
+    p = make(["list-front-variants"], target, capture_output=True)
+    if p.returncode:
+        raise Failure("`make list-front-variants` failed:\n" + p.stderr.strip())
+    for line in p.stdout.splitlines():
+        parts = line.split()
+        if len(parts) != 3 or not all(NAME_RE.match(x) for x in parts):
+            raise Failure("`make list-front-variants` printed an unexpected line: %r" % line)
+        FRONTS.add(parts[0])
+        out.append((parts[0], parts[1]))
     return out
 
 
@@ -119,8 +132,9 @@ def about(binary):
 
 
 def read_scenario(path):
-    """(claims {library: set}, header problems [str], grant-table version, memory model)."""
-    claims, problems, version, memory = {}, [], 1, "sc"
+    """(claims {library: set}, header problems [str], grant-table version, memory model, device
+    or None)."""
+    claims, problems, version, memory, device = {}, [], 1, "sc", None
     with open(path, errors="replace") as f:
         for line in f:
             s = line.strip()
@@ -143,7 +157,9 @@ def read_scenario(path):
                         version = int(v)
                     if k == "memory":
                         memory = "tso" if v == "x86-tso" else v
-    return claims, problems, version, memory
+                    if k == "device" and v != "none":
+                        device = v
+    return claims, problems, version, memory, device
 
 
 def run(binary, scn, json_out, memory=None):
@@ -314,7 +330,7 @@ def main():
     catches_of, claims_of, vacuous_fixed = {}, {}, []
     for scn in scns:
         path = os.path.join(a.scenarios, scn)
-        claims, header_problems, version, own_model = read_scenario(path)
+        claims, header_problems, version, own_model, device = read_scenario(path)
         problems.extend("%s: %s" % (scn, p) for p in header_problems)
         catches = {lib: set() for lib in libs}
         vacuous_on = {lib: set() for lib in libs}       # mutants this scenario is vacuous on (own model)
@@ -323,9 +339,10 @@ def main():
             name = vname(lib, mut)
             row = {"library": lib, "mutant": mut, "variant": name, "scenario": scn, "verdict": "error",
                    "invariant": None, "step": None, "memory": own_model}
-            if version not in info[v]["versions"]:
+            if version not in info[v]["versions"] or (lib in FRONTS and not device):
                 row["verdict"] = "skipped"
-                row["detail"] = "library %s has no grant table version %d" % (lib, version)
+                row["detail"] = ("library %s has no grant table version %d" % (lib, version) if lib not in FRONTS
+                                 else "frontend %s runs device scenarios only" % lib)
                 row["models"] = {m: "skipped" for m in MODELS}
                 rows.append(row)
                 continue

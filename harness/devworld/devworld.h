@@ -32,7 +32,7 @@
 #define DW_RINGS 2               /* vbd: 0; vif: 0 tx, 1 rx */
 #define DW_RING_PAGES 4          /* up to ring-page-order 2 */
 #define DW_TURNS_MAX 16          /* `device idle N`, `device flood N`: bounded per step */
-#define DW_FINISH_TURNS 64       /* end of run: turns for the frontend to let go */
+#define DW_FINISH_TURNS 8        /* end of run: turns for the frontend to let go, twice */
 #define DW_DEVID 0
 #define DW_BE_DIR_VBD "/local/domain/0/backend/vbd/1/0"
 #define DW_BE_DIR_VIF "/local/domain/0/backend/vif/1/0"
@@ -45,6 +45,7 @@
 #define DW_OFFER_FLUSH 4u        /* vbd feature-flush-cache */
 #define DW_OFFER_ORDER_SHIFT 3   /* vbd max-ring-page-order: bits 3..4 */
 #define DW_OFFER_ALL 0x1fu
+#define DW_OFFER_DEFAULT 0x10u   /* no `device offer`: a plain backend, ring-page-order 2 */
 
 /* One request the backend took off a ring, and the maps it holds of its grants. */
 struct dw_req {

@@ -18,7 +18,7 @@ void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, 
 void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old, size_t *size_old);
 #endif
 
-#define DW_STACK (1u << 20)     /* the frontend's stack (ASan's frames are large) */
+#define DW_STACK (256u << 10)   /* the frontend's stack: ASan clears its shadow at every switch, so not more */
 #define DW_GUARD 4096u           /* below it, unmapped: an overflow is a crash, not a corruption */
 
 static struct devworld the_devworld; /* one world per process, like the workload */
@@ -129,7 +129,7 @@ struct devworld *devworld_of(struct world *w)
 	memset(&d->stats, 0, sizeof d->stats);
 	d->rc = 0;
 	d->now_ms = 0;
-	d->offer = DW_OFFER_ALL;
+	d->offer = DW_OFFER_DEFAULT;
 	d->state = 0;
 	memset(d->port, 0, sizeof d->port);
 	memset(d->fe_port, 0, sizeof d->fe_port);

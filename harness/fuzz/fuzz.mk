@@ -50,8 +50,10 @@ FUZZ_WORLD_SRCS  := $(WORLD_SRCS) $(XSIM_SRCS)
 FUZZ_SCN_SRCS    := harness/world/scenario_bin.c harness/world/scenario_text.c
 # The harness part of the world and the decoding of the world targets' inputs: compiled with
 # FUZZ_HARNESS_CFLAGS_<engine> / FUZZ_DECODE_CFLAGS_<engine> on top (see there).
-FUZZ_HARNESS_SRCS := $(filter-out $(FUZZ_SCN_SRCS),$(FUZZ_WORLD_SRCS))
-FUZZ_DECODE_SRCS  := harness/world/scenario_bin.c $(FUZZ_DIR)/targets/world_fuzz.c $(FUZZ_DIR)/targets/workload_fuzz.c
+# Our frontends are code under test (the device targets): they keep the engines' coverage.
+FUZZ_HARNESS_SRCS := $(filter-out $(FUZZ_SCN_SRCS) $(WORLD_FRONT_SRCS),$(FUZZ_WORLD_SRCS))
+FUZZ_DECODE_SRCS  := harness/world/scenario_bin.c $(FUZZ_DIR)/targets/world_fuzz.c $(FUZZ_DIR)/targets/workload_fuzz.c \
+                     $(FUZZ_DIR)/targets/blkfront_fuzz.c $(FUZZ_DIR)/targets/netfront_fuzz.c
 
 # --- the targets: entry file, hosted sources, whether it runs a grant library (and so has variants) ---
 FUZZ_TARGETS :=
@@ -63,6 +65,12 @@ endef
 $(eval $(call fuzz_target,empty,,n))
 $(eval $(call fuzz_target,world,$(FUZZ_WORLD_SRCS),y))
 $(eval $(call fuzz_target,workload,$(FUZZ_WORLD_SRCS),y))
+# The device worlds: our blkfront / netfront on each library variant, and each frontend variant of
+# the device (mk/fronts.mk) on its library.
+$(eval $(call fuzz_target,blkfront,$(FUZZ_WORLD_SRCS),y))
+$(eval $(call fuzz_target,netfront,$(FUZZ_WORLD_SRCS),y))
+FUZZ_DEVICE_blkfront := vbd
+FUZZ_DEVICE_netfront := vif
 $(eval $(call fuzz_target,scenario,$(FUZZ_SCN_SRCS),n))
 # The multi-process simulator's message handlers: the xenstore server, and the broker with the
 # target beside it (harness/multiproc/tests/fuzz_broker.c). Their fragments are read after this
@@ -94,6 +102,18 @@ endef
 $(foreach e,$(FUZZ_ENGINES),$(foreach t,$(FUZZ_TARGETS),\
   $(if $(filter y,$(FUZZ_LIB_$(t))),$(foreach v,$(VARIANTS),$(eval $(call fuzz_binary_rule,$(e),$(t),$(v)))),\
     $(eval $(call fuzz_binary_rule,$(e),$(t),)))))
+
+# A device target on a frontend variant: the world without our frontends, the variant's object, its
+# library's unmutated archive.
+define fuzz_front_rule # engine, target, frontend variant
+$(call fuzz_binary,$(1),$(2),$(3)): $(patsubst %.c,$(FUZZ_OUT)/obj/$(1)/%.o,$(filter-out $(WORLD_FRONT_SRCS),$(FUZZ_SRCS_$(2)))) \
+    $(call front_object,$(1),$(3)) $(call target_archive,$(1),$(call front_library,$(3))) $(FUZZ_DRIVER_$(1))
+	@mkdir -p $$(@D)
+	@echo "  LD-$(1) $$@"
+	@$$(FUZZ_CC_$(1)) $$^ $$(FUZZ_LDFLAGS_$(1)) -o $$@
+endef
+$(foreach e,$(FUZZ_ENGINES),$(foreach t,blkfront netfront,\
+  $(foreach v,$(FRONT_VARIANTS_$(FUZZ_DEVICE_$(t))),$(eval $(call fuzz_front_rule,$(e),$(t),$(v))))))
 
 # Every target's build on each fixed library (or alone), per engine.
 fuzz_fixed_bins = $(foreach t,$(FUZZ_TARGETS),$(if $(filter y,$(FUZZ_LIB_$(t))),\

@@ -203,7 +203,7 @@ static int cmd_about(void)
 	char why[160];
 	const struct seam_adapter *a = &gntfuzz_adapter;
 	int ok1 = !seam_check(a, 1, why, sizeof why), ok2 = !seam_check(a, 2, why, sizeof why);
-	printf("library %s\nmutant %s\nversions%s%s\nend %s\nboot %s\n", gntfuzz_library, gntfuzz_mutant,
+	printf("library %s\nmutant %s\nversions%s%s\nend %s\nboot %s\n", world_subject(), world_subject_mutant(),
 	       ok1 ? " 1" : "", ok2 ? " 2" : "", a->end ? "yes" : "no", a->boot ? "yes" : "no");
 	if (a->table.max_refs || a->table.first_ref) /* the table it declared (seam_geometry) */
 		printf("table %s%u refs, first ref %u\n", a->table.fixed ? "exactly " : "up to ",
