@@ -54,12 +54,15 @@ front_library = $(FRONT_$(call variant_lib,$(1))_LIBRARY)/fixed
 
 # How frontend code is compiled, per flavour: as the world's own code is (it is code under test,
 # so the fuzz flavours keep their coverage on it).
-FRONT_CC_plain      = $(CC)
-FRONT_CFLAGS_plain  = $(HOST_CFLAGS)
+# Clang in every flavour: its code goes to a section of its own (front_sections.h), by which the
+# world tells the frontend's frames in a finding.
+FRONT_SECTIONS      := -include harness/devices/front_sections.h
+FRONT_CC_plain      = $(CLANG)
+FRONT_CFLAGS_plain  = $(HOST_CFLAGS) $(FRONT_SECTIONS)
 FRONT_CC_asan       = $(CLANG)
-FRONT_CFLAGS_asan   = $(HOST_CFLAGS) $(SAN_FLAGS)
+FRONT_CFLAGS_asan   = $(HOST_CFLAGS) $(SAN_FLAGS) $(FRONT_SECTIONS)
 $(foreach e,libfuzzer afl cmplog cov,$(eval FRONT_CC_$(e) = $$(FUZZ_CC_$(e))) \
-  $(eval FRONT_CFLAGS_$(e) = $$(HOST_CFLAGS) $$(FUZZ_INCLUDES) $$(FUZZ_CFLAGS_$(e))))
+  $(eval FRONT_CFLAGS_$(e) = $$(HOST_CFLAGS) $$(FUZZ_INCLUDES) $$(FUZZ_CFLAGS_$(e)) $$(FRONT_SECTIONS)))
 FRONT_FLAVOURS := plain asan libfuzzer afl cmplog cov
 FRONT_OUT      := $(BUILD)/front
 # One relocatable object per frontend variant and flavour (ld -r): linked whole, so the adapter's
@@ -70,7 +73,7 @@ front_cflags = $(FRONT_$(call variant_lib,$(1))_CFLAGS) \
 
 define front_object_rule # flavour, variant
 $(call front_object,$(1),$(2)): $(FRONT_$(call variant_lib,$(2))_SRCS) $(FRONT_$(call variant_lib,$(2))_DIR)/front.mk \
-    harness/devices/front_variant.c mk/fronts.mk
+    harness/devices/front_variant.c harness/devices/front_sections.h mk/fronts.mk
 	@mkdir -p $$(@D)/obj && rm -f $$(@D)/obj/*.o $$(@D)/obj/*.d
 	@echo "  FRONT-$(1) $(2)"
 	@$$(foreach i,$$(call target_count,$$(FRONT_$(call variant_lib,$(2))_SRCS)),\

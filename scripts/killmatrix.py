@@ -25,6 +25,12 @@ kills. What is replayed, in this order:
      timeout) does not: the mutant is "SURVIVED" with the reason.
 A finding that gntworld replays clean or vacuous does not kill either.
 
+The frontends under test (`make list-front-variants`: our blkfront and netfront, or yours with
+FRONT=<dir>) are fuzzed the same way through their device's target (blkfront or netfront: the input
+is the malicious backend), each frontend mutant and each fixed frontend (--fronts: all, none, or a
+comma list of FRONT/MUTANT or FRONT). --target names the target the grant libraries are fuzzed
+through (world; blkfront or netfront to reach them through a frontend).
+
 --memory sc|tso|arm runs every input under that CPU memory model (GNTWORLD_MEMORY); by default
 the fuzz input chooses it, which a mutant caught under one model only needs. With --mutants none
 only the fixed libraries are fuzzed: `--mutants none --fixed-time 300 --memory tso` is 10
@@ -238,6 +244,31 @@ def verdict(target, lib, mutant, res, rundir):
     return "no-replay", "; ".join(why), None
 
 
+def plan_fronts(a):
+    """[(frontend, mutant)] to fuzz, and the fixed frontends (--fronts)."""
+    fronts = fc.front_variants()
+    if a.fronts == "none" or (a.short and a.fronts == "all"):
+        return [], []
+    names = []
+    for f, _, _ in fronts:
+        if f not in names:
+            names.append(f)
+    if a.fronts == "all":
+        return [(f, m) for f, m, _ in fronts if m != fc.FIXED], names
+    todo, fixed = [], []
+    for spec in (x for x in a.fronts.split(",") if x):
+        f, _, m = spec.partition("/")
+        if f not in names:
+            raise fc.FuzzError(f"unknown frontend {f!r} (choose from: {' '.join(names)})")
+        ms = [x for g, x, _ in fronts if g == f and x != fc.FIXED]
+        if m and m not in ms:
+            raise fc.FuzzError(f"unknown mutant {m!r} of frontend {f} (choose from: {' '.join(ms)})")
+        todo += [(f, x) for x in ([m] if m else ms) if (f, x) not in todo]
+        if f not in fixed:
+            fixed.append(f)
+    return todo, fixed
+
+
 def plan(a):
     """[(library, mutant)] to fuzz, and the fixed libraries."""
     libs = fc.libraries()
@@ -284,6 +315,8 @@ def main():
     ap.add_argument("--fixed-time", type=int, help="seconds per fixed library per engine "
                     "(default: its number of mutants x --budget)")
     ap.add_argument("--target", default="world")
+    ap.add_argument("--fronts", default="all", help="frontend variants: all (the default; none with --short), none, "
+                    "or a comma list of FRONT/MUTANT or FRONT")
     ap.add_argument("--short", action="store_true",
                     help="CI: grants/msa02, grants/xsa396, gtab/xsa396, 60 s budget; fixed libraries briefly")
     a = ap.parse_args()
@@ -302,6 +335,11 @@ def main():
             lib_targets = [t for t in fc.fuzz_targets() if fc.runs_library(t)]
             raise fc.FuzzError(f"target {a.target!r} does not run a grant library (choose from: {' '.join(lib_targets)})")
         todo, fixed_libs = plan(a)
+        front_todo, fixed_fronts = plan_fronts(a)
+        target_of = {lib: a.target for lib in fixed_libs + [l for l, _ in todo]}
+        target_of.update({f: fc.front_target(f) for f in fixed_fronts + [f for f, _ in front_todo]})
+        todo += front_todo
+        fixed_libs += fixed_fronts
         if a.short:
             a.budget = 60
         fixed_time = {}
@@ -311,14 +349,15 @@ def main():
             elif a.short:
                 fixed_time[lib] = max(SHORT_FIXED_MIN, SHORT_FIXED_TOTAL // max(1, len(fixed_libs)))
             else:
-                fixed_time[lib] = a.budget * max(1, len(fc.mutants_of(lib)))
+                n = len(fc.mutants_of(lib)) if lib not in fixed_fronts else sum(f == lib for f, _ in front_todo)
+                fixed_time[lib] = a.budget * max(1, n)
         summ = fc.summaries()
         bins = set()
         for lib, m in todo + [(l, fc.FIXED) for l in fixed_libs]:
-            bins.add(fc.binary("libfuzzer", a.target, lib, m))
+            bins.add(fc.binary("libfuzzer", target_of[lib], lib, m))
             bins.add(world_binary(lib, m))  # replays the findings the world saved
             if "afl" in engines:
-                bins |= {fc.binary("afl", a.target, lib, m), fc.binary("cmplog", a.target, lib, m)}
+                bins |= {fc.binary("afl", target_of[lib], lib, m), fc.binary("cmplog", target_of[lib], lib, m)}
         print(f"{PROG}: {len(todo)} mutant(s) of {' '.join(fixed_libs)}, engines {' '.join(engines)}; "
               f"building {len(bins)} binaries", flush=True)
         fc.build(sorted(bins))
@@ -332,9 +371,9 @@ def main():
             for lib, m in todo:
                 rundir = OUT / e / lib / m
                 rundir.mkdir(parents=True, exist_ok=True)
-                res = run_libfuzzer(a.target, lib, m, a.budget, rundir) if e == "libfuzzer" \
-                    else run_afl(a.target, lib, m, a.budget, rundir)
-                inv, sig, how = verdict(a.target, lib, m, res, rundir)
+                res = run_libfuzzer(target_of[lib], lib, m, a.budget, rundir) if e == "libfuzzer" \
+                    else run_afl(target_of[lib], lib, m, a.budget, rundir)
+                inv, sig, how = verdict(target_of[lib], lib, m, res, rundir)
                 killed = bool(inv and inv.startswith("inv"))
                 res.update(engine=e, library=lib, mutant=m, variant=fc.vname(lib, m), about=summ.get((lib, m), ""),
                            invariant=inv, signature=sig, replay=how, killed=killed, budget=a.budget)
@@ -351,9 +390,9 @@ def main():
                 budget = fixed_time[lib]
                 rundir = OUT / e / lib / fc.FIXED
                 rundir.mkdir(parents=True, exist_ok=True)
-                res = run_libfuzzer(a.target, lib, fc.FIXED, budget, rundir) if e == "libfuzzer" \
-                    else run_afl(a.target, lib, fc.FIXED, budget, rundir)
-                inv, sig, how = verdict(a.target, lib, fc.FIXED, res, rundir)
+                res = run_libfuzzer(target_of[lib], lib, fc.FIXED, budget, rundir) if e == "libfuzzer" \
+                    else run_afl(target_of[lib], lib, fc.FIXED, budget, rundir)
+                inv, sig, how = verdict(target_of[lib], lib, fc.FIXED, res, rundir)
                 res.update(engine=e, library=lib, mutant=fc.FIXED, variant=fc.vname(lib, fc.FIXED), about="",
                            invariant=inv, signature=sig, replay=how, killed=False, budget=budget)
                 results.append(res)

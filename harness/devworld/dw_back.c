@@ -60,8 +60,20 @@ static int bind(struct world *w, struct devworld *d, unsigned i, uint64_t fe_por
 }
 
 /* Read what the frontend published and attach to it. A reconnect maps the new rings; the old
- * ones stay mapped (a hostile backend keeps them) until unmap-all. */
+ * ones stay mapped (a hostile backend keeps them) until unmap-all. On failure no ring counts as
+ * attached (a half-attached one would have no ring state). */
+static int attach(struct world *w, struct devworld *d);
+
 int dw_back_map_rings(struct world *w, struct devworld *d)
+{
+	int rc = attach(w, d);
+	if (rc)
+		for (unsigned i = 0; i < DW_RINGS; i++)
+			d->ring[i].mapped = 0;
+	return rc;
+}
+
+static int attach(struct world *w, struct devworld *d)
 {
 	uint64_t v, port, port2;
 	grant_ref_t refs[DW_RING_PAGES];

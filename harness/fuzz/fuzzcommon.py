@@ -256,6 +256,29 @@ def variants():
     return out
 
 
+# The fuzz target of each device world (harness/fuzz/targets/<target>_fuzz.c).
+DEVICE_TARGET = {"vbd": "blkfront", "vif": "netfront"}
+
+
+def front_variants():
+    """[(frontend, mutant, device)] in the order `make list-front-variants` prints them."""
+    out = []
+    for line in make_lines("list-front-variants"):
+        words = line.split()
+        if len(words) != 3 or words[2] not in DEVICE_TARGET:
+            raise FuzzError(f"`make list-front-variants` printed an unexpected line: {line!r}")
+        out.append((words[0], words[1], words[2]))
+    return out
+
+
+def front_target(front):
+    """The device fuzz target a frontend runs in (blkfront for a vbd frontend, netfront for vif)."""
+    for f, _, dev in front_variants():
+        if f == front:
+            return DEVICE_TARGET[dev]
+    raise FuzzError(f"unknown frontend {front!r} (choose from: {' '.join(sorted({f for f, _, _ in front_variants()}))})")
+
+
 def libraries():
     libs = []
     for lib, _ in variants():
@@ -285,10 +308,11 @@ def check_variant(lib, mutant):
 
 
 def summaries():
-    """{(library, mutant): what it re-creates}, from `make mutants` ("  LIB MUTANT summary")."""
-    known = set(variants())
+    """{(library, mutant): what it re-creates}, from `make mutants` and `make front-mutants`
+    ("  NAME MUTANT summary")."""
+    known = set(variants()) | {(f, m) for f, m, _ in front_variants()}
     out = {}
-    for line in make_lines("mutants"):
+    for line in make_lines("mutants") + make_lines("front-mutants"):
         words = line.split(None, 2)
         if len(words) >= 2 and (words[0], words[1]) in known:
             out[(words[0], words[1])] = words[2].strip() if len(words) > 2 else ""

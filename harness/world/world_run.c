@@ -110,10 +110,13 @@ static void save_finding(struct world *w)
 /* The library's own code (harness/seam/seam_sections.h puts it there; weak: absent in builds
  * without the sections). */
 extern char __start_gntfuzz_libtext[] __attribute__((weak)), __stop_gntfuzz_libtext[] __attribute__((weak));
+/* ... and a frontend variant's code (harness/devices/front_sections.h): code under test too. */
+extern char __start_gntfuzz_fronttext[] __attribute__((weak)), __stop_gntfuzz_fronttext[] __attribute__((weak));
 
 static int in_library(uintptr_t pc)
 {
-	return pc - (uintptr_t)__start_gntfuzz_libtext < (uintptr_t)(__stop_gntfuzz_libtext - __start_gntfuzz_libtext);
+	return pc - (uintptr_t)__start_gntfuzz_libtext < (uintptr_t)(__stop_gntfuzz_libtext - __start_gntfuzz_libtext) ||
+	       pc - (uintptr_t)__start_gntfuzz_fronttext < (uintptr_t)(__stop_gntfuzz_fronttext - __start_gntfuzz_fronttext);
 }
 
 static uintptr_t self_base(void)
