@@ -865,7 +865,14 @@ def new_campaign(a):
         raise fc.FuzzError("--time and --jobs must be positive")
     if a.engine == "hybrid" and a.jobs < 2:
         raise fc.FuzzError("--engine hybrid runs AFL++ and libFuzzer side by side: --jobs 2 or more")
-    if fc.runs_library(a.target):
+    fronts = {f: m for f, m, dev in fc.front_variants() if fc.DEVICE_TARGET[dev] == a.target} \
+        if a.target in fc.DEVICE_TARGET.values() else {}
+    if fc.runs_library(a.target) and a.library in fronts:  # a frontend under test, on its device's target
+        lib, mutant = a.library, a.mutant or fc.FIXED
+        ms = [m for f, m, _ in fc.front_variants() if f == lib]
+        if mutant not in ms:
+            raise fc.FuzzError(f"unknown mutant {mutant!r} of frontend {lib} (choose from: {' '.join(ms)})")
+    elif fc.runs_library(a.target):
         lib, mutant = fc.check_variant(a.library or fc.default_library(), a.mutant or fc.FIXED)
     else:
         if a.library or (a.mutant and a.mutant != fc.FIXED):

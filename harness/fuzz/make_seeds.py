@@ -115,6 +115,17 @@ def binary_dict(rows, kind="world"):
         # ... and after it (a point no step reaches), while its stores may still be buffered
         if interleaves:
             lines.append(dict_line(f"{name}_after", bytes([op, 0x80 | 0x7f]) + body[2:]))
+    if kind in DEVICES:
+        # a backend's usual pairs: take a request off a ring, then answer it (each status) while
+        # still mapping it or after letting go: the moves a frontend's error paths need, whole
+        ops = {verb: op for op, (actor, verb, _, _) in enumerate(rows) if actor == "device"}
+        if {"take", "forge", "respond"} <= ops.keys():
+            for q, statuses in ((0, (0, -1, -2, 1)), (1, (-1, -2, 60))):
+                take = device_step(ops["take"], "N", (q,))
+                for verb in ("forge", "respond"):
+                    for st in statuses:
+                        lines.append(dict_line(f"device_take_{verb}_{q}_{str(st).replace('-', 'm')}",
+                                               take + device_step(ops[verb], "NS", (q, st))))
     if kind in DEVICES:  # the config a device input starts with: its device, 64 pages (v1 and v2)
         d = DEVICES[kind] << 3
         lines += [dict_line("config_device", bytes([d, 63, 55, 7])), dict_line("config_device_v2", bytes([d | 1, 63, 55, 7]))]
