@@ -5,8 +5,10 @@
  *       --memory runs every file under that CPU memory model instead of its config's
  *   gntworld encode IN.scn OUT.bin
  *   gntworld decode IN.bin                                        canonical text on stdout
- *   gntworld random N [SEED]    N pseudo-random inputs: violations found and runs per second
- *                               (on the fixed library every violation is a false alarm: exit 1) */
+ *   gntworld random N [SEED] [--memory M] [--device vbd|vif]
+ *                               N pseudo-random inputs: violations found and runs per second
+ *                               (on the fixed library every violation is a false alarm: exit 1);
+ *                               --device: every input a device run (default: none is) */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,7 @@ static int usage(void)
 	fprintf(stderr, "usage: gntworld run FILE.scn... [--json] [--trace] [--keep-going] [--findings DIR] [--memory sc|tso|arm]\n"
 			"       gntworld encode IN.scn OUT.bin\n"
 			"       gntworld decode IN.bin\n"
-			"       gntworld random N [SEED] [--memory sc|tso|arm]\n"
+			"       gntworld random N [SEED] [--memory sc|tso|arm] [--device vbd|vif]\n"
 			"       gntworld about\n"
 			"       gntworld list ops|invariants|memory\n");
 	return 2;
@@ -155,7 +157,7 @@ static int cmd_decode(const char *in)
 }
 
 /* Deterministic pseudo-random inputs (xorshift64*): same N and SEED, same inputs, same verdicts. */
-static int cmd_random(const char *count, const char *seed_s, int memory)
+static int cmd_random(const char *count, const char *seed_s, int memory, int device)
 {
 	static uint8_t buf[512];
 	struct world *w = &the_world;
@@ -182,6 +184,9 @@ static int cmd_random(const char *count, const char *seed_s, int memory)
 			buf[j] = j >= 4 && (b & 0x80) ? (uint8_t)(8 + (b & 3)) : b;
 		}
 		buf[2] = 7; /* refs 16: the bytes above name real refs */
+		buf[0] = (uint8_t)((buf[0] & 7) | (device > 0 ? device << 3 : 0)); /* the device: as asked */
+		if (device > 0)
+			buf[1] = SCN_PAGES_MAX - 1; /* a frontend's rings, requests and spares */
 		if (world_run_bytes(w, buf, len) == 1 && !found++) {
 			first = i;
 			world_report(w, stdout);
@@ -242,14 +247,22 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "list"))
 		return cmd_list(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "random")) {
-		int memory = -1, nargs = argc;
-		if (argc >= 5 && !strcmp(argv[argc - 2], "--memory")) {
-			if ((memory = scn_memory_parse(argv[argc - 1])) < 0)
-				return bad_memory(argv[argc - 1]);
-			nargs -= 2;
+		int memory = -1, device = 0, nargs = argc;
+		for (int opt = 0; opt < 2 && nargs >= 5; opt++) {
+			if (!strcmp(argv[nargs - 2], "--memory")) {
+				if ((memory = scn_memory_parse(argv[nargs - 1])) < 0)
+					return bad_memory(argv[nargs - 1]);
+				nargs -= 2;
+			} else if (!strcmp(argv[nargs - 2], "--device")) {
+				if ((device = scn_device_parse(argv[nargs - 1])) < 0) {
+					fprintf(stderr, "gntworld: --device must be vbd or vif, not '%s'\n", argv[nargs - 1]);
+					return 2;
+				}
+				nargs -= 2;
+			}
 		}
 		if (nargs == 3 || nargs == 4)
-			return cmd_random(argv[2], nargs == 4 ? argv[3] : NULL, memory);
+			return cmd_random(argv[2], nargs == 4 ? argv[3] : NULL, memory, device);
 		return usage();
 	}
 	if (argc >= 3 && !strcmp(argv[1], "run"))

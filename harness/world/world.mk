@@ -71,7 +71,7 @@ FIXED_VARIANTS := $(foreach l,$(LIBS),$(l)/fixed)
 ## test-scenario: scenario parser bad-input table (plain and ASan), text->binary->text round trip of the corpus, random bytes decode and re-encode stably
 ## test-oracle: one test per oracle invariant: fires on a crafted violation, silent on the legal twin
 ## test-world-asan: every corpus scenario under ASan+UBSan on every fixed build and the reference libraries' mutants (WORLD_ASAN_ONLY): no sanitizer report
-## test-world-random: no fixed library is ever flagged on 100000 pseudo-random inputs (plain) and 10000 (ASan+UBSan)
+## test-world-random: no fixed library is ever flagged on 100000 pseudo-random inputs (plain) and 10000 (ASan+UBSan); no fixed frontend by 30000 random backends (5000 under ASan+UBSan)
 ## test-world-replay: past false alarms (harness/world/tests/regress) stay clean; saved findings of every mutant replay (.scn and report text) to the same invariant and frame
 ## bench-boot: per-input cost of each library with a boot(): boot every input vs boot once and restore (side by side)
 ## bench-world: world runs/s on pseudo-random inputs for every variant, and how many inputs each flags
@@ -96,12 +96,19 @@ WORLD_ASAN_ONLY ?= $(if $(TARGET),$(VARIANTS),$(FIXED_VARIANTS) $(filter $(addsu
 test-world-asan: $(if $(strip $(WORLD_ASAN_ONLY)),$(foreach v,$(WORLD_ASAN_ONLY),$(WORLD_OUT)/$(v)/gntworld-asan $(WORLD_OUT)/$(v)/gntworld),$(WORLD_ASAN_BINS) $(WORLD_BINS))
 	@$(PYTHON) harness/world/tests/test_world_asan.py $(WORLD_OUT) $(if $(strip $(WORLD_ASAN_ONLY)),--only "$(strip $(WORLD_ASAN_ONLY))") $(WORLD_SCNS)
 
-# A fixed library must never be flagged: a false alarm here is a bug in the world or oracle.
-test-world-random: $(foreach v,$(FIXED_VARIANTS),$(WORLD_OUT)/$(v)/gntworld $(WORLD_OUT)/$(v)/gntworld-asan)
+# A fixed library must never be flagged: a false alarm here is a bug in the world or oracle. Nor a
+# fixed frontend by a random backend (device runs, under ASan+UBSan too: a report is a finding).
+FIXED_FRONTS := $(filter %/fixed,$(FRONT_VARIANTS))
+test-world-random: $(foreach v,$(FIXED_VARIANTS) $(FIXED_FRONTS),$(WORLD_OUT)/$(v)/gntworld $(WORLD_OUT)/$(v)/gntworld-asan)
 	@for v in $(FIXED_VARIANTS); do for b in "gntworld 100000" "gntworld-asan 10000"; do set -- $$b; \
 	  out=$$($(WORLD_OUT)/$$v/$$1 random $$2 7 2>&1 | tail -1); \
 	  if echo "$$out" | grep -q " 0 with a violation"; then echo "ok - $$v $$1: $$out"; \
 	  else echo "not ok - $$v $$1: false alarm on a fixed library: $$out"; exit 1; fi; done; done
+	@$(foreach v,$(FIXED_FRONTS),for b in "gntworld 30000" "gntworld-asan 5000"; do set -- $$b; \
+	  out=$$($(WORLD_OUT)/$(v)/$$1 random $$2 7 --device $(FRONT_$(call variant_lib,$(v))_DEVICE) 2>&1); \
+	  if echo "$$out" | tail -1 | grep -q " 0 with a violation" && ! echo "$$out" | grep -q "Sanitizer\|runtime error"; \
+	  then echo "ok - $(v) $$1: $$(echo "$$out" | tail -1)"; \
+	  else echo "not ok - $(v) $$1: a random backend flagged a fixed frontend: $$(echo "$$out" | tail -3)"; exit 1; fi; done;)
 
 test-world-replay: $(WORLD_BINS) $(foreach v,$(FIXED_VARIANTS),$(WORLD_OUT)/$(v)/gntworld-asan)
 	@$(PYTHON) harness/world/tests/test_replay.py $(WORLD_OUT)

@@ -2,7 +2,8 @@
 """test-fuzz-smoke: every fuzz target runs a few thousand executions over its corpus, on libFuzzer
 (ASan+UBSan) and on AFL++ (persistent shim, CmpLog twin), without a single crash or violation;
 the targets that run a grant library do so on the fixed build of every library `make
-list-variants` names. The corpus is copied first: the engines add inputs to the directory they
+list-variants` names (the device targets, blkfront and netfront, on the reference library: our
+frontends are what they add, and every library runs the device scenarios in test-reproduce). The corpus is copied first: the engines add inputs to the directory they
 fuzz. Also checks the coverage build and the standalone replay driver on the same seeds.
 TAP lines; exit 1 if any failed.
 """
@@ -84,7 +85,9 @@ def main():
         print("not ok - no fuzz target is available")
         return 1
     try:
-        runs = [(t, lib) for t in targets for lib in (fc.libraries() if fc.runs_library(t) else [None])]
+        device = set(fc.DEVICE_TARGET.values())
+        runs = [(t, lib) for t in targets for lib in (([fc.default_library()] if t in device else fc.libraries())
+                                                     if fc.runs_library(t) else [None])]
         need = [fc.binary(e, t, lib) for t, lib in runs for e in ("libfuzzer", "afl", "cmplog", "cov")]
         fc.require_tool("afl-fuzz", "afl++")
         fc.build(need)
