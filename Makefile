@@ -4,7 +4,12 @@
 .DEFAULT_GOAL := help
 include mk/config.mk
 
+empty :=
+space := $(empty) $(empty)
+comma := ,
 TESTS :=        # test targets run by `make test`, appended to by the fragments
+TESTS_BACKGROUND := # ... of them, those that run beside the others (scripts/testrun.py --background)
+TESTS_PREPARE :=    # built first, so that no two makes build the same file at once
 
 include mk/targets.mk
 include mk/fronts.mk
@@ -47,7 +52,8 @@ $(BUILD)/.deps-%-ok: scripts/ensure_deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
 test: deps
-	@$(PYTHON) scripts/testrun.py $(TESTS)
+	@$(PYTHON) scripts/testrun.py $(if $(strip $(TESTS_BACKGROUND)),--prepare $(subst $(space),$(comma),$(strip $(TESTS_PREPARE))) \
+	  --background $(subst $(space),$(comma),$(strip $(TESTS_BACKGROUND)))) $(TESTS)
 
 list-tests:
 	@printf '%s\n' $(TESTS)

@@ -38,7 +38,8 @@ CPU-minutes per engine of both in-tree libraries under x86-TSO.
 
 --short (`make test-killmatrix-short`, part of `make test`): grants/msa02, grants/xsa396,
 gtab/xsa396 and hiref/panic_busy (those of them make offers; TARGET=<dir>: your library's first
-mutant; the other in-tree libraries are left to the full run), and each
+mutant; the other in-tree libraries are left to the full run), the frontend mutant
+blkfront/error_free (FRONT=<dir>: your frontend's first mutant), and each
 fixed library briefly (--fixed-time, default 9 s per engine shared among the fixed libraries).
 
 Prints TAP lines and a table; exits 1 if a mutant survives or a fixed library is flagged.
@@ -61,6 +62,8 @@ PROG = "killmatrix"
 OUT = fc.FUZZ_OUT / "killmatrix"
 # hiref/panic_busy: a library that panics when the peer still maps what it ends (a crash is a kill)
 SHORT = [("grants", "msa02"), ("grants", "xsa396"), ("gtab", "xsa396"), ("hiref", "panic_busy")]
+# ... and one frontend mutant (MSA02's wrapper, in a driver), through the blkfront target
+SHORT_FRONTS = [("blkfront", "error_free")]
 SHORT_FIXED_TOTAL = 9        # seconds per engine for the fixed libraries in --short, shared
 SHORT_FIXED_MIN = 3          # ... but at least this much each
 
@@ -247,12 +250,19 @@ def verdict(target, lib, mutant, res, rundir):
 def plan_fronts(a):
     """[(frontend, mutant)] to fuzz, and the fixed frontends (--fronts)."""
     fronts = fc.front_variants()
-    if a.fronts == "none" or (a.short and a.fronts == "all"):
+    if a.fronts == "none":
         return [], []
     names = []
     for f, _, _ in fronts:
         if f not in names:
             names.append(f)
+    if a.short and a.fronts == "all":  # the short list's, or (FRONT=<dir>) your frontend's first mutant
+        todo = [(f, m) for f, m in SHORT_FRONTS if (f, m, "vbd") in fronts or (f, m, "vif") in fronts]
+        for f in names:
+            ms = [m for g, m, _ in fronts if g == f and m != fc.FIXED]
+            if not any(g == f for g, _ in todo) and ms and os.environ.get("FRONT", "").strip():
+                todo.append((f, ms[0]))
+        return todo, [f for f in names if any(g == f for g, _ in todo)]
     if a.fronts == "all":
         return [(f, m) for f, m, _ in fronts if m != fc.FIXED], names
     todo, fixed = [], []

@@ -57,6 +57,7 @@ claim naming that mutant fails, and says that the run was vacuous.
 Standard library only.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -207,7 +208,22 @@ def signame(rc):
         return "signal %d" % -rc
 
 
+JUDGED = {}   # (binary, path, model) -> verdict, filled two at a time before the table is made
+
+
+def judge_all(keys, workers=2):
+    """Run every (binary, path, model) once, `workers` at a time (each run is its own process)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        for key, r in zip(keys, pool.map(lambda k: judge_one(*k), keys)):
+            JUDGED[key] = r
+
+
 def judge(binary, path, model):
+    """One run's verdict (already judged by judge_all, or now)."""
+    return JUDGED.get((binary, path, model)) or judge_one(binary, path, model)
+
+
+def judge_one(binary, path, model):
     """One run's verdict under one memory model: {verdict, invariant, step, message, crash, key,
     library_frames | detail}; verdict violation, clean, vacuous, skipped or error."""
     r = {"verdict": "error", "invariant": None, "step": None}
@@ -325,6 +341,13 @@ def main():
     if p.returncode or not MODELS:
         print("reproduce: `gntworld list memory` failed: %s" % p.stderr.strip(), file=sys.stderr)
         return 2
+    keys = []   # every run the table below makes, judged two at a time first
+    for scn in scns:
+        path = os.path.join(a.scenarios, scn)
+        _, _, version, _, device = read_scenario(path)
+        keys += [(bins[v], path, m) for v in variants for m in MODELS
+                 if version in info[v]["versions"] and not (v[0] in FRONTS and not device)]
+    judge_all(keys)
     rows, first_catch = [], {}
     caught_by = {vname(lib, m): [] for lib in libs for m in mutants[lib]}
     catches_of, claims_of, vacuous_fixed = {}, {}, []

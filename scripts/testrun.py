@@ -5,6 +5,12 @@ Each argument is a make target. Its output is shown as it runs; TAP-style lines
 ("ok - name" / "not ok - name") each count as one test. A target that prints none
 counts as one test, passed if it exited 0. A target that exits non-zero without a
 "not ok" line counts one extra failure, so no failure goes uncounted.
+
+--background T1,T2: these targets start first and run beside the others (their output
+is shown, whole, when they end): a test that mostly waits on one core (nested Xen under
+QEMU) need not hold the rest back on a 2-core machine. --prepare P1,P2: make targets built
+first, before any test starts, so that a background test and the others never build the
+same file at once (a failure there is a failed test).
 """
 import os
 import re
@@ -18,10 +24,12 @@ NOT_OK_RE = re.compile(r"^not ok\b")
 TIMEOUT = int(os.environ.get("TEST_TARGET_TIMEOUT", "1800"))
 
 
-def run_target(target):
+def run_target(target, out=None):
+    """Run one target; its lines go to `out` (a list, shown later) or straight to stdout."""
     passed = failed = 0
     start = time.monotonic()
-    print(f"=== {target}", flush=True)
+    say = (lambda text: out.append(text)) if out is not None else (lambda text: (sys.stdout.write(text), sys.stdout.flush()))
+    say(f"=== {target}\n")
     proc = subprocess.Popen(["make", "--no-print-directory", target], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
                             errors="replace", start_new_session=True)
@@ -37,8 +45,7 @@ def run_target(target):
     watchdog = threading.Timer(TIMEOUT, kill_on_timeout)
     watchdog.start()
     for line in proc.stdout:
-        sys.stdout.write(line)
-        sys.stdout.flush()
+        say(line)
         if NOT_OK_RE.match(line):
             failed += 1
         elif OK_RE.match(line):
@@ -46,22 +53,52 @@ def run_target(target):
     rc = proc.wait()
     watchdog.cancel()
     if timed_out.is_set():
-        print(f"not ok - {target}: timed out after {TIMEOUT}s", flush=True)
+        say(f"not ok - {target}: timed out after {TIMEOUT}s\n")
         return passed, failed + 1
     if rc != 0 and failed == 0:
-        print(f"not ok - {target}: exited {rc}", flush=True)
+        say(f"not ok - {target}: exited {rc}\n")
         failed += 1
     elif passed == 0 and failed == 0:
         passed = 1
-    print(f"=== {target}: {passed} passed, {failed} failed ({time.monotonic() - start:.1f}s)", flush=True)
+    say(f"=== {target}: {passed} passed, {failed} failed ({time.monotonic() - start:.1f}s)\n")
     return passed, failed
 
 
-def main(targets):
+def main(argv):
+    background, prepare = [], []
+    while len(argv) >= 2 and argv[0] in ("--background", "--prepare"):
+        (background if argv[0] == "--background" else prepare).extend(t for t in argv[1].split(",") if t)
+        argv = argv[2:]
+    targets = [t for t in argv if t not in background]
+    background = [t for t in background if t in argv]
     total_pass = total_fail = 0
     failed_targets = []
+    results = {}
+
+    def run_in_background(target):
+        lines = []
+        results[target] = (run_target(target, lines), lines)
+
+    for target in prepare:
+        p, f = run_target(target)
+        total_pass += p
+        total_fail += f
+        if f:
+            failed_targets.append(target)
+    threads = [threading.Thread(target=run_in_background, args=(t,)) for t in background]
+    for th in threads:
+        th.start()
     for target in targets:
         p, f = run_target(target)
+        total_pass += p
+        total_fail += f
+        if f:
+            failed_targets.append(target)
+    for th, target in zip(threads, background):
+        th.join()
+        (p, f), lines = results[target]
+        sys.stdout.write("".join(lines))
+        sys.stdout.flush()
         total_pass += p
         total_fail += f
         if f:
@@ -69,7 +106,7 @@ def main(targets):
     if failed_targets:
         print("failed targets: " + " ".join(failed_targets))
     print(f"{total_pass} passed, {total_fail} failed")
-    return 1 if total_fail or not targets else 0
+    return 1 if total_fail or not (targets or background) else 0
 
 
 if __name__ == "__main__":

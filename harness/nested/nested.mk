@@ -130,6 +130,14 @@ NESTED_TEST_VARS = NESTED_TARGETS="$(NESTED_TEST_TARGETS)" NESTED_STRATEGIES="$(
 ## test-nested-xen: one nested-Xen boot with the NESTED_TEST_* subset, as a test (skips only when QEMU cannot run or NESTED=0)
 test-nested-xen:
 	@$(MAKE) --no-print-directory nested-xen $(NESTED_TEST_VARS)
+# What test-nested-xen boots, built before `make test` runs it beside the other tests (two makes
+# must never build the same file at once).
+nested-test-images:
+ifneq ($(NESTED),0)
+	@$(MAKE) --no-print-directory nested-images $(NESTED_TEST_VARS) >/dev/null
+endif
+TESTS_BACKGROUND += test-nested-xen
+TESTS_PREPARE += nested-test-images
 
 ## bench-nested: wall time from QEMU start to verdict of test-nested-xen's subset and of the full nested-xen set, per target and per strategy
 bench-nested:
@@ -165,4 +173,4 @@ test-nested-judge:
 
 TESTS += test-nested-judge test-nested-xen
 # bench-nested is not in BENCHES: two QEMU boots (~20 min) would break `make bench`'s 5 minutes.
-.PHONY: nested-bench-run nested-vars-check test-nested-judge nested-tools nested-images nested-xen test-nested-xen bench-nested real-xen
+.PHONY: nested-test-images nested-bench-run nested-vars-check test-nested-judge nested-tools nested-images nested-xen test-nested-xen bench-nested real-xen
