@@ -282,6 +282,8 @@ def plan_fronts(a):
 def plan(a):
     """[(library, mutant)] to fuzz, and the fixed libraries."""
     libs = fc.libraries()
+    if a.library == "none":  # frontends only (--fronts)
+        return [], []
     if a.library != "all":
         want = [x for x in a.library.split(",") if x]
         for lib in want:
@@ -316,7 +318,8 @@ def plan(a):
 def main():
     ap = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     ap.add_argument("--engines", default="libfuzzer,afl", help="comma list (default libfuzzer,afl)")
-    ap.add_argument("--library", default="all", help="comma list of libraries (default: every one make lists)")
+    ap.add_argument("--library", default="all", help="comma list of libraries (default: every one make lists; "
+                    "none: only the frontends of --fronts)")
     ap.add_argument("--mutants", default="all", help="comma list of LIB/MUTANT or MUTANT (every library "
                     "that has it), or none (only the fixed libraries); default all")
     ap.add_argument("--memory", help="every input under this CPU memory model: sc, tso or arm "

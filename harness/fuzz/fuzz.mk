@@ -121,9 +121,9 @@ fuzz_fixed_bins = $(foreach t,$(FUZZ_TARGETS),$(if $(filter y,$(FUZZ_LIB_$(t))),
 FUZZ_BINS_FIXED := $(foreach e,$(FUZZ_ENGINES),$(call fuzz_fixed_bins,$(e)))
 
 # --- user-facing targets ---
-## fuzz: fuzzing campaign on the embedded simulator, all cores for 3 min, engine chosen by make bench-engines; world targets in continue mode, only new root causes reported (FUZZ_ARGS="--target world --engine hybrid|afl|libfuzzer --time S --jobs N --library L --mutant NAME --known REPORT | --resume [DIR] | --sync-dir DIR --role main|secondary --host-id NAME: one campaign across hosts"; TARGET=<dir> for your library)
+## fuzz: fuzzing campaign on the embedded simulator, all cores for 3 min, engine chosen by make bench-engines; world targets in continue mode, only new root causes reported (FUZZ_ARGS="--target world|workload|blkfront|netfront --engine hybrid|afl|libfuzzer --time S --jobs N --library L --mutant NAME --known REPORT | --resume [DIR] | --sync-dir DIR --role main|secondary --host-id NAME: one campaign across hosts"; TARGET=<dir> for your library; FRONT=<dir> and --target blkfront|netfront --library <front> for your frontend)
 ## fuzz-build: build every fuzz target in every engine flavour (fixed libraries)
-## killmatrix: fuzz every mutant of every library from an empty corpus per engine; fails if one survives or a fixed library is flagged (FUZZ_ARGS="--library L --mutants LIB/M,... --budget S")
+## killmatrix: fuzz every mutant of every library and frontend from an empty corpus per engine; fails if one survives or a fixed build is flagged (FUZZ_ARGS="--library L|none --mutants LIB/M,... --fronts all|none|F/M,... --budget S")
 ## coverage: llvm-cov report of the fuzz targets on each fixed library over their corpora (build/fuzz/coverage/)
 ## fuzz-seeds: regenerate corpora/fuzz/<target>/ from corpora/scenarios/*.scn
 .PHONY: fuzz-list-targets fuzz-manifest fuzz fuzz-build killmatrix coverage fuzz-seeds bench bench-fuzz \

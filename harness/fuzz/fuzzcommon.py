@@ -29,7 +29,7 @@ FUZZ_OUT = BUILD / "fuzz"
 CORPORA = ROOT / "corpora" / "fuzz"
 MAX_INPUT = 1 << 20          # bigger corpus files are refused (the replay driver's cap too)
 ENGINES = ("afl", "libfuzzer")
-WORLD_TARGETS = ("world", "workload")   # inputs are binary scenarios
+WORLD_TARGETS = ("world", "workload", "blkfront", "netfront")   # inputs are binary scenarios
 FIXED = "fixed"                         # the unmutated build of a library
 AFL_ENV = {"AFL_SKIP_CPUFREQ": "1", "AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES": "1",
            "AFL_NO_AFFINITY": "1", "AFL_NO_UI": "1", "AFL_QUIET": "1"}
