@@ -71,42 +71,37 @@ def main(argv):
         argv = argv[2:]
     targets = [t for t in argv if t not in background]
     background = [t for t in background if t in argv]
-    total_pass = total_fail = 0
+    totals = {"passed": 0, "failed": 0}
     failed_targets = []
     results = {}
+
+    def count(target, passed, failed):
+        totals["passed"] += passed
+        totals["failed"] += failed
+        if failed:
+            failed_targets.append(target)
 
     def run_in_background(target):
         lines = []
         results[target] = (run_target(target, lines), lines)
 
     for target in prepare:
-        p, f = run_target(target)
-        total_pass += p
-        total_fail += f
-        if f:
-            failed_targets.append(target)
+        count(target, *run_target(target))
     threads = [threading.Thread(target=run_in_background, args=(t,)) for t in background]
     for th in threads:
         th.start()
     for target in targets:
-        p, f = run_target(target)
-        total_pass += p
-        total_fail += f
-        if f:
-            failed_targets.append(target)
+        count(target, *run_target(target))
     for th, target in zip(threads, background):
         th.join()
-        (p, f), lines = results[target]
+        counts, lines = results[target]
         sys.stdout.write("".join(lines))
         sys.stdout.flush()
-        total_pass += p
-        total_fail += f
-        if f:
-            failed_targets.append(target)
+        count(target, *counts)
     if failed_targets:
         print("failed targets: " + " ".join(failed_targets))
-    print(f"{total_pass} passed, {total_fail} failed")
-    return 1 if total_fail or not (targets or background) else 0
+    print(f"{totals['passed']} passed, {totals['failed']} failed")
+    return 1 if totals["failed"] or not (targets or background) else 0
 
 
 if __name__ == "__main__":
