@@ -18,6 +18,7 @@ include grants/grants.mk
 include $(filter-out %/target.mk,$(wildcard targets/*/*.mk))
 include harness/xensim/xensim.mk
 include harness/world/world.mk
+include harness/devworld/devworld.mk
 include harness/workload/workload.mk
 include harness/fuzz/fuzz.mk
 include harness/fuzz/engines.mk

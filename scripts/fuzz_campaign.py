@@ -865,6 +865,13 @@ def new_campaign(a):
         raise fc.FuzzError("--time and --jobs must be positive")
     if a.engine == "hybrid" and a.jobs < 2:
         raise fc.FuzzError("--engine hybrid runs AFL++ and libFuzzer side by side: --jobs 2 or more")
+    all_fronts = {f: dev for f, _, dev in fc.front_variants()}
+    if a.library in all_fronts and fc.DEVICE_TARGET[all_fronts[a.library]] != a.target:
+        raise fc.FuzzError(f"{a.library} is a {all_fronts[a.library]} frontend: fuzz it with --target "
+                           f"{fc.DEVICE_TARGET[all_fronts[a.library]]}")
+    if os.environ.get("FRONT", "").strip() and not a.library and a.target in fc.DEVICE_TARGET.values():
+        mine = [f for f, dev in all_fronts.items() if fc.DEVICE_TARGET[dev] == a.target]
+        a.library = mine[0] if mine else None  # FRONT=<dir>: your frontend, not ours
     fronts = {f: m for f, m, dev in fc.front_variants() if fc.DEVICE_TARGET[dev] == a.target} \
         if a.target in fc.DEVICE_TARGET.values() else {}
     if fc.runs_library(a.target) and a.library in fronts:  # a frontend under test, on its device's target

@@ -99,6 +99,8 @@ def list_variants(target):
             out.append(tuple(parts))
     if not out:
         raise Failure("`make list-variants` names no variant")
+    if os.environ.get("FRONT", "").strip() and not target:  # your frontend: its variants, not every library's
+        out = []
     p = make(["list-front-variants"], target, capture_output=True)
     if p.returncode:
         raise Failure("`make list-front-variants` failed:\n" + p.stderr.strip())
@@ -108,6 +110,8 @@ def list_variants(target):
             raise Failure("`make list-front-variants` printed an unexpected line: %r" % line)
         FRONTS.add(parts[0])
         out.append((parts[0], parts[1]))
+    if not out:
+        raise Failure("`make list-variants` names no variant")
     return out
 
 
@@ -475,8 +479,8 @@ def main():
         for name, scs in caught_by.items():
             print("mutant %-*s caught by %d scenario(s)%s" % (w, name, len(scs), (": " + " ".join(scs)) if scs else ""))
         print()
-        print("runs per library, each scenario under its own memory model (skipped: no table of that version; "
-              "never counted as clean)")
+        print("runs per library, each scenario under its own memory model (skipped: no table of that version, "
+              "or for a frontend not a scenario of its device; never counted as clean)")
         for lib in libs:
             for part in (FIXED, "mutants"):
                 c = counts[lib][part]
@@ -492,7 +496,8 @@ def main():
             print("%s: %s under memory %s%s" % (
                 vname(lib, FIXED), "clean on all %d scenario(s) it runs" % c["ran"] if fixed_clean[lib] else
                 "NOT clean: %d of %d scenario(s) flagged, vacuous or failed" % (bad, c["ran"]), ", ".join(MODELS),
-                "; %d skipped (no table of that version), not counted as clean" % c["skipped"] if c["skipped"] else ""))
+                "; %d skipped (%s), not counted as clean" % (c["skipped"], "not a scenario of its device" if lib in FRONTS
+                                                              else "no table of that version") if c["skipped"] else ""))
         if vacuous_fixed:
             print("vacuous on a fixed build (%s):" % VACUOUS_WHY)
             for scn, lib, ms in vacuous_fixed:

@@ -17,7 +17,7 @@
  * for one turn (until the next wait) after each `device ...` step of a scenario, so the fuzzers'
  * backend acts between any two of the frontend's waits and, through `at K`, inside its grant
  * calls. An adapter defines gntfuzz_front_vbd or gntfuzz_front_vif (or both); ours are in
- * harness/devices/front_ours.c, a template in targets/template-front/.
+ * harness/devices/front_ours.c, a template in frontends/template/.
  */
 #ifndef FRONT_SEAM_H
 #define FRONT_SEAM_H

@@ -33,6 +33,7 @@
 #define DW_RING_PAGES 4          /* up to ring-page-order 2 */
 #define DW_TURNS_MAX 16          /* `device idle N`, `device flood N`: bounded per step */
 #define DW_FINISH_TURNS 8        /* end of run: turns for the frontend to let go, twice */
+#define DW_CALLS_PER_TURN 100000u/* host calls in one turn without a wait: the frontend is wedged */
 #define DW_DEVID 0
 #define DW_BE_DIR_VBD "/local/domain/0/backend/vbd/1/0"
 #define DW_BE_DIR_VIF "/local/domain/0/backend/vif/1/0"
@@ -72,7 +73,10 @@ struct dw_ring {
 struct devworld {
 	uint32_t run;                       /* the world's run this state belongs to */
 	uint8_t active;                     /* set up for this run */
-	uint8_t started, returned, crashed;
+	uint8_t started, returned;
+	uint8_t wedged;                     /* never waited within DW_CALLS_PER_TURN host calls: never resumed */
+	uint8_t attached;                   /* the backend mapped the frontend's rings at least once */
+	uint32_t calls_in_turn;
 	unsigned device;                    /* SCN_DEV_VBD or SCN_DEV_VIF */
 	const struct front_adapter *front;
 	const char *fe_dir, *be_dir;
@@ -99,7 +103,13 @@ struct devworld {
 	uint32_t refused;                   /* steps that could not act */
 };
 
+#include <signal.h>
+extern volatile sig_atomic_t devworld_front_live; /* inside the frontend's code (world_crash.c) */
 struct devworld *devworld_of(struct world *w); /* set up for this run on first use */
+void devworld_check_build(void);               /* a frontend variant's adapter fits its manifest */
+/* A device run whose backend never attached to the frontend (its rings never mapped) although the
+ * scenario tried device steps that need it: it tested nothing, like a vacuous grant-API run. */
+int devworld_idle(struct world *w);
 int devworld_active(struct world *w);          /* a device run: config device vbd|vif */
 /* The frontend this build has for the run's device, NULL if none (its scenarios are skipped). */
 const struct front_adapter *devworld_front(const struct world *w);

@@ -70,6 +70,8 @@ int dw_back_map_rings(struct world *w, struct devworld *d)
 	if (rc)
 		for (unsigned i = 0; i < DW_RINGS; i++)
 			d->ring[i].mapped = 0;
+	else
+		d->attached = 1;
 	return rc;
 }
 

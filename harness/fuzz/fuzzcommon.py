@@ -847,7 +847,7 @@ def readable(target, path, output=None):
             except FuzzError:
                 pass
         if conv.exists():
-            r = subprocess.run([str(conv), "decode", str(path)], stdout=subprocess.PIPE,
+            r = subprocess.run([str(conv), "decode", str(path), "--target", target], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, errors="replace")
             if r.returncode == 0:
                 return r.stdout

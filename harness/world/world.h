@@ -141,9 +141,11 @@ void world_init(struct world *w);
 int world_run(struct world *w, const struct scenario *scn);
 /* The last run's peer could not act: it tried to map or copy, every try was refused, and none
  * aimed at a ref the library had handed out (a scenario written for another ref order). */
+int world_device_idle(struct world *w);  /* devworld: a device run whose backend never attached */
 static inline int world_vacuous(const struct world *w)
 {
-	return !w->oracle.first.inv && w->peer_tries && !w->peer_acted && !w->peer_aimed;
+	return !w->oracle.first.inv && ((w->peer_tries && !w->peer_acted && !w->peer_aimed) ||
+					(w->scn.cfg.device && world_device_idle((struct world *)w)));
 }
 int world_supports_version(const struct world *w, unsigned version);
 /* Decoded inputs: a version the library lacks becomes the one it has (every input still runs). */

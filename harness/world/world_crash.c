@@ -2,7 +2,8 @@
  * peer input may crash the target).
  *
  * abort(), a panic that ends in abort or a trap, a failed assert, a fault: while the world is
- * inside a call to the library (seam_watch.live), the signal becomes an invariant-4 violation
+ * inside a call to the library (seam_watch.live) or a device frontend's code runs (the device
+ * world, devworld_front_live), the signal becomes an invariant-4 violation
  * with the library's last log line and the frames of the crash, saved as a finding like any other
  * (its scenario replays it), and the run ends there: the handler jumps back to world_run, which
  * returns 1 as for any violation. gntworld, reproduce, killmatrix and the fuzz targets then need
@@ -16,6 +17,7 @@
 #include <string.h>
 #include "world/world.h"
 #include "world/world_internal.h"
+#include "devworld/devworld.h"
 
 static const int crash_signals[] = { SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
 #define NSIGNALS (sizeof crash_signals / sizeof crash_signals[0])
@@ -60,16 +62,19 @@ static void on_signal(int sig, siginfo_t *info, void *uctx)
 	while (i < NSIGNALS && crash_signals[i] != sig)
 		i++;
 	struct world *w = armed_world;
-	if (!w || !seam_watch.live || !jump_ok || in_handler) {
+	int front = devworld_front_live && !seam_watch.live; /* a device frontend's own code, not a library call */
+	if (!w || !(seam_watch.live || devworld_front_live) || !jump_ok || in_handler) {
 		chain(i < NSIGNALS ? i : 0, sig, info, uctx);
 		return;
 	}
 	in_handler = 1;
 	seam_watch.live = 0; /* the world's own code runs now */
+	devworld_front_live = 0;
 	w->crash_signal = sig;
 	char msg[sizeof w->oracle.first.msg], line[96];
 	world_last_log(w, line, sizeof line);
-	snprintf(msg, sizeof msg, "the library crashed on peer input: %s; its last log line: %s", signal_name(sig), line);
+	snprintf(msg, sizeof msg, "the %s crashed on peer input: %s; its last log line: %s", front ? "frontend" : "library",
+		 signal_name(sig), line);
 	oracle_violate(&w->oracle, INV_SANITIZER, ~0ull, ORACLE_NO_REF, msg);
 	in_handler = 0;
 	siglongjmp(back_to_run, 1);
@@ -104,6 +109,7 @@ int world_guarded_run(struct world *w, int (*body)(struct world *))
 		w->in_target = w->in_point = 0;
 		w->stopped = 1;
 		seam_watch.live = 0;
+		devworld_front_live = 0;
 		return 1;
 	}
 	jump_ok = 1;

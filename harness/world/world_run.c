@@ -228,6 +228,7 @@ void world_init(struct world *w)
 	memset(w, 0, sizeof *w); /* once: xsim's first reset needs zeroed storage */
 	memset(w->ref_page, 0xff, sizeof w->ref_page); /* -1: no live share; reset keeps it so */
 	w->memory_override = -1;
+	devworld_check_build();
 	world_seam_init(w);
 	w->sim.obs.ctx = w;
 	w->sim.obs.on_map = obs_map;
@@ -593,6 +594,10 @@ void world_report_json(const struct world *w, FILE *out)
 		scn_memory_name(w->scn.cfg.memory), v->inv ? "violation" : world_vacuous(w) ? "vacuous" : "clean",
 		w->scn.nsteps, w->reuse_reads,
 		w->oracle.nviolations, w->peer_tries, w->peer_acted, w->nr_refs, w->first_ref);
+	if (w->scn.cfg.device) { /* the run's device world (devworld_of is not const: it sets up on first use) */
+		const struct devworld *d = devworld_of((struct world *)w);
+		fprintf(out, ", \"device_refused\": %u, \"device_attached\": %s", d->refused, d->attached ? "true" : "false");
+	}
 	if (v->inv) {
 		fprintf(out, ", \"invariant\": %d, \"name\": \"%s\", \"sentence\": ", v->inv, oracle_inv_name(v->inv));
 		json_str(out, oracle_inv_sentence(v->inv));

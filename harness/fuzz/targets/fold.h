@@ -7,7 +7,34 @@
 #define FUZZ_FOLD_H
 
 #include <stdint.h>
+#include <string.h>
 #include "world/scenario.h"
+
+/* The world fuzz targets, one table: which steps each keeps (by actor, and two target steps for the
+ * workload) and which device world it runs. The targets and `scnconv decode --target T` (readable
+ * crash inputs) ask it. */
+static inline int fold_target_keeps(const char *target, unsigned op)
+{
+	const char a = scn_ops[op].actor[0];
+	if (!strcmp(target, "world"))
+		return a == 'T' || a == 'P';                  /* TARGET, PEER */
+	if (!strcmp(target, "workload"))                      /* FRONTEND, BACKEND, CPU, target tick/alloc */
+		return a == 'F' || a == 'B' || a == 'C' || op == SCN_OP_TARGET_tick || op == SCN_OP_TARGET_alloc;
+	return a == 'D' || a == 'C';                          /* blkfront, netfront: DEVICE, CPU */
+}
+
+static inline unsigned fold_target_device(const char *target)
+{
+	return !strcmp(target, "blkfront") ? SCN_DEV_VBD : !strcmp(target, "netfront") ? SCN_DEV_VIF : SCN_DEV_NONE;
+}
+
+/* The configuration a target runs every input with: its device, and a device's page budget. */
+static inline void fold_target_config(const char *target, struct scn_config *cfg)
+{
+	cfg->device = (uint8_t)fold_target_device(target);
+	if (cfg->device != SCN_DEV_NONE) /* a frontend's rings, requests and spares */
+		cfg->pages = SCN_PAGES_MAX;
+}
 
 struct fold {
 	uint16_t ops[SCN_NR_OPS];

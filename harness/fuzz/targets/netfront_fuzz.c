@@ -7,12 +7,6 @@
  */
 #include "world/scenario.h"
 
-#define FUZZ_DEVICE SCN_DEV_VIF
-
-static int fuzz_keeps_op(unsigned op)
-{
-	const char *a = scn_ops[op].actor;
-	return a[0] == 'D' || a[0] == 'C'; /* DEVICE, CPU */
-}
+#define FUZZ_TARGET "netfront"
 
 #include "world_fuzz_run.h"

@@ -9,10 +9,6 @@
  */
 #include "world/scenario.h"
 
-static int fuzz_keeps_op(unsigned op)
-{
-	const char *a = scn_ops[op].actor;
-	return a[0] == 'F' || a[0] == 'B' || a[0] == 'C' || op == SCN_OP_TARGET_tick || op == SCN_OP_TARGET_alloc;
-}
+#define FUZZ_TARGET "workload"
 
 #include "world_fuzz_run.h"

@@ -9,10 +9,6 @@
  */
 #include "world/scenario.h"
 
-static int fuzz_keeps_op(unsigned op)
-{
-	const char *a = scn_ops[op].actor;
-	return a[0] == 'T' || a[0] == 'P'; /* TARGET, PEER */
-}
+#define FUZZ_TARGET "world"
 
 #include "world_fuzz_run.h"

@@ -1,7 +1,7 @@
 /* world_fuzz_run.h - the body shared by the world fuzz targets, (a) world_fuzz.c, (b)
  * workload_fuzz.c and the device targets blkfront_fuzz.c and netfront_fuzz.c: they differ only in
- * which steps they keep and which device world they run (FUZZ_DEVICE). The including file defines
- * `static int fuzz_keeps_op(unsigned op)` first; this header then defines the libFuzzer entry
+ * which steps they keep and which device world they run (fold.h's table, by FUZZ_TARGET). The including file defines
+ * FUZZ_TARGET (its name in fold.h's table) first; this header then defines the libFuzzer entry
  * points (the AFL++ shim and the replay main call the same ones).
  */
 #ifndef FUZZ_WORLD_FUZZ_RUN_H
@@ -14,6 +14,8 @@
 #include <string.h>
 #include "world/world.h"
 #include "fold.h"
+
+static int fuzz_keeps_op(unsigned op);
 
 static struct world world; /* ~1 MB: never on the stack, never cleared whole */
 static struct fold fold;
@@ -57,17 +59,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The device world a target runs (device targets define it before including this file). */
-#ifndef FUZZ_DEVICE
-#define FUZZ_DEVICE SCN_DEV_NONE
-#endif
+static int fuzz_keeps_op(unsigned op)
+{
+	return fold_target_keeps(FUZZ_TARGET, op);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	scn_decode(&world.scn, data, size); /* in place: no copy per input */
-	world.scn.cfg.device = FUZZ_DEVICE;
-	if (FUZZ_DEVICE != SCN_DEV_NONE) /* a frontend's rings, requests and spares */
-		world.scn.cfg.pages = SCN_PAGES_MAX;
+	fold_target_config(FUZZ_TARGET, &world.scn.cfg);
 	fold_scenario(&fold, &world.scn);
 	world_fit_version(&world);
 	if (world_run(&world, &world.scn) != 1) /* 2: configuration refused, not a finding */

@@ -3,6 +3,7 @@
  *   scnconv encode FILE.scn > FILE.bin     scnconv decode FILE.bin > FILE.scn
  *   scnconv list-ops                       the step table (scripts ask it, never parse ops.def)
  *   scnconv list-memory                    the memory models, in config/binary order
+ *   scnconv decode FILE.bin --target T     ... as world fuzz target T ran it (its steps, its device)
  *   scnconv list-devices                   the device worlds (none, vbd, vif), in config/binary order
  *
  * A thin wrapper over the world's own parser and codec (scenario.h), so seeds are exactly what
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "world/scenario.h"
+#include "../targets/fold.h"
 
 static char text[SCN_MAX_STEPS * SCN_MAX_LINE + 1];
 static uint8_t bin[SCN_BIN_MAX];
@@ -35,6 +37,13 @@ static long slurp(const char *path, void *buf, size_t cap)
 	return (long)n;
 }
 
+static const char *fold_for; /* decode --target: the target whose steps are kept */
+
+static int keeps(unsigned op)
+{
+	return fold_target_keeps(fold_for, op);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "list-ops")) {
@@ -49,8 +58,22 @@ int main(int argc, char **argv)
 		scn_list_devices(stdout);
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[1], "decode") && !strcmp(argv[3], "--target")) {
+		/* as the world fuzz target T ran it: its folded steps, its device */
+		long n = slurp(argv[2], bin, sizeof bin);
+		static struct fold fold;
+		if (n < 0)
+			return 1;
+		fold_for = argv[4];
+		scn_decode(&scn, bin, (size_t)n);
+		fold_target_config(fold_for, &scn.cfg);
+		fold_init(&fold, keeps);
+		fold_scenario(&fold, &scn);
+		scn_print(&scn, stdout);
+		return 0;
+	}
 	if (argc != 3 || (strcmp(argv[1], "encode") && strcmp(argv[1], "decode"))) {
-		fprintf(stderr, "usage: scnconv encode FILE.scn | decode FILE.bin | list-ops | list-memory | list-devices\n");
+		fprintf(stderr, "usage: scnconv encode FILE.scn | decode FILE.bin [--target T] | list-ops | list-memory | list-devices\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "decode")) {
