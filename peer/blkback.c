@@ -151,10 +151,10 @@ int bb_take(struct blkback *b, struct bb_req *r)
 	}
 	/* the frontend hands these pages to us again: whatever they show now is legitimate */
 	for (unsigned i = 0; i < r->nind; i++)
-		dw_named(b->w, r->ind_ref[i]);
+		bb_named(b, r->ind_ref[i]);
 	if (!r->nind)
 		for (unsigned i = 0; i < r->nseg; i++)
-			dw_named(b->w, r->seg[i].gref);
+			bb_named(b, r->seg[i].gref);
 	return 1;
 }
 
@@ -218,7 +218,7 @@ int bb_map_req(struct blkback *b, struct bb_req *r, int try_rw)
 			memcpy(&r->seg[i], (const void *)g, sizeof(*g));
 		}
 		for (unsigned i = 0; i < r->nseg; i++)
-			dw_named(b->w, r->seg[i].gref);
+			bb_named(b, r->seg[i].gref);
 	}
 	int need_rw = r->op == BLKIF_OP_READ; /* we write the disk's data into the page */
 	for (unsigned i = 0; i < r->nseg; i++) {
@@ -374,6 +374,12 @@ void bb_step(struct blkback *b, int wait_ms)
 	b->p->observations = b->w->observations;
 }
 
+void bb_named(struct blkback *b, uint32_t ref)
+{
+	dw_named(b->w, ref);
+	ds_named(b->st, ref);
+}
+
 void bb_peek_ring(struct blkback *b)
 {
 	if (!b->connected)
@@ -388,23 +394,51 @@ void bb_peek_ring(struct blkback *b)
 		if (req.operation == BLKIF_OP_INDIRECT) {
 			blkif_request_indirect_t *ri = (blkif_request_indirect_t *)&req;
 			for (unsigned k = 0; k < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST && k * 512 < ri->nr_segments; k++) {
-				dw_named(b->w, ri->indirect_grefs[k]);
+				bb_named(b, ri->indirect_grefs[k]);
 				const struct blkif_request_segment *g = xengnttab_map_grant_ref(b->p->xgt, b->xb.target,
 												 ri->indirect_grefs[k], PROT_READ);
 				if (!g)
 					continue;
 				for (unsigned j = 0; j < 512 && k * 512 + j < ri->nr_segments; j++)
-					dw_named(b->w, g[j].gref);
+					bb_named(b, g[j].gref);
 				xengnttab_unmap(b->p->xgt, (void *)g, 1);
 			}
 		} else if (req.nr_segments <= BLKIF_MAX_SEGMENTS_PER_REQUEST) {
 			for (unsigned j = 0; j < req.nr_segments; j++)
-				dw_named(b->w, req.seg[j].gref);
+				bb_named(b, req.seg[j].gref);
 		}
 	}
 }
 
 /* --- the run --- */
+
+/* stale-map's maps: straight through libxengnttab (they are not requests' maps) */
+static void *stale_map(void *ctx, uint32_t ref, int rw)
+{
+	struct blkback *b = ctx;
+	return xengnttab_map_grant_ref(b->p->xgt, b->xb.target, ref, rw ? PROT_READ | PROT_WRITE : PROT_READ);
+}
+
+static int stale_holds(void *ctx, uint32_t ref)
+{
+	struct blkback *b = ctx;
+	for (int m = 0; m < BB_MAX_MAPS; m++)
+		if (b->maps[m].in_use && b->maps[m].ref == ref)
+			return 1;
+	return 0;
+}
+
+static void stale_unmap(void *ctx, void *addr)
+{
+	struct blkback *b = ctx;
+	xengnttab_unmap(b->p->xgt, addr, 1);
+}
+
+static int stale_connected(void *ctx)
+{
+	struct blkback *b = ctx;
+	return b->connected && dev_xb_fe_state(&b->xb) == XenbusStateConnected;
+}
 
 static int open_image(struct blkback *b)
 {
@@ -455,6 +489,7 @@ static void close_frontend(struct blkback *b)
 
 static void finish(struct blkback *b)
 {
+	ds_reset(b->st);     /* unjudged: the frontend is leaving */
 	bb_peek_ring(b);     /* requests on their way excuse what their pages show */
 	dw_check(b->w);
 	dw_finish(b->w);
@@ -472,11 +507,13 @@ int peer_run_vbd(struct peer *p, const struct dev_opts *o)
 {
 	static struct blkback b;
 	static struct dev_watch w;
+	static struct dev_stale st;
 	memset(&b, 0, sizeof(b));
 	b.p = p;
 	b.o = o;
 	b.fd = -1;
 	b.w = &w;
+	b.st = &st;
 	b.strategy = -1;
 	for (int i = 0; peer_vbd_strategies[i]; i++)
 		if (!strcmp(peer_vbd_strategies[i], o->strategy))
@@ -488,6 +525,9 @@ int peer_run_vbd(struct peer *p, const struct dev_opts *o)
 	b.max_indirect = BB_MAX_INDIRECT;
 	p->duration = o->duration;
 	dw_init(&w, "vbd", DW_GRACE_S, clock_now, NULL, stdout);
+	const struct ds_ops sops = { .ctx = &b, .map = stale_map, .unmap = stale_unmap, .connected = stale_connected,
+				     .holds = stale_holds };
+	ds_init(&st, "vbd", &w, &sops, stdout);
 	if (open_image(&b))
 		return 1;
 	dev_xb_init(&b.xb, p->xgt, p->xce, p->xsh, p->self, p->target, "vbd", o->devid);
@@ -510,12 +550,15 @@ int peer_run_vbd(struct peer *p, const struct dev_opts *o)
 		return 1;
 	printf("peer: verdict device=vbd strategy=%s target=%u devid=%u requests=%llu responses=%llu maps=%llu "
 	       "map_failures=%llu held=%llu watched=%llu excused=%llu connects=%llu bad_requests=%llu events=%llu "
-	       "observations=%llu exposed=%llu frontend=%s result=%s\n",
+	       "observations=%llu exposed=%llu stale_tries=%llu stale_maps=%llu stale_excused=%llu stale=%llu frontend=%s "
+	       "result=%s\n",
 	       o->strategy, p->target, o->devid, (unsigned long long)b.requests, (unsigned long long)b.responses,
 	       (unsigned long long)b.maps_ok, (unsigned long long)b.maps_failed, (unsigned long long)b.held,
 	       (unsigned long long)w.watched, (unsigned long long)w.excused, (unsigned long long)b.connects,
 	       (unsigned long long)b.bad_requests, (unsigned long long)b.xb.events_sent,
-	       (unsigned long long)w.observations, (unsigned long long)w.exposed, dev_xb_state_name(fe),
+	       (unsigned long long)w.observations, (unsigned long long)w.exposed, (unsigned long long)st.tries,
+	       (unsigned long long)(st.hits_rw + st.hits_ro), (unsigned long long)st.excused, (unsigned long long)st.reports,
+	       dev_xb_state_name(fe),
 	       w.observations ? "caught" : "held");
 	return w.observations ? 3 : 0;
 }

@@ -7,6 +7,7 @@
 #include "blkback.h"   /* first: xenctrl.h (through peer.h) sets up Xen's tools headers */
 #include <xen/io/blkif.h>
 #include "dev_watch.h"
+#include "dev_stale.h"
 #include "dev_xenbus.h"
 
 #define BB_MAX_RING_ORDER 4u               /* max-ring-page-order we offer */
@@ -60,6 +61,7 @@ struct blkback {
 	unsigned npcache;
 	struct bb_map maps[BB_MAX_MAPS];
 	struct dev_watch *w;
+	struct dev_stale *st;                      /* stale-map: grants mapped again after their end */
 	uint64_t last_ids[8];                      /* ids answered lately (stale-id, dup-id) */
 	unsigned nlast;
 	int last_fe_state;
@@ -84,6 +86,7 @@ int bb_map_one(struct blkback *b, uint32_t ref, int rw, uint64_t req); /* index 
 void bb_watch_persistent(struct blkback *b, int marker);
 void bb_step(struct blkback *b, int wait_ms);     /* events, oracle check */
 void bb_peek_ring(struct blkback *b);             /* name the grefs of requests not taken yet */
+void bb_named(struct blkback *b, uint32_t ref);   /* a request names ref: the oracles excuse it */
 
 /* blkback_strategies.c */
 int bb_serve(struct blkback *b);                  /* the strategy's loop; 0, or -1 setup failed */

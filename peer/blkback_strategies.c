@@ -27,11 +27,19 @@ const char *const peer_vbd_strategies[] = {
 	"race-end",         /* answer, then map the grants again and again while the frontend ends them */
 	"spec-map",         /* map refs no request named yet, briefly, over and over (a grant published
 			     * flags-first shows its previous frame) */
+	"every-status",     /* answers cycle through every status blkif.h defines and undefined ones,
+			     * the maps held past each (markers in read-write ones) */
+	"stale-map",        /* honest I/O, every other answer raced as race-end does, then every gref
+			     * mapped again (rw, else ro) once the frontend consumed the answer */
 	NULL
 };
 
 enum { S_HONEST, S_FORGED, S_HOLD_CLOSED, S_DUP, S_STALE, S_BADID, S_BADSTATUS, S_BADLEN, S_RSPFLOOD,
-       S_EVTFLOOD, S_EARLY, S_RECONNECT, S_PABUSE, S_IABUSE, S_RACE, S_SPEC };
+       S_EVTFLOOD, S_EARLY, S_RECONNECT, S_PABUSE, S_IABUSE, S_RACE, S_SPEC, S_EVERY, S_STALEMAP };
+
+/* every-status: OKAY, ERROR, EOPNOTSUPP (blkif.h's all), then values it does not define */
+static const int16_t every_status[] = { BLKIF_RSP_OKAY, BLKIF_RSP_ERROR, BLKIF_RSP_EOPNOTSUPP,
+					1, -3, 0x7fff, INT16_MIN };
 
 #define HOLD_S 0.3
 #define SPEC_FIRST_REF 8u   /* the first ref a guest library hands out (below: Xen's reserved) */
@@ -45,7 +53,7 @@ int bb_strategy_offers_persistent(int s)
 /* Strategies that keep what they mapped when the frontend goes away. */
 static int holds_on_close(int s)
 {
-	return s != S_HONEST && s != S_EVTFLOOD && s != S_RACE && s != S_SPEC;
+	return s != S_HONEST && s != S_EVTFLOOD && s != S_RACE && s != S_SPEC && s != S_STALEMAP;
 }
 
 static void respond_req(struct blkback *b, struct bb_req *r, int16_t status)
@@ -59,10 +67,11 @@ static void respond_req(struct blkback *b, struct bb_req *r, int16_t status)
  * check and frees the page under it. Each map is watched for a moment (a snapshot); one whose
  * page changes is held on until the black-box oracle judges it (the target's oracle also sees
  * the page freed while mapped). */
-static void race_end(struct blkback *b, const struct bb_req *r)
+static void race_end(struct blkback *b, const struct bb_req *r, uint8_t *clean)
 {
 	double until = dev_now() + 0.04;
 	int cycle = 0;
+	uint8_t refused[BB_MAX_SEGS] = { 0 }, kept[BB_MAX_SEGS] = { 0 };
 	while (dev_now() < until) {
 		int live = 0;
 		for (unsigned i = 0; i < r->nseg; i++) {
@@ -70,19 +79,25 @@ static void race_end(struct blkback *b, const struct bb_req *r)
 			int m = bb_map_one(b, r->seg[i].gref, 0, r->id);
 			if (paused)
 				xc_domain_unpause(b->p->xc, b->xb.target);
-			if (m < 0)
+			if (m < 0) {
+				refused[i] = 1; /* ended meanwhile, while no map of ours was up (unless one is kept) */
 				continue;
+			}
 			live++;
 			dw_watch(b->w, b->maps[m].addr, b->maps[m].ref, 0, DW_SNAPSHOT, r->id, i);
 			dev_sleep_ms(0.5);
-			if (dw_pending(b->w, b->maps[m].addr))
+			if (dw_pending(b->w, b->maps[m].addr)) {
 				b->maps[m].release_at = dev_now() + b->w->grace; /* held: bb_release_due judges it */
-			else
+				kept[i] = 1;
+			} else {
 				bb_unmap(b, m);
+			}
 		}
 		if (!live)
 			break; /* every grant is gone: the frontend ended them */
 	}
+	for (unsigned i = 0; clean && i < r->nseg; i++)
+		clean[i] = refused[i] && !kept[i];
 }
 
 /* spec-map: brief maps of refs that no request named yet (held a few ms, then let go). */
@@ -100,6 +115,47 @@ static void spec_map(struct blkback *b, int release_only)
 		if (held[i])
 			b->maps_ok++;
 	}
+}
+
+/* stale-map: the request's grants, once its answer is out and the race let go of them; clean[i]:
+ * the race saw segment i ended with no map of ours up (the indirect pages are never raced: their
+ * maps went before the answer) */
+static void remember(struct blkback *b, const struct bb_req *r, const uint8_t *clean, const struct ds_evidence *ev)
+{
+	const uint32_t prod[DS_RINGS] = { b->br.rsp_prod_pvt, 0 };
+	for (unsigned i = 0; i < r->nseg; i++)
+		ds_remember(b->st, r->seg[i].gref, r->id, 0, b->br.rsp_prod_pvt - 1, prod, clean[i], &ev[i]);
+	for (unsigned i = 0; i < r->nind; i++)
+		ds_remember(b->st, r->ind_ref[i], r->id, 0, b->br.rsp_prod_pvt - 1, prod, 1, &ev[BB_MAX_SEGS + i]);
+}
+
+/* What each page showed once the I/O was done (the sectors the request named; an indirect page's
+ * segment list): a later map of the same page shows it again, one of a page granted afresh not. */
+static void evidence(struct blkback *b, const struct bb_req *r, struct ds_evidence *ev)
+{
+	for (unsigned i = 0; i < r->nseg; i++) {
+		const struct blkif_request_segment *g = &r->seg[i];
+		if (r->seg_addr[i] && g->first_sect <= g->last_sect && g->last_sect < DW_PAGE / BB_SECTOR) {
+			unsigned off = g->first_sect * BB_SECTOR, len = (g->last_sect - g->first_sect + 1u) * BB_SECTOR;
+			ev[i] = (struct ds_evidence){ .off = off, .len = len, .digest = ds_digest(r->seg_addr[i] + off, len) };
+		}
+	}
+	for (unsigned i = 0; i < r->nind; i++)
+		if (r->ind_map[i] >= 0) {
+			unsigned len = (r->nseg - i * 512 < 512 ? r->nseg - i * 512 : 512) * sizeof(struct blkif_request_segment);
+			ev[BB_MAX_SEGS + i] = (struct ds_evidence){ .off = 0, .len = len,
+								    .digest = ds_digest(b->maps[r->ind_map[i]].addr, len) };
+		}
+}
+
+static void stale_step(struct blkback *b)
+{
+	if (!b->connected)
+		return;
+	const uint32_t consumed[DS_RINGS] = { *(volatile RING_IDX *)&b->br.sring->rsp_event - 1, 0 };
+	const uint32_t prod[DS_RINGS] = { b->br.rsp_prod_pvt, 0 };
+	ds_step(b->st, consumed, prod);
+	b->p->observations = b->w->observations;
 }
 
 /* One request, the strategy's way. */
@@ -122,15 +178,29 @@ static void handle(struct blkback *b, struct bb_req *r)
 	case S_EVTFLOOD:
 	case S_RACE:
 	case S_SPEC:
+	case S_STALEMAP: {
+		struct ds_evidence ev[BB_MAX_SEGS + BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+		memset(ev, 0, sizeof(ev));
+		if (s == S_STALEMAP)
+			evidence(b, r, ev);
 		bb_release_req(b, r); /* before "done", as it must */
 		respond_req(b, r, r->status);
-		if (s == S_RACE)
-			race_end(b, r);
+		if (s == S_RACE || s == S_STALEMAP) {
+			/* stale-map races every other request; the others it leaves alone until the frontend
+			 * ended them (no map of ours up: a clean end) */
+			uint8_t clean[BB_MAX_SEGS];
+			memset(clean, 1, sizeof(clean));
+			if (s == S_RACE || b->requests % 2)
+				race_end(b, r, clean);
+			if (s == S_STALEMAP && b->connected)
+				remember(b, r, clean, ev);
+		}
 		bb_watch_persistent(b, 0);
 		if (s == S_EVTFLOOD)
 			for (int i = 0; i < 200; i++)
 				dev_xb_notify(&b->xb);
 		return;
+	}
 	case S_DUP: {
 		uint64_t earlier = b->nlast ? b->last_ids[(b->nlast - 1) % 8] : r->id;
 		respond_req(b, r, r->status);
@@ -172,6 +242,11 @@ static void handle(struct blkback *b, struct bb_req *r)
 			bb_respond(b, b->last_ids[(b->nlast - 1 - i % (b->nlast < 8 ? b->nlast : 8)) % 8], r->operation,
 				   BLKIF_RSP_OKAY);
 		break;
+	case S_EVERY:
+		/* the device's own failures stay what they are; every other answer takes the next status */
+		respond_req(b, r, r->status != BLKIF_RSP_OKAY ? r->status
+			    : every_status[b->responses % (sizeof(every_status) / sizeof(every_status[0]))]);
+		break; /* held HOLD_S past it, markers in read-write maps */
 	case S_PABUSE:
 		respond_req(b, r, r->status);
 		bb_hold_req(b, r, HOLD_S, 1);
@@ -198,6 +273,7 @@ static int frontend_closed(struct blkback *b)
 {
 	int s = b->strategy;
 	if (!holds_on_close(s)) {
+		ds_reset(b->st);
 		dw_check(b->w);
 		for (int m = 0; m < BB_MAX_MAPS; m++)
 			bb_unmap(b, m);
@@ -262,6 +338,8 @@ int bb_serve(struct blkback *b)
 			dw_replant(b->w);
 		if (s == S_SPEC && turn % 3 == 0)
 			spec_map(b, 0);
+		if (s == S_STALEMAP)
+			stale_step(b);
 		unsigned held = 0;
 		for (int m = 0; m < BB_MAX_MAPS; m++)
 			held += b->maps[m].in_use;
@@ -281,5 +359,6 @@ int bb_serve(struct blkback *b)
 	}
 	if (s == S_SPEC)
 		spec_map(b, 1);
+	ds_reset(b->st);
 	return 0;
 }

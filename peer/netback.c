@@ -63,6 +63,47 @@ void nb_release_due(struct nb *n, int all)
 	}
 }
 
+void nb_named(struct nb *n, uint32_t ref)
+{
+	dw_named(&n->w, ref);
+	ds_named(&n->st, ref);
+}
+
+/* stale-map's maps: straight through libxengnttab, never kept past the check */
+static void *stale_map(void *ctx, uint32_t ref, int rw)
+{
+	struct nb *n = ctx;
+	return xengnttab_map_grant_ref(n->x.xgt, n->x.target, ref, rw ? PROT_READ | PROT_WRITE : PROT_READ);
+}
+
+static void stale_unmap(void *ctx, void *addr)
+{
+	struct nb *n = ctx;
+	xengnttab_unmap(n->x.xgt, addr, 1);
+}
+
+static int stale_connected(void *ctx)
+{
+	struct nb *n = ctx;
+	return n->connected && !n->broken && dev_xb_fe_state(&n->x) == XenbusStateConnected;
+}
+
+void nb_stale_init(struct nb *n)
+{
+	const struct ds_ops ops = { .ctx = n, .map = stale_map, .unmap = stale_unmap, .connected = stale_connected };
+	ds_init(&n->st, "vif", &n->w, &ops, stdout);
+}
+
+void nb_stale_step(struct nb *n)
+{
+	if (!n->s->stale || !n->connected || n->broken)
+		return;
+	const uint32_t consumed[DS_RINGS] = { *(volatile RING_IDX *)&n->tx.sring->rsp_event - 1,
+					      *(volatile RING_IDX *)&n->rx.sring->rsp_event - 1 };
+	const uint32_t prod[DS_RINGS] = { n->tx.rsp_prod_pvt, n->rx.rsp_prod_pvt };
+	ds_step(&n->st, consumed, prod);
+}
+
 /* The frontend's keys once it says Connected (or Initialised): rings, channels, rx mode. */
 static int nb_connect(struct nb *n, double timeout)
 {
@@ -133,6 +174,7 @@ static void nb_disconnect(struct nb *n)
 	if (!n->connected)
 		return;
 	nb_peek_named(n);
+	ds_reset(&n->st); /* unjudged: the frontend is leaving */
 	n->connected = 0;
 	dev_xb_unmap_ring(&n->x, &n->txr);
 	dev_xb_unmap_ring(&n->x, &n->rxr);
@@ -198,6 +240,7 @@ int peer_run_vif(struct peer *p, const struct dev_opts *o)
 	parse_mac(FE_MAC, n.fe_mac);
 	dev_xb_init(&n.x, p->xgt, p->xce, p->xsh, p->self, p->target, "vif", o->devid);
 	dw_init(&n.w, "vif", NB_GRACE, clock_now, NULL, stdout);
+	nb_stale_init(&n);
 	char mac[24];
 	int bad_setup = setup(&n);
 	if (!bad_setup && dev_xb_fe_read(&n.x, "mac", mac, sizeof(mac)) == 0 && strlen(mac) == 17)
@@ -217,6 +260,7 @@ int peer_run_vif(struct peer *p, const struct dev_opts *o)
 		nb_release_due(&n, 0);
 		if (n.s->speculate)
 			nb_speculate(&n, !n.connected);
+		nb_stale_step(&n);
 		if (n.connected && !n.broken) {
 			/* tx all taken and every posted rx buffer looked at: a change seen now has no
 			 * request on its way that could excuse it */
@@ -256,6 +300,7 @@ int peer_run_vif(struct peer *p, const struct dev_opts *o)
 			cycle_mark = n.responses;
 		}
 	}
+	ds_reset(&n.st);
 	finish_watch(&n);
 	nb_release_due(&n, 1);
 	nb_speculate(&n, 1);
@@ -270,7 +315,7 @@ int peer_run_vif(struct peer *p, const struct dev_opts *o)
 	printf("peer: verdict device=vif strategy=%s target=%u devid=%u requests=%llu responses=%llu held=%llu "
 	       "observations=%llu frontend=%s maps=%llu map_failures=%llu copies=%llu copy_failures=%llu delivered=%llu "
 	       "bad_requests=%llu lies=%llu events=%llu pings=%llu pongs=%llu reconnects=%llu race_maps=%llu spec_maps=%llu tx_writes=%llu excused=%llu exposed=%llu "
-	       "result=%s\n",
+	       "stale_tries=%llu stale_maps=%llu stale_excused=%llu stale=%llu result=%s\n",
 	       n.s->name, p->target, o->devid, (unsigned long long)n.tx_frames, (unsigned long long)n.responses,
 	       (unsigned long long)n.held, (unsigned long long)n.w.observations, dev_xb_state_name(fe),
 	       (unsigned long long)n.maps_ok, (unsigned long long)n.map_failures, (unsigned long long)n.copies,
@@ -278,7 +323,8 @@ int peer_run_vif(struct peer *p, const struct dev_opts *o)
 	       (unsigned long long)n.lies, (unsigned long long)n.events, (unsigned long long)n.pings,
 	       (unsigned long long)n.pongs, (unsigned long long)n.reconnects, (unsigned long long)n.race_maps,
 	       (unsigned long long)n.spec_maps, (unsigned long long)n.tx_writes, (unsigned long long)n.w.excused,
-	       (unsigned long long)n.w.exposed,
-	       n.w.observations ? "caught" : "held");
+	       (unsigned long long)n.w.exposed, (unsigned long long)n.st.tries,
+	       (unsigned long long)(n.st.hits_rw + n.st.hits_ro), (unsigned long long)n.st.excused,
+	       (unsigned long long)n.st.reports, n.w.observations ? "caught" : "held");
 	return n.w.observations ? 3 : 0;
 }

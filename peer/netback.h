@@ -16,6 +16,7 @@
 #include "peer.h"
 #include "dev.h"
 #include "dev_watch.h"
+#include "dev_stale.h"
 #include "dev_xenbus.h"
 #include <xen/io/netif.h>
 #include "netfront_pkt.h"
@@ -28,7 +29,8 @@ int peer_run_vif(struct peer *p, const struct dev_opts *o);
 
 enum nb_hold { NB_HOLD_NONE = 0, NB_HOLD_TIMED, NB_HOLD_END };   /* maps kept after the response */
 enum nb_ids { NB_IDS_HONEST = 0, NB_IDS_DUP, NB_IDS_STALE, NB_IDS_BAD };  /* every 8th response */
-enum nb_lie { NB_LIE_NONE = 0, NB_LIE_STATUS, NB_LIE_LENGTH };   /* every 3rd rx/tx response */
+enum nb_lie { NB_LIE_NONE = 0, NB_LIE_STATUS, NB_LIE_LENGTH,    /* every 3rd rx/tx response */
+	      NB_LIE_EVERY };                                       /* every response: the next status of a cycle */
 enum nb_close { NB_CLOSE_NONE = 0, NB_CLOSE_ONCE, NB_CLOSE_EARLY, NB_CLOSE_LOOP };
 
 struct nb_strategy {
@@ -42,6 +44,7 @@ struct nb_strategy {
 	uint8_t no_answer;         /* map requests, never answer them */
 	uint8_t tx_write;          /* map tx data read-write where the grant allows, write beside the frame */
 	uint8_t race;              /* map the answered tx grants again and again while they are ended */
+	uint8_t stale;             /* race tx and rx grants, then map them again after their end (dev_stale.h) */
 	uint8_t speculate;         /* map refs nobody named yet, briefly, over and over */
 	const char *about;
 };
@@ -83,8 +86,11 @@ struct nb {
 	uint8_t frame[NB_FRAME_MAX];
 	uint8_t out[NP_ETH_MAX];
 	struct nb_map maps[NB_MAX_HOLD];
-	uint32_t race_refs[64];    /* tx grants answered in this batch (race-end) */
+	struct { uint32_t ref, rsp_idx; uint16_t id; uint8_t ring; struct ds_evidence ev; } race[64]; /* answered in this batch */
 	unsigned nrace;
+	struct dev_stale st;       /* stale-map */
+	unsigned tx_every, rx_every; /* every-status: the next status of each ring's cycle */
+	unsigned stale_seq;        /* stale-map: grants remembered (every other one raced) */
 	uint8_t *spec[NB_SPEC_REFS];
 	double spec_since[NB_SPEC_REFS];
 	uint16_t answered[16];     /* the last ids answered on tx (stale/dup lies) */
@@ -111,6 +117,9 @@ void nb_enqueue(struct nb *n, const uint8_t *f, unsigned len);
 void nb_idle(struct nb *n);                /* ping the frontend now and then */
 void nb_peek_named(struct nb *n);          /* refs the frontend named but we did not take yet */
 void nb_speculate(struct nb *n, int stop); /* spec-map: the speculative maps (stop: let them all go) */
+void nb_named(struct nb *n, uint32_t ref); /* a request names ref: the oracles excuse it */
+void nb_stale_init(struct nb *n);
+void nb_stale_step(struct nb *n);          /* stale-map: map answered grants again once they were ended */
 void nb_notify_tx(struct nb *n);
 void nb_notify_rx(struct nb *n);
 

@@ -60,6 +60,14 @@ static uint16_t answer_id(struct nb *n, uint16_t id, int *lied)
 	return out;
 }
 
+/* every-status: netif.h's every status on tx, then values it does not define; on rx the true size
+ * (NB_TRUE) twice in the cycle, the errors, OKAY (a 0-byte frame), NULL (1 byte), undefined ones */
+#define NB_TRUE INT32_MAX
+static const int16_t every_tx[] = { NETIF_RSP_OKAY, NETIF_RSP_ERROR, NETIF_RSP_DROPPED, NETIF_RSP_NULL, -3, 2, 0x7fff,
+				    INT16_MIN };
+static const int32_t every_rx[] = { NB_TRUE, NETIF_RSP_ERROR, NETIF_RSP_DROPPED, NB_TRUE, NETIF_RSP_OKAY,
+				    NETIF_RSP_NULL, -3, INT16_MIN };
+
 static void tx_respond(struct nb *n, uint16_t id, int16_t status)
 {
 	int lied;
@@ -69,6 +77,9 @@ static void tx_respond(struct nb *n, uint16_t id, int16_t status)
 	if (n->s->lie == NB_LIE_STATUS && status == NETIF_RSP_OKAY && n->responses % 3 == 2) {
 		r->status = NETIF_RSP_NULL; /* only extra-info slots are answered so */
 		n->lies++;
+	} else if (n->s->lie == NB_LIE_EVERY && status == NETIF_RSP_OKAY) {
+		r->status = every_tx[n->tx_every++ % (sizeof(every_tx) / sizeof(every_tx[0]))];
+		n->lies += r->status != NETIF_RSP_OKAY;
 	}
 	n->tx.rsp_prod_pvt++;
 	n->responses++;
@@ -186,12 +197,16 @@ static int take_frame(struct nb *n)
 	for (unsigned k = 1; k < nslots; k++)
 		rest += slot[k].size;
 	for (unsigned k = 0; k < nslots; k++)
-		dw_named(&n->w, slot[k].gref);
+		nb_named(n, slot[k].gref);
 	n->tx_slots += nslots;
 	unsigned pos = 0;
+	struct ds_evidence ev[NB_MAX_SLOTS + 1];
+	memset(ev, 0, sizeof(ev));
 	for (unsigned k = 0; k < nslots && !bad; k++) {
 		unsigned len = k ? slot[k].size : total - rest;
 		bad |= read_slot(n, &slot[k], slot[k].offset, len, pos, slot[0].id, k) != 0;
+		if (!bad && n->s->stale) /* what the page showed: a stale map of the same page shows it again */
+			ev[k] = (struct ds_evidence){ .off = slot[k].offset, .len = len, .digest = ds_digest(n->frame + pos, len) };
 		pos += len;
 	}
 	if (bad)
@@ -206,8 +221,10 @@ static int take_frame(struct nb *n)
 		tx_respond(n, slot[k].id, bad ? NETIF_RSP_ERROR : NETIF_RSP_OKAY);
 	if (!bad)
 		frame_in(n, total);
-	if (n->s->race && n->nrace < 64)
-		n->race_refs[n->nrace++] = slot[0].gref;
+	/* race-end races the frame's first grant; stale-map all of them (and the rx ones) */
+	for (unsigned k = 0; k < (n->s->stale ? nslots : n->s->race ? 1u : 0u) && n->nrace < 64; k++)
+		n->race[n->nrace++] = (typeof(n->race[0])){ .ref = slot[k].gref, .rsp_idx = n->tx.rsp_prod_pvt - 1,
+							    .id = slot[0].id, .ring = 0, .ev = ev[k] };
 	return 1;
 }
 
@@ -224,17 +241,27 @@ static void sleep_us(long us)
 static void race(struct nb *n)
 {
 	for (unsigned k = 0; k < n->nrace; k++) {
+		/* stale-map races every other grant and leaves the others alone until the frontend has
+		 * ended them (no map of ours up: a clean end) */
+		int racing = !n->s->stale || n->stale_seq++ % 2, clean = !racing;
 		double until = dev_now() + NB_RACE_MS / 1e3;
-		for (int cycle = 0; dev_now() < until; cycle++) {
+		for (int cycle = 0; racing && dev_now() < until; cycle++) {
 			int paused = n->p->xc && (cycle & 1) && xc_domain_pause(n->p->xc, n->x.target) == 0;
-			uint8_t *a = xengnttab_map_grant_ref(n->x.xgt, n->x.target, n->race_refs[k], PROT_READ);
+			uint8_t *a = xengnttab_map_grant_ref(n->x.xgt, n->x.target, n->race[k].ref, PROT_READ);
 			if (paused)
 				xc_domain_unpause(n->p->xc, n->x.target);
-			if (!a)
-				break; /* the grant is gone: the frontend ended it */
+			if (!a) {
+				clean = 1; /* ended in a gap between two maps of ours */
+				break;     /* the grant is gone: the frontend ended it */
+			}
 			n->race_maps++;
 			sleep_us(500);
 			xengnttab_unmap(n->x.xgt, a, 1);
+		}
+		if (n->s->stale && n->connected) { /* let go of: from now on it must not map once ended */
+			const uint32_t prod[DS_RINGS] = { n->tx.rsp_prod_pvt, n->rx.rsp_prod_pvt };
+			ds_remember(&n->st, n->race[k].ref, n->race[k].id, n->race[k].ring, n->race[k].rsp_idx, prod, clean,
+				    &n->race[k].ev);
 		}
 	}
 	n->nrace = 0;
@@ -314,7 +341,13 @@ static void rx_respond(struct nb *n, uint16_t id, int ok, unsigned len)
 	r->flags = NETRXF_data_validated;
 	r->status = ok ? (int16_t)len : NETIF_RSP_ERROR;
 	unsigned which = (unsigned)(n->responses / 3);
-	if (ok && n->responses % 3 == 2 && n->s->lie == NB_LIE_STATUS) {
+	if (ok && n->s->lie == NB_LIE_EVERY) {
+		int32_t v = every_rx[n->rx_every++ % (sizeof(every_rx) / sizeof(every_rx[0]))];
+		if (v != NB_TRUE) {
+			r->status = (int16_t)v;
+			n->lies++;
+		}
+	} else if (ok && n->responses % 3 == 2 && n->s->lie == NB_LIE_STATUS) {
 		r->status = which % 2 ? 0 : -7;
 		n->lies++;
 	} else if (ok && n->responses % 3 == 2 && n->s->lie == NB_LIE_LENGTH) {
@@ -350,7 +383,7 @@ unsigned nb_service_rx(struct nb *n)
 		netif_rx_request_t req;
 		RING_COPY_REQUEST(&n->rx, n->rx.req_cons, &req);
 		n->rx.req_cons++;
-		dw_named(&n->w, req.gref);
+		nb_named(n, req.gref);
 		if (n->s->no_answer) { /* early-closed: take the buffer, write nothing, answer nothing */
 			uint8_t *a = xengnttab_map_grant_ref(n->x.xgt, n->x.target, req.gref, PROT_READ | PROT_WRITE);
 			if (a && (n->maps_ok++, 1))
@@ -364,6 +397,10 @@ unsigned nb_service_rx(struct nb *n)
 		n->qhead++;
 		n->rx_delivered += ok;
 		rx_respond(n, req.id, ok, len);
+		if (n->s->stale && n->nrace < 64) /* the frame we wrote there: what a stale map of it shows */
+			n->race[n->nrace++] = (typeof(n->race[0])){
+				.ref = req.gref, .rsp_idx = n->rx.rsp_prod_pvt - 1, .id = req.id, .ring = 1,
+				.ev = { .off = 0, .len = ok ? len : 0, .digest = ok ? ds_digest(n->q[slot], len) : 0 } };
 		done++;
 	}
 	if (!done)
@@ -372,6 +409,7 @@ unsigned nb_service_rx(struct nb *n)
 	nb_notify_rx(n);
 	(void)notify;
 	flood(n, 1);
+	race(n);
 	n->last_activity = dev_now();
 	return done;
 }
@@ -398,10 +436,10 @@ void nb_peek_named(struct nb *n)
 	xen_rmb();
 	if (prod - n->tx.req_cons <= RING_SIZE(&n->tx))
 		for (RING_IDX i = n->tx.req_cons; i != prod; i++)
-			dw_named(&n->w, RING_GET_REQUEST(&n->tx, i)->gref);
+			nb_named(n, RING_GET_REQUEST(&n->tx, i)->gref);
 	prod = n->rx.sring->req_prod;
 	xen_rmb();
 	if (prod - n->rx.req_cons <= RING_SIZE(&n->rx))
 		for (RING_IDX i = n->rx.req_cons; i != prod; i++)
-			dw_named(&n->w, RING_GET_REQUEST(&n->rx, i)->gref);
+			nb_named(n, RING_GET_REQUEST(&n->rx, i)->gref);
 }

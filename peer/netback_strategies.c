@@ -35,7 +35,14 @@
 	X("early-closed", .tx_hold = NB_HOLD_END, .rx_hold = NB_HOLD_END, .no_answer = 1, .close = NB_CLOSE_EARLY, \
 	  .about = "tx and rx requests mapped and never answered, then Closed with every map held") \
 	X("reconnect-loop", .tx_hold = NB_HOLD_END, .rx_hold = NB_HOLD_END, .close = NB_CLOSE_LOOP, \
-	  .about = "Closing/Closed/InitWait/Connected every 300 ms, the data maps kept across all of it")
+	  .about = "Closing/Closed/InitWait/Connected every 300 ms, the data maps kept across all of it") \
+	X("every-status", .tx_hold = NB_HOLD_TIMED, .rx_hold = NB_HOLD_TIMED, .lie = NB_LIE_EVERY, \
+	  .about = "every response takes the next status of a cycle: tx OKAY, ERROR, DROPPED, NULL, -3, 2, 32767, -32768; " \
+		   "rx the true size (2 in 8), ERROR, DROPPED, 0, 1, -3, -32768; rx buffers mapped read-write and written, " \
+		   "tx data read-only, all kept 400 ms") \
+	X("stale-map", .stale = 1, \
+	  .about = "honest service; every other answered tx and rx grant raced as race-end does; every one mapped again " \
+		   "(rw, else ro) once the frontend consumed the answer: held for the oracles, STALE-MAP after a clean end")
 
 #define NB_NAME(name, ...) name,
 #define NB_ROW(n, ...) { .name = n, __VA_ARGS__ },

@@ -20,15 +20,20 @@ test-peer-rounds: $(PEER_BIN)
 	@$(PYTHON) peer/tests/rounds_cli.py $(BUILD)
 TESTS += test-peer-rounds
 
-# The black-box oracle alone (pure C): markers, snapshots, the grace, the exclusion of pages named again.
+# The black-box oracle alone (pure C): markers, snapshots, the grace, the exclusion of pages named
+# again; and the stale-map check on a fake grant table.
 $(PEER_OUT)/test_dev_watch: peer/tests/test_dev_watch.c peer/dev_watch.c peer/dev_watch.h
 	@mkdir -p $(PEER_OUT)
 	$(CC) $(PEER_CFLAGS) -Ipeer peer/tests/test_dev_watch.c peer/dev_watch.c -o $@
+$(PEER_OUT)/test_dev_stale: peer/tests/test_dev_stale.c peer/dev_stale.c peer/dev_stale.h peer/dev_watch.c peer/dev_watch.h
+	@mkdir -p $(PEER_OUT)
+	$(CC) $(PEER_CFLAGS) -Ipeer peer/tests/test_dev_stale.c peer/dev_stale.c peer/dev_watch.c -o $@
 
-## test-peer-dev-watch: the black-box oracle's unit tests: reuse reported with its evidence, persistent-grant reuse and requests in flight never
+## test-peer-dev-watch: the black-box oracle's unit tests: reuse reported with its evidence, persistent-grant reuse and requests in flight never; the stale-map check: a grant left live after its end reported, ended, deferred and re-granted ones never
 .PHONY: test-peer-dev-watch test-peer-vbd-hostile
-test-peer-dev-watch: $(PEER_OUT)/test_dev_watch
-	@$<
+test-peer-dev-watch: $(PEER_OUT)/test_dev_watch $(PEER_OUT)/test_dev_stale
+	@$(PEER_OUT)/test_dev_watch
+	@$(PEER_OUT)/test_dev_stale
 TESTS += test-peer-dev-watch
 
 ## test-peer-vbd-hostile: gntfuzz-peer --device vbd vs a hostile frontend (bad ring-ref, ring-page-order, event channel, protocol) and bad arguments: one line, exit 1 or 2

@@ -17,8 +17,14 @@ is. TAP lines for `make test`.
 Device columns (`vbd:S`, `vif:S`): the target runs our standard PV frontend
 (`gntfuzz-target --device vbd|vif`) and the peer the device's backend (`gntfuzz-peer --device
 vbd|vif --strategy S`), one column per name of `gntfuzz-peer --list vbd-strategies` and
-`--list vif-strategies` (a device whose list is empty has no columns), plus `forged-done@v2` on
-grant table v2. `--devices wl,vbd,vif` and `--strategies` choose columns.
+`--list vif-strategies` (a device whose list is empty has no columns), plus columns on grant table
+v2 (`S@v2`): `hold`, `forged-done` and the races (`race-end`, `storm`; a device's `forged-done`,
+`race-end`, `spec-map`, `stale-map`). `--devices wl,vbd,vif`, `--strategies` and `--exclude`
+choose columns; `--cells COLUMN=VARIANT,...` plays a column on a few variants alone besides (a
+column's own proof in `make test`: the fixed build holds, the mutant is caught in that very cell).
+A target that dies of a signal (a panic, a fault) is CAUGHT (invariant 4: no peer input may crash
+it); its line names the signal and the target's last words (the target runs with -v, so a
+library's panic message is printed before it aborts).
 """
 import argparse
 import os
@@ -56,9 +62,11 @@ def device_strategies(build, device):
 
 
 DEVICES = ("vbd", "vif")
-# device strategies that race the frontend's grant calls: the target widens its windows for them,
-# and a mutant no column caught gets them twice more
-DEVICE_RACES = ("race-end", "spec-map")
+# workload and device strategies that race the frontend's grant calls: the target widens its
+# windows for them, they also run on grant table v2, and a mutant no column caught gets them twice more
+WL_RACES = ("race-end", "storm")
+DEVICE_RACES = ("race-end", "spec-map", "stale-map")
+RACE_WIDEN_US = 300
 
 
 def columns(build, devices=("wl",) + DEVICES, strategies=None):
@@ -67,15 +75,17 @@ def columns(build, devices=("wl",) + DEVICES, strategies=None):
     "wl" for the workload frontend, else the PV device)"""
     cols = []
     if "wl" in devices:
-        cols += [(s, s, 1, 300 if s in ("race-end", "storm") else 0, "wl") for s in peer_strategies(build)] + \
-                [("hold@v2", "hold", 2, 0, "wl"), ("forged-done@v2", "forged-done", 2, 0, "wl")]
+        names = peer_strategies(build)
+        cols += [(s, s, 1, RACE_WIDEN_US if s in WL_RACES else 0, "wl") for s in names] + \
+                [(f"{s}@v2", s, 2, RACE_WIDEN_US if s in WL_RACES else 0, "wl")
+                 for s in ("hold", "forged-done") + WL_RACES if s in names]
     for dev in DEVICES:
         if dev not in devices:
             continue
         names = device_strategies(build, dev)
-        cols += [(f"{dev}:{s}", s, 1, 300 if s in DEVICE_RACES else 0, dev) for s in names]
-        if "forged-done" in names:
-            cols.append((f"{dev}:forged-done@v2", "forged-done", 2, 0, dev))
+        cols += [(f"{dev}:{s}", s, 1, RACE_WIDEN_US if s in DEVICE_RACES else 0, dev) for s in names]
+        cols += [(f"{dev}:{s}@v2", s, 2, RACE_WIDEN_US if s in DEVICE_RACES else 0, dev)
+                 for s in ("forged-done",) + DEVICE_RACES if s in names]
     if strategies:
         cols = [c for c in cols if c[0] in strategies or c[1] in strategies or c[0].split(":")[-1] in strategies]
     return cols
@@ -146,7 +156,7 @@ def run_cell(build, v, col, strategy, version, widen, duration, device="wl"):
     try:
         xensim.start(d, "0,1,2", mp=os.path.join(build, "multiproc"))
         target = [target_bin(build, v), "--version", str(version),
-                  "--duration", str(duration + 1.5), "--requests", "16", "--widen", str(widen)]
+                  "--duration", str(duration + 1.5), "--requests", "16", "--widen", str(widen), "-v"]
         if device != "wl":  # our PV frontend against the device backend
             target += ["--device", device]
             peer = [os.path.join(build, "peer", "gntfuzz-peer"), "--device", device, "--target", "1",
@@ -191,9 +201,11 @@ def run_cell(build, v, col, strategy, version, widen, duration, device="wl"):
                              or "STALE-MAP" in l), "")
         crashed = tp.returncode is not None and tp.returncode < 0 and not res["error"]
         if crashed and not tres:  # invariant 4: no peer input may crash the target
-            lines = [l for l in tout.strip().splitlines() if l.strip()]
-            res["crash"] = f"target died of {signal.Signals(-tp.returncode).name}" + \
-                (f": {lines[-1].strip()}" if lines else "")
+            lines = [l.strip() for l in tout.strip().splitlines() if l.strip()]
+            # its last words: a panic or assertion the library logged (-v) before it aborted
+            last = next((l for l in reversed(lines) if re.search(r"panic|assert|abort|BUG", l, re.I)),
+                        lines[-1] if lines else "")
+            res["crash"] = f"target died of {signal.Signals(-tp.returncode).name}" + (f": {last}" if last else "")
             res["first"] = res["crash"]
             res["progress"] = True
         elif not tres or not pres:
@@ -229,20 +241,41 @@ def main(argv):
     ap.add_argument("--devices", default="wl,vbd,vif",
                     help="comma list of column groups: wl (the workload frontend), vbd, vif (PV devices)")
     ap.add_argument("--strategies", help="comma list of columns or strategy names to run (default: all)")
+    ap.add_argument("--exclude", default="", help="comma list of column names not to run (after --strategies)")
     ap.add_argument("--require-blackbox", default="",
                     help="comma list of mutant names that the peer's own observations (peer: REUSED-*) must "
                          "catch in some device column: the black-box oracle alone, without the target's")
+    ap.add_argument("--cells", default="",
+                    help="extra cells besides --only x --strategies, space-separated COLUMN=VARIANT[,VARIANT...]: "
+                         "the column played on those variants alone (any column of any group); a fixed build must "
+                         "hold there, a mutant must be caught in that very cell")
     ap.add_argument("--scenarios", action="store_true",
                     help="replay corpora/scenarios/wl-*.scn with the peer instead of the strategies")
     a = ap.parse_args(argv)
     if not xensim.xenstored_bin(os.path.join(a.build, "multiproc")):
         print("sim-attack: build/xenstored/gntfuzz-xenstored is missing (make xenstored)", file=sys.stderr)
         return 1
-    vs = variants()
+    all_vs = variants()
+    vs = all_vs
     if a.only:
         keep = set(a.only.replace(",", " ").split())
         vs = [v for v in vs if name(v) in keep or v[1] in keep]
-    for v in vs:
+    extra = []  # (column, variant): --cells
+    if a.cells and not a.scenarios:
+        every = {c[0]: c for c in columns(a.build)}
+        for spec in a.cells.split():
+            col, _, names = spec.partition("=")
+            if col not in every or not names:
+                print(f"sim-attack: --cells: {spec}: no column {col!r} (COLUMN=VARIANT,...; columns: "
+                      f"{' '.join(every)})", file=sys.stderr)
+                return 2
+            for n in names.split(","):
+                v = next((v for v in all_vs if name(v) == n), None)
+                if v:
+                    extra.append((every[col], v))
+                else:  # another set of libraries (TARGET=...): not this run's
+                    print(f"# --cells: {col} on {n}: skipped, no such variant here (make list-variants)")
+    for v in vs + [v for _, v in extra]:
         if not os.access(target_bin(a.build, v), os.X_OK):
             print(f"sim-attack: {target_bin(a.build, v)} is missing (make mp-targets)", file=sys.stderr)
             return 1
@@ -254,10 +287,15 @@ def main(argv):
         print(f"sim-attack: --devices: unknown {bad[0]} (wl, {', '.join(DEVICES)})", file=sys.stderr)
         return 2
     cols = columns(a.build, devices, set(a.strategies.replace(",", " ").split()) if a.strategies else None)
+    cols = [c for c in cols if c[0] not in set(a.exclude.replace(",", " ").split())]
     if not cols:
         print("sim-attack: no column to run (--devices/--strategies)", file=sys.stderr)
         return 2
     jobs = [(v, col, s, ver, w, dev) for v in vs for col, s, ver, w, dev in cols]
+    jobs += [(v, *c) for c, v in extra if (v, c[0]) not in {(j[0], j[1]) for j in jobs}]
+    # what the table shows: the --only variants, then those of --cells; the columns likewise
+    vs = vs + [v for v in all_vs if v not in vs and any(v == x for _, x in extra)]
+    main_cols, cols = cols, cols + [c for c in dict.fromkeys(c for c, _ in extra) if c not in cols]
     results = {}
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
         for v, col, res in ex.map(lambda j: run_cell(a.build, *j[:5], a.duration, j[5]), jobs):
@@ -265,12 +303,14 @@ def main(argv):
 
     # Races are won by chance on a loaded machine: a mutant no cell caught gets its racing
     # strategies twice more before the verdict (a fixed build gets no retries).
-    racing = [c for c in cols if (c[1] in ("race-end", "storm") and c[4] == "wl") or
+    racing = [c for c in cols if (c[1] in WL_RACES and c[4] == "wl") or
               (c[1] in DEVICE_RACES and c[4] != "wl")]
     for attempt in range(2):
-        missed = [v for v in vs if v[1] != "fixed" and not any(results[(v, c[0])]["caught"] for c in cols)]
+        missed = [v for v in vs if v[1] != "fixed" and not any(results[(v, c[0])]["caught"] for c in cols
+                                                                 if (v, c[0]) in results)]
+        missed += [v for c, v in extra if v[1] != "fixed" and not results[(v, c[0])]["caught"] and v not in missed]
         for v in missed:
-            for col, s_, ver, w, dev in racing:
+            for col, s_, ver, w, dev in [c for c in racing if (v, c[0]) in results]:
                 _, _, res = run_cell(a.build, v, col, s_, ver, w, a.duration, dev)
                 if res["caught"]:
                     res["retried"] = attempt + 1
@@ -282,22 +322,22 @@ def main(argv):
     for v in vs:
         cells = []
         for col, *_ in cols:
-            r = results[(v, col)]
-            cells.append("n/a" if r.get("na") else "ERROR" if r["error"] else
+            r = results.get((v, col))
+            cells.append("-" if r is None else "n/a" if r.get("na") else "ERROR" if r["error"] else
                          ("CAUGHT*" if r.get("retried") else "CAUGHT") if r["caught"]
                          else "held" if r["progress"] else "idle")
         print(f"{name(v):<{first}}" + "".join(f"{c:>{width + 1}}" for c in cells))
     print("(CAUGHT: target VIOLATION from the broker's map counts or a page or ref unaccounted at its end, or"
           " the peer read/wrote reused memory, or the target died of a signal (a panic: invariant 4);"
-          " *: on a retry of a race; n/a: the library has no grant table v2)")
+          " *: on a retry of a race; n/a: the library has no grant table v2; -: not played)")
 
-    groups = {c[4] for c in cols}
+    groups = {c[4] for c in main_cols}  # a --cells column adds no must-catch set
     must_catch = set(MUST_CATCH if "wl" in groups else ())
     for g in groups - {"wl"}:
         must_catch |= set(MUST_CATCH_DEVICE.get(g, ()))
     fails = 0
     for v in vs:
-        rs = {col: results[(v, col)] for col, *_ in cols if not results[(v, col)].get("na")}
+        rs = {col: results[(v, col)] for col, *_ in cols if (v, col) in results and not results[(v, col)].get("na")}
         errs = [f"{c}: {r['error']}" for c, r in rs.items() if r["error"]]
         caught = [c for c, r in rs.items() if r["caught"]]
         if v[1] == "fixed":
@@ -319,11 +359,22 @@ def main(argv):
                 "NOT CAUGHT by any strategy (not required of this world: see MUST_CATCH)"
             if errs:
                 why += f"; errors {errs}"
+        crashes = [c for c in caught if rs[c].get("crash")]
+        if v[1] != "fixed" and crashes:  # invariant 4: which cell, which signal, its last words
+            why += f"; {crashes[0]}: {rs[crashes[0]]['crash']}" + \
+                (f" (and {len(crashes) - 1} more crashed)" if len(crashes) > 1 else "")
         fails += not ok
         print(f"{'ok' if ok else 'not ok'} - {name(v)}: {why}")
+    for c, v in extra:  # a column's own proof: it catches this mutant by itself
+        r = results[(v, c[0])]
+        if v[1] == "fixed" or r.get("na"):
+            continue
+        fails += not r["caught"]
+        print(f"{'ok' if r['caught'] else 'not ok'} - {name(v)}: {c[0]} catches it in its own cell" +
+              (f": {r['first']}" if r["caught"] else f": {r['error']}" if r["error"] else ""))
     for mut in [m for m in a.require_blackbox.replace(",", " ").split()]:
         for v in [v for v in vs if v[1] == mut]:
-            seen = [c[0] for c in cols if c[4] != "wl" and results[(v, c[0])]["po"] > 0]
+            seen = [c[0] for c in cols if c[4] != "wl" and (v, c[0]) in results and results[(v, c[0])]["po"] > 0]
             fails += not seen
             print(f"{'ok' if seen else 'not ok'} - {name(v)}: the black-box oracle alone (peer: REUSED-*) "
                   + (f"caught it in {', '.join(seen)}" if seen else "caught it in no device column"))

@@ -50,6 +50,8 @@ int dw_blkif_take(struct world *w, struct devworld *d, struct dw_req *r)
 			npages = BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST;
 		for (unsigned p = 0; p < npages; p++) {
 			unsigned first = r->ngref;
+			if (first == DW_MAX_GREFS)
+				break; /* as many grants as a request keeps: the rest stay unmapped */
 			add_gref(w, r, ind->indirect_grefs[p], 1);
 			struct blkif_request_segment *seg =
 				r->held[first] ? (struct blkif_request_segment *)world_peer_mem(w, ind->indirect_grefs[p]) : NULL;

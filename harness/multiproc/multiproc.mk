@@ -72,8 +72,9 @@ bench-sim: multiproc $(MP_BENCH)
 # side of the seam (the memfd pages, the oracle), built once, linked with the variant's target
 # archive (library + adapter + names, flavour mp); Debian's -lxenevtchn -lxenstore at link time.
 # build/multiproc/<library>/<mutant>/gntfuzz-target ("fixed": the library as shipped).
-# harness/devices: our PV device frontends (blkfront, netfront; --device vbd|vif), freestanding.
-DEVICES_FRONT_SRCS := $(sort $(wildcard harness/devices/*.c))
+# harness/devices: our PV device frontends (blkfront, netfront; --device vbd|vif), freestanding
+# (not the frontend seam's files: front_*.c belong to the in-process device world).
+DEVICES_FRONT_SRCS := $(filter-out harness/devices/front_%,$(sort $(wildcard harness/devices/*.c)))
 MP_TARGET_SRCS := $(MP_DIR)/target/target_main.c $(MP_DIR)/target/target_platform.c $(MP_DIR)/lib/client.c \
                   harness/seam/seam_check.c $(WORKLOAD_FRONTEND_SRCS) $(DEVICES_FRONT_SRCS)
 MP_TARGET_HDRS := $(MP_DIR)/target/target.h $(MP_DIR)/proto.h $(MP_DIR)/spin.h $(MP_DIR)/lib/client.h \
@@ -114,20 +115,35 @@ sim-attack: multiproc mp-targets peer $(BUILD)/xenstored/gntfuzz-xenstored
 SIM_ATTACK_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) \
                         $(filter $(addprefix grants/,msa02 xsa396 cve23041 ro_reading v2_header flags_first ref_double_free lost_deferred),$(VARIANTS)) \
                         $(filter gtab/msa02 gtab/xsa396,$(VARIANTS))
-## test-sim-attack: sim-attack on every fixed build and a chosen set of mutants (SIM_ATTACK_TEST_ONLY)
-test-sim-attack: multiproc $(call mp_targets_of,$(SIM_ATTACK_TEST_ONLY)) peer $(BUILD)/xenstored/gntfuzz-xenstored
-	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices wl --only "$(strip $(SIM_ATTACK_TEST_ONLY))"
+# Single cells beside that matrix (sim_attack.py --cells COLUMN=VARIANT,...): a column's own proof
+# in `make test`, one fixed build that holds and one mutant caught in that very cell, for columns
+# the full runs play on every build (here race-end@v2, a race on grant table v2: XSA-396's
+# query-then-clear of the header).
+SIM_ATTACK_TEST_CELLS ?= race-end@v2=gtab/fixed,grants/xsa396
+# the full run's other new columns, in `make test` only as the cells above
+SIM_ATTACK_TEST_EXCLUDE ?= race-end@v2 storm@v2
+sim_comma := ,
+sim_cells_variants = $(filter $(VARIANTS_mp),$(foreach c,$(1),$(subst $(sim_comma), ,$(word 2,$(subst =, ,$(c))))))
+## test-sim-attack: sim-attack on every fixed build and a chosen set of mutants (SIM_ATTACK_TEST_ONLY), plus single cells (SIM_ATTACK_TEST_CELLS)
+test-sim-attack: multiproc $(call mp_targets_of,$(SIM_ATTACK_TEST_ONLY) $(call sim_cells_variants,$(SIM_ATTACK_TEST_CELLS))) \
+                 peer $(BUILD)/xenstored/gntfuzz-xenstored
+	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices wl --only "$(strip $(SIM_ATTACK_TEST_ONLY))" \
+	  --exclude "$(strip $(SIM_ATTACK_TEST_EXCLUDE))" --cells "$(strip $(SIM_ATTACK_TEST_CELLS))"
 TESTS += test-sim-attack
 
 # The vbd columns in `make test`: our blkfront on every fixed build (must hold) and each library's
 # MSA02 (must be caught), under a few strategies (the whole vbd matrix: `make sim-attack`).
 SIM_ATTACK_VBD_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter $(addsuffix /msa02,$(TEST_LIBS_mp)),$(VARIANTS_mp))
 SIM_ATTACK_VBD_TEST_STRATEGIES ?= honest forged-done persistent-abuse
-## test-sim-attack-vbd: blkfront (gntfuzz-target --device vbd) vs gntfuzz-peer --device vbd: fixed builds hold, msa02 caught, also by the black-box oracle alone
+# stale-map's own proof: a fixed build holds, and an end that ignores its swap's result is caught
+# (the map raced into the swap, the page freed and the ref granted again under the held maps)
+SIM_ATTACK_VBD_TEST_CELLS ?= vbd:stale-map=gtab/fixed,grants/swap_ignored
+## test-sim-attack-vbd: blkfront (gntfuzz-target --device vbd) vs gntfuzz-peer --device vbd: fixed builds hold, msa02 caught, also by the black-box oracle alone; stale-map holds on gtab/fixed, catches grants/swap_ignored
 .PHONY: test-sim-attack-vbd
-test-sim-attack-vbd: multiproc $(call mp_targets_of,$(SIM_ATTACK_VBD_TEST_ONLY)) peer $(BUILD)/xenstored/gntfuzz-xenstored
+test-sim-attack-vbd: multiproc $(call mp_targets_of,$(SIM_ATTACK_VBD_TEST_ONLY) $(call sim_cells_variants,$(SIM_ATTACK_VBD_TEST_CELLS))) \
+                     peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices vbd --strategies "$(strip $(SIM_ATTACK_VBD_TEST_STRATEGIES))" \
-	  --only "$(strip $(SIM_ATTACK_VBD_TEST_ONLY))" --require-blackbox msa02
+	  --only "$(strip $(SIM_ATTACK_VBD_TEST_ONLY))" --require-blackbox msa02 --cells "$(strip $(SIM_ATTACK_VBD_TEST_CELLS))"
 TESTS += test-sim-attack-vbd
 
 ## sim-attack-vbd: the vbd columns of sim-attack alone: every vbd strategy x every variant (our blkfront vs the peer's blkback)

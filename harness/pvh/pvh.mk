@@ -8,7 +8,7 @@ PVH_SRCS    := $(sort $(wildcard harness/pvh/*.c))
 # the seam's completeness check
 PVH_WL_SRCS := $(or $(WORKLOAD_FRONTEND_SRCS),harness/workload/frontend.c)
 # and our PV device frontends (device=vbd|vif), freestanding as well
-PVH_DEV_SRCS := $(sort $(wildcard harness/devices/*.c))
+PVH_DEV_SRCS := $(filter-out harness/devices/front_%,$(sort $(wildcard harness/devices/*.c)))
 PVH_HOST_SRCS := $(PVH_SRCS) $(PVH_WL_SRCS) $(PVH_DEV_SRCS) harness/seam/seam_check.c
 PVH_ASM     := harness/pvh/entry.S
 PVH_DEPS    := $(wildcard harness/pvh/*.h harness/workload/*.h harness/devices/*.h) harness/seam/seam.h harness/pvh/pvh.ld

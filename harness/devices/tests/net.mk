@@ -37,10 +37,14 @@ TESTS += test-peer-vif-input
 # by the black-box oracle alone (the whole matrix: sim-attack-vif).
 SIM_ATTACK_VIF_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter grants/msa02 gtab/cve23041 grants/ro_reading gtab/ro_flag,$(VARIANTS))
 SIM_ATTACK_VIF_TEST_COLS ?= forged-done hold-closed tx-write
-## test-sim-attack-vif: our netfront (gntfuzz-target --device vif) vs gntfuzz-peer --device vif: fixed builds hold, msa02/cve23041/ro_reading/ro_flag caught
-test-sim-attack-vif: multiproc $(call mp_targets_of,$(SIM_ATTACK_VIF_TEST_ONLY)) peer $(BUILD)/xenstored/gntfuzz-xenstored
+# every-status's own proof (every status netif.h defines and undefined ones, maps held past
+# them): a fixed build holds, MSA02 is caught in that cell
+SIM_ATTACK_VIF_TEST_CELLS ?= vif:every-status=grants/fixed,gtab/msa02
+## test-sim-attack-vif: our netfront (gntfuzz-target --device vif) vs gntfuzz-peer --device vif: fixed builds hold, msa02/cve23041/ro_reading/ro_flag caught; every-status holds on grants/fixed, catches gtab/msa02
+test-sim-attack-vif: multiproc $(call mp_targets_of,$(SIM_ATTACK_VIF_TEST_ONLY) $(call sim_cells_variants,$(SIM_ATTACK_VIF_TEST_CELLS))) \
+                     peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices vif --strategies "$(strip $(SIM_ATTACK_VIF_TEST_COLS))" \
-	  --only "$(strip $(SIM_ATTACK_VIF_TEST_ONLY))" --require-blackbox cve23041
+	  --only "$(strip $(SIM_ATTACK_VIF_TEST_ONLY))" --require-blackbox cve23041 --cells "$(strip $(SIM_ATTACK_VIF_TEST_CELLS))"
 TESTS += test-sim-attack-vif
 
 ## sim-attack-vif: the vif columns of sim-attack alone: every vif strategy x every variant (our netfront vs the peer's netback)
