@@ -12,6 +12,17 @@
 #define XS_HDR_LEN ((uint32_t)sizeof(struct xsd_sockmsg))
 #define XS_NDOMIDS 65536u   /* domids are 16 bits on the wire (domid_t) */
 
+/* ---- what the server knows per domid: a sparse table, allocated a page of 64 domids at a time
+ * on the first change, so a new server costs a few hundred bytes and not 9 bytes x 65536 domids
+ * zeroed (a server per fuzz input, per restart record). A domid never changed reads as zeroes. ---- */
+#define XS_DOM_PAGE 64u
+struct xs_dominfo {
+	uint32_t owned;                  /* nodes it owns, for the quota */
+	uint32_t target;                 /* XS_SET_TARGET target + 1, 0 if none */
+	uint16_t conns;                  /* its open connections, for max_conns_per_dom */
+	uint8_t introduced;
+};
+
 /* ---- the store: a tree of nodes ---- */
 struct xs_node {
 	char *name;                      /* last path component ("" for the root) */
@@ -57,8 +68,8 @@ struct xs_watch {
 struct xs_conn {
 	bool in_use, doomed;
 	uint16_t domid;
-	uint8_t in[XS_HDR_LEN + XENSTORE_PAYLOAD_MAX];   /* one message being received */
-	uint32_t inlen;
+	uint8_t *in;                     /* one message being received: inlen bytes of incap, grown to */
+	uint32_t inlen, incap;           /* the largest message so far (a slot keeps it, see conn_clear) */
 	uint8_t *out;
 	size_t outlen, outcap, outoff;
 	struct xs_watch *watches;
@@ -72,18 +83,25 @@ struct xs_server {
 	struct xs_node *root;
 	uint64_t gen;
 	unsigned nnodes;
-	uint32_t *owned;                 /* nodes owned per domid, for the quota */
-	uint8_t *introduced;             /* per domid */
-	uint32_t *target;                /* per domid: XS_SET_TARGET target + 1, 0 if none */
+	struct xs_dominfo *dom[XS_NDOMIDS / XS_DOM_PAGE];   /* pages, NULL until one of its domids changes */
+	uint16_t dompages[XS_NDOMIDS / XS_DOM_PAGE];       /* the indexes of the pages allocated */
+	unsigned ndompages;
 	uint32_t next_txid;
 	struct xs_conn **conns;
 	unsigned nconns_slots, nconns;
+	unsigned free_hint;              /* every slot below it is open: the search for a free one starts here */
+	unsigned ndoomed;                /* open connections that are doomed */
 	xs_domain_cb *domain_cb;
 	void *domain_ctx;
 	xs_log_cb *log_cb;
 	void *log_ctx;
 	struct xs_stats st;
 };
+
+/* xs_server.c: the per-domid table. xs_dom_peek reads (a domid never changed gives zeroes);
+ * xs_dom_at gives the entry to change, allocating its page: NULL on ENOMEM or a domid out of range. */
+const struct xs_dominfo *xs_dom_peek(const struct xs_server *srv, unsigned domid);
+struct xs_dominfo *xs_dom_at(struct xs_server *srv, unsigned domid);
 
 /* A node as one request sees it (main store or through a transaction). */
 struct xs_nodeview {
@@ -124,6 +142,7 @@ int xs_store_set_perms(struct xs_server *srv, struct xs_node *n,
 		       const struct xs_permissions *perms, uint32_t nperms);
 void xs_store_remove(struct xs_server *srv, struct xs_node *n);
 void xs_store_free_tree(struct xs_server *srv, struct xs_node *n);
+int xs_store_reset(struct xs_server *srv, const unsigned *domids, unsigned ndomids);
 size_t xs_node_path(const struct xs_node *n, char *buf, size_t cap);
 
 /* xs_view.c: reads and changes through a transaction (txn != NULL) or on the main store. */
@@ -152,6 +171,7 @@ void xs_watch_fire_initial(struct xs_server *srv, struct xs_conn *c, const char 
 void xs_send(struct xs_server *srv, struct xs_conn *c, uint32_t type, uint32_t req_id,
 	     uint32_t tx_id, const void *a, size_t alen, const void *b, size_t blen);
 struct xs_conn *xs_conn_get(struct xs_server *srv, int conn);
+void xs_conn_doom(struct xs_server *srv, struct xs_conn *c);
 
 /* xs_ops.c: one request, already framed. Replies go to c's output. */
 void xs_dispatch(struct xs_server *srv, struct xs_conn *c, const struct xsd_sockmsg *hdr,

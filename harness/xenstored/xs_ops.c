@@ -365,8 +365,11 @@ static int op_introduce(struct req *r)
 		return rc;
 	if (!arg(r, 1, NULL) || !arg(r, 2, NULL) || domid == 0 || domid >= DOMID_FIRST_RESERVED)
 		return EINVAL;
-	if (!r->srv->introduced[domid]) {
-		r->srv->introduced[domid] = 1;
+	if (!xs_dom_peek(r->srv, domid)->introduced) {
+		struct xs_dominfo *d = xs_dom_at(r->srv, domid);
+		if (!d)
+			return ENOMEM;
+		d->introduced = 1;
 		xs_watch_fire_special(r->srv, "@introduceDomain");
 		if (r->srv->domain_cb)
 			r->srv->domain_cb(r->srv->domain_ctx, domid, true);
@@ -378,20 +381,22 @@ static int op_introduce(struct req *r)
 static int op_release(struct req *r)
 {
 	unsigned domid, i;
+	struct xs_dominfo *d;
 	int rc;
 
 	if ((rc = priv_domid_arg(r, &domid)))
 		return rc;
 	if (domid == 0)
 		return EINVAL;
-	if (!r->srv->introduced[domid])
+	if (!xs_dom_peek(r->srv, domid)->introduced)
 		return ENOENT;
-	r->srv->introduced[domid] = 0;
-	r->srv->target[domid] = 0;
+	d = xs_dom_at(r->srv, domid);   /* it exists: introduced */
+	d->introduced = 0;
+	d->target = 0;
 	/* Xenstored disconnects a released domain: its connections go. */
 	for (i = 0; i < r->srv->nconns_slots; i++)
 		if (r->srv->conns[i] && r->srv->conns[i]->in_use && r->srv->conns[i]->domid == domid)
-			r->srv->conns[i]->doomed = true;
+			xs_conn_doom(r->srv, r->srv->conns[i]);
 	xs_watch_fire_special(r->srv, "@releaseDomain");
 	if (r->srv->domain_cb)
 		r->srv->domain_cb(r->srv->domain_ctx, domid, false);
@@ -419,7 +424,7 @@ static int op_is_domain_introduced(struct req *r)
 
 	if ((rc = domid_arg(r, 0, &domid)))
 		return rc;
-	reply(r, r->srv->introduced[domid] ? "T" : "F", 2, NULL, 0);
+	reply(r, xs_dom_peek(r->srv, domid)->introduced ? "T" : "F", 2, NULL, 0);
 	return 0;
 }
 
@@ -430,7 +435,7 @@ static int op_resume(struct req *r)
 
 	if ((rc = priv_domid_arg(r, &domid)))
 		return rc;
-	if (!r->srv->introduced[domid])
+	if (!xs_dom_peek(r->srv, domid)->introduced)
 		return ENOENT;
 	reply_ok(r);
 	return 0;
@@ -439,13 +444,16 @@ static int op_resume(struct req *r)
 static int op_set_target(struct req *r)
 {
 	unsigned domid, tdomid;
+	struct xs_dominfo *d;
 	int rc;
 
 	if ((rc = priv_domid_arg(r, &domid)) || (rc = domid_arg(r, 1, &tdomid)))
 		return rc;
 	if (domid == 0 || domid >= DOMID_FIRST_RESERVED || tdomid >= DOMID_FIRST_RESERVED)
 		return EINVAL;
-	r->srv->target[domid] = tdomid + 1;
+	if (!(d = xs_dom_at(r->srv, domid)))
+		return ENOMEM;
+	d->target = tdomid + 1;
 	reply_ok(r);
 	return 0;
 }

@@ -29,6 +29,7 @@ unsigned xs_perm_access(const struct xs_server *srv, unsigned domid,
 			const struct xs_permissions *p, uint32_t n)
 {
 	unsigned r;
+	uint32_t target;
 	bool found, tfound;
 
 	if (domid == 0)
@@ -36,8 +37,9 @@ unsigned xs_perm_access(const struct xs_server *srv, unsigned domid,
 	if (n == 0)
 		return 0;
 	r = rights_of(domid, p, n, &found);
-	if (srv->target[domid]) {
-		unsigned t = rights_of(srv->target[domid] - 1, p, n, &tfound);
+	target = xs_dom_peek(srv, domid)->target;
+	if (target) {
+		unsigned t = rights_of(target - 1, p, n, &tfound);
 		if (tfound || !found)
 			r |= t;
 	}

@@ -24,6 +24,47 @@ void xs_limits_default(struct xs_limits *lim)
 	lim->max_output = 1u << 20;
 }
 
+/* Everything but the connections and the root node as xs_server_new makes it, then the domains
+ * as xs_server_add_domain() of each makes them. 0 or -ENOMEM. */
+static int server_init(struct xs_server *srv, const struct xs_limits *lim, const unsigned *domids,
+		       unsigned ndomids)
+{
+	struct xs_dominfo *d0;
+	unsigned i;
+
+	if (lim)
+		srv->lim = *lim;
+	else
+		xs_limits_default(&srv->lim);
+	for (i = 0; i < srv->ndompages; i++)   /* the first page stays, zeroed; the others go */
+		if (srv->dompages[i] != 0) {
+			free(srv->dom[srv->dompages[i]]);
+			srv->dom[srv->dompages[i]] = NULL;
+		}
+	srv->ndompages = 0;
+	if (srv->dom[0]) {
+		memset(srv->dom[0], 0, XS_DOM_PAGE * sizeof(*srv->dom[0]));
+		srv->dompages[srv->ndompages++] = 0;
+	}
+	if (!(d0 = xs_dom_at(srv, 0)))
+		return -ENOMEM;
+	d0->introduced = 1;
+	for (i = 0; i < ndomids; i++) {
+		struct xs_dominfo *d = xs_dom_at(srv, domids[i]);
+		if (!d)
+			return -ENOMEM;
+		d->introduced = 1;
+	}
+	srv->nnodes = 0;
+	srv->next_txid = 0;
+	srv->domain_cb = NULL;
+	srv->domain_ctx = NULL;
+	srv->log_cb = NULL;
+	srv->log_ctx = NULL;
+	memset(&srv->st, 0, sizeof(srv->st));
+	return xs_store_reset(srv, domids, ndomids) ? -ENOMEM : 0;
+}
+
 struct xs_server *xs_server_new(const struct xs_limits *lim)
 {
 	static const struct xs_permissions dom0_only = { .id = 0, .perms = XS_PERM_NONE };
@@ -31,32 +72,38 @@ struct xs_server *xs_server_new(const struct xs_limits *lim)
 
 	if (!srv)
 		return NULL;
-	if (lim)
-		srv->lim = *lim;
-	else
-		xs_limits_default(&srv->lim);
-	srv->owned = calloc(XS_NDOMIDS, sizeof(*srv->owned));
-	srv->introduced = calloc(XS_NDOMIDS, 1);
-	srv->target = calloc(XS_NDOMIDS, sizeof(*srv->target));
 	srv->root = calloc(1, sizeof(*srv->root));
-	if (!srv->owned || !srv->introduced || !srv->target || !srv->root)
+	if (!srv->root)
 		goto fail;
 	srv->root->name = strdup("");
 	srv->root->value = malloc(1);
 	srv->root->perms = xs_perms_dup(&dom0_only, 1);
-	if (!srv->root->name || !srv->root->value || !srv->root->perms)
-		goto fail;
-	srv->root->nperms = 1;
-	srv->nnodes = 1;
-	srv->owned[0] = 1;
-	srv->introduced[0] = 1;
-	if (!xs_store_create(srv, "/local", NULL, 0, &dom0_only, 1) ||
-	    !xs_store_create(srv, "/local/domain", NULL, 0, &dom0_only, 1))
+	if (!srv->root->name || !srv->root->value || !srv->root->perms || server_init(srv, lim, NULL, 0))
 		goto fail;
 	return srv;
 fail:
 	xs_server_free(srv);
 	return NULL;
+}
+
+int xs_server_reset(struct xs_server *srv, const struct xs_limits *lim, const unsigned *domids,
+		    unsigned ndomids)
+{
+	unsigned i, j;
+
+	if (ndomids > XS_RESET_MAX_DOMAINS)
+		return -EINVAL;
+	for (i = 0; i < ndomids; i++) {
+		if (domids[i] >= DOMID_FIRST_RESERVED)
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (domids[j] == domids[i])
+				return -EINVAL;
+	}
+	for (i = 0; srv->nconns && i < srv->nconns_slots; i++)
+		if (srv->conns[i] && srv->conns[i]->in_use)
+			xs_conn_close(srv, (int)i);
+	return server_init(srv, lim, domids, ndomids);
 }
 
 void xs_server_free(struct xs_server *srv)
@@ -68,15 +115,39 @@ void xs_server_free(struct xs_server *srv)
 	for (i = 0; i < srv->nconns_slots; i++)
 		if (srv->conns[i]) {
 			xs_conn_close(srv, (int)i);
+			free(srv->conns[i]->in);
+			free(srv->conns[i]->out);
 			free(srv->conns[i]);
 		}
 	free(srv->conns);
 	if (srv->root)
 		xs_store_free_tree(NULL, srv->root);
-	free(srv->owned);
-	free(srv->introduced);
-	free(srv->target);
+	for (i = 0; i < srv->ndompages; i++)
+		free(srv->dom[srv->dompages[i]]);
 	free(srv);
+}
+
+const struct xs_dominfo *xs_dom_peek(const struct xs_server *srv, unsigned domid)
+{
+	static const struct xs_dominfo none;
+	const struct xs_dominfo *page = domid < XS_NDOMIDS ? srv->dom[domid / XS_DOM_PAGE] : NULL;
+
+	return page ? &page[domid % XS_DOM_PAGE] : &none;
+}
+
+struct xs_dominfo *xs_dom_at(struct xs_server *srv, unsigned domid)
+{
+	struct xs_dominfo **page;
+
+	if (domid >= XS_NDOMIDS)
+		return NULL;
+	page = &srv->dom[domid / XS_DOM_PAGE];
+	if (!*page) {
+		if (!(*page = calloc(XS_DOM_PAGE, sizeof(**page))))
+			return NULL;
+		srv->dompages[srv->ndompages++] = (uint16_t)(domid / XS_DOM_PAGE);
+	}
+	return &(*page)[domid % XS_DOM_PAGE];
 }
 
 void xs_server_set_domain_cb(struct xs_server *srv, xs_domain_cb *cb, void *ctx)
@@ -95,19 +166,21 @@ int xs_server_add_domain(struct xs_server *srv, unsigned domid)
 {
 	char path[40];
 	struct xs_permissions own = { .id = domid, .perms = XS_PERM_NONE };
+	struct xs_dominfo *d;
 
 	if (domid >= DOMID_FIRST_RESERVED)
 		return -EINVAL;
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
-	if (!xs_store_lookup(srv, path) && !xs_store_create(srv, path, NULL, 0, &own, 1))
+	if (!(d = xs_dom_at(srv, domid)) ||
+	    (!xs_store_lookup(srv, path) && !xs_store_create(srv, path, NULL, 0, &own, 1)))
 		return -ENOMEM;
-	srv->introduced[domid] = 1;
+	d->introduced = 1;
 	return 0;
 }
 
 bool xs_server_domain_known(const struct xs_server *srv, unsigned domid)
 {
-	return domid < XS_NDOMIDS && srv->introduced[domid];
+	return xs_dom_peek(srv, domid)->introduced;
 }
 
 struct xs_conn *xs_conn_get(struct xs_server *srv, int conn)
@@ -118,18 +191,40 @@ struct xs_conn *xs_conn_get(struct xs_server *srv, int conn)
 	return srv->conns[conn];
 }
 
+/* A slot as no connection left it: all zero but its input and output buffers, which the next
+ * connection in the slot reuses (emptied; an output buffer grown past 16 KB goes). */
+static void conn_clear(struct xs_conn *c)
+{
+	uint8_t *in = c->in, *out = c->out;
+	uint32_t incap = c->incap;
+	size_t outcap = c->outcap;
+
+	if (outcap > 16384) {
+		free(out);
+		out = NULL;
+		outcap = 0;
+	}
+	memset(c, 0, sizeof(*c));
+	c->in = in;
+	c->incap = incap;
+	c->out = out;
+	c->outcap = outcap;
+}
+
 int xs_conn_open(struct xs_server *srv, unsigned domid)
 {
-	unsigned i, mine = 0;
+	unsigned i, mine;
+	struct xs_dominfo *d;
 	struct xs_conn *c;
 
 	if (srv->nconns >= srv->lim.max_conns || domid >= DOMID_FIRST_RESERVED)
 		return -1;
-	for (i = 0; domid != 0 && i < srv->nconns_slots; i++)
-		mine += srv->conns[i] && srv->conns[i]->in_use && srv->conns[i]->domid == domid;
+	mine = xs_dom_peek(srv, domid)->conns;
 	if (domid != 0 && mine >= srv->lim.max_conns_per_dom)
 		return -1;
-	for (i = 0; i < srv->nconns_slots && srv->conns[i] && srv->conns[i]->in_use; i++)
+	if (!(d = xs_dom_at(srv, domid)))
+		return -1;
+	for (i = srv->free_hint; i < srv->nconns_slots && srv->conns[i] && srv->conns[i]->in_use; i++)
 		;
 	if (i == srv->nconns_slots) {
 		unsigned n = srv->nconns_slots ? srv->nconns_slots * 2 : 8;
@@ -143,10 +238,12 @@ int xs_conn_open(struct xs_server *srv, unsigned domid)
 	if (!srv->conns[i] && !(srv->conns[i] = calloc(1, sizeof(*c))))
 		return -1;
 	c = srv->conns[i];
-	memset(c, 0, sizeof(*c));
+	conn_clear(c);
 	c->in_use = true;
 	c->domid = (uint16_t)domid;
+	d->conns++;
 	srv->nconns++;
+	srv->free_hint = i + 1;
 	return (int)i;
 }
 
@@ -162,9 +259,26 @@ void xs_conn_close(struct xs_server *srv, int conn)
 		c->txns = t->next;
 		xs_txn_free(t);
 	}
-	free(c->out);
-	memset(c, 0, sizeof(*c));
+	xs_dom_at(srv, c->domid)->conns--;   /* its page exists: the open counted it */
+	if (c->doomed)
+		srv->ndoomed--;
+	conn_clear(c);
 	srv->nconns--;
+	if ((unsigned)conn < srv->free_hint)
+		srv->free_hint = (unsigned)conn;
+}
+
+void xs_conn_doom(struct xs_server *srv, struct xs_conn *c)
+{
+	if (!c->doomed) {
+		c->doomed = true;
+		srv->ndoomed++;
+	}
+}
+
+unsigned xs_server_ndoomed(const struct xs_server *srv)
+{
+	return srv->ndoomed;
 }
 
 /* Queue one message (header + two payload parts). A connection whose output would exceed
@@ -185,7 +299,7 @@ void xs_send(struct xs_server *srv, struct xs_conn *c, uint32_t type, uint32_t r
 	if (c->outoff && c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
 	if (c->outlen - c->outoff + need > srv->lim.max_output) {
-		c->doomed = true;
+		xs_conn_doom(srv, c);
 		return;
 	}
 	if (c->outlen + need > c->outcap) {
@@ -196,12 +310,12 @@ void xs_send(struct xs_server *srv, struct xs_conn *c, uint32_t type, uint32_t r
 			c->outlen -= c->outoff;
 			c->outoff = 0;
 		}
-		cap = c->outcap ? c->outcap : 4096;
+		cap = c->outcap ? c->outcap : 256;   /* most replies are a few dozen bytes */
 		while (cap < c->outlen + need)
 			cap *= 2;
 		if (cap != c->outcap) {
 			if (!(o = realloc(c->out, cap))) {
-				c->doomed = true;
+				xs_conn_doom(srv, c);
 				return;
 			}
 			c->out = o;
@@ -215,6 +329,25 @@ void xs_send(struct xs_server *srv, struct xs_conn *c, uint32_t type, uint32_t r
 	if (blen)
 		memcpy(c->out + c->outlen + XS_HDR_LEN + alen, b, blen);
 	c->outlen += need;
+}
+
+/* Room for `need` bytes of the message being received (need <= XS_HDR_LEN + XENSTORE_PAYLOAD_MAX). */
+static bool in_reserve(struct xs_conn *c, uint32_t need)
+{
+	uint32_t cap = c->incap ? c->incap : 64;
+	uint8_t *p;
+
+	if (need <= c->incap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	if (cap > XS_HDR_LEN + XENSTORE_PAYLOAD_MAX)
+		cap = XS_HDR_LEN + XENSTORE_PAYLOAD_MAX;
+	if (!(p = realloc(c->in, cap)))
+		return false;
+	c->in = p;
+	c->incap = cap;
+	return true;
 }
 
 int xs_handle_bytes(struct xs_server *srv, int conn, const uint8_t *data, size_t len)
@@ -233,6 +366,10 @@ int xs_handle_bytes(struct xs_server *srv, int conn, const uint8_t *data, size_t
 			want += h.len;
 		}
 		take = want - c->inlen < len ? want - c->inlen : len;
+		if (!in_reserve(c, c->inlen + (uint32_t)take)) {
+			xs_conn_doom(srv, c);   /* out of memory: as for output, the connection must go */
+			break;
+		}
 		memcpy(c->in + c->inlen, data, take);
 		c->inlen += (uint32_t)take;
 		data += take;

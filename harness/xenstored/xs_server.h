@@ -42,6 +42,17 @@ typedef void xs_log_cb(void *ctx, const char *msg);
 
 struct xs_server *xs_server_new(const struct xs_limits *lim /* NULL: defaults */);
 void xs_server_free(struct xs_server *srv);
+/* Back to the state xs_server_new(lim) then xs_server_add_domain() of each of `domids` (at most
+ * XS_RESET_MAX_DOMAINS, distinct) give, keeping the memory the server has where it can
+ * (connection slots, the nodes of /, /local, /local/domain and the domains' directories, the
+ * domid table's first page): every connection closed (its watches and transactions go), every
+ * other node freed, no domain known but 0 and those, counters zero, no callback. A client then
+ * sees what it would see of a new server; it only costs less (a fuzz target that needs a new
+ * server per input and per restart). 0, -EINVAL (a bad domid list, nothing done), or -ENOMEM:
+ * then only xs_server_free may be called. */
+#define XS_RESET_MAX_DOMAINS 16
+int xs_server_reset(struct xs_server *srv, const struct xs_limits *lim, const unsigned *domids,
+		    unsigned ndomids);
 void xs_server_set_domain_cb(struct xs_server *srv, xs_domain_cb *cb, void *ctx);
 void xs_server_set_log_cb(struct xs_server *srv, xs_log_cb *cb, void *ctx);
 
@@ -68,6 +79,9 @@ void xs_conn_consume(struct xs_server *srv, int conn, size_t n);
 /* True when the server wants this connection closed: its output overflowed max_output (a client
  * that does not read its watch events), or its domain was released. */
 bool xs_conn_doomed(struct xs_server *srv, int conn);
+/* How many open connections xs_conn_doomed is true for: a caller with many connections looks at
+ * each only when this is not 0. */
+unsigned xs_server_ndoomed(const struct xs_server *srv);
 unsigned xs_conn_domid(struct xs_server *srv, int conn);
 
 /* Counters for tests and benchmarks. */

@@ -299,7 +299,7 @@ int xs_view_write(struct xs_server *srv, struct xs_txn *t, struct xs_conn *c, co
 		return EACCES;
 	if (srv->nnodes + (t ? t->created : 0) + missing > srv->lim.max_nodes)
 		return ENOSPC;
-	if (!priv && srv->owned[c->domid] + (t ? t->created : 0) + missing > srv->lim.max_nodes_per_dom)
+	if (!priv && xs_dom_peek(srv, c->domid)->owned + (t ? t->created : 0) + missing > srv->lim.max_nodes_per_dom)
 		return ENOSPC;
 	inh = xs_perms_inherit(av.perms, av.nperms, c->domid, priv, &ninh);
 	if (!inh)

@@ -503,6 +503,92 @@ static void test_output_bound(void)
 	xs_server_free(s2);
 }
 
+/* Every reply a fixed session of three clients gets from `s`, appended to out (its length). The
+ * session reads, lists, writes, changes permissions, runs transactions and watches, so generations,
+ * transaction ids, quotas and known domains all show in the bytes. */
+static size_t session(struct xs_server *s, uint8_t *out, size_t cap)
+{
+	static const struct { int who; uint32_t type; const char *a, *b, *tail; } steps[] = {
+		{ 0, XS_DIRECTORY, "/", NULL, NULL }, { 0, XS_DIRECTORY, "/local/domain", NULL, NULL },
+		{ 0, XS_READ, "/", NULL, NULL }, { 0, XS_GET_PERMS, "/", NULL, NULL },
+		{ 0, XS_GET_PERMS, "/local/domain/1", NULL, NULL }, { 1, XS_GET_PERMS, "/local/domain/2", NULL, NULL },
+		{ 0, XS_IS_DOMAIN_INTRODUCED, "1", NULL, NULL }, { 0, XS_IS_DOMAIN_INTRODUCED, "7", NULL, NULL },
+		{ 1, XS_WATCH, "/local/domain/1", "tok", NULL }, { 0, XS_TRANSACTION_START, "", NULL, NULL },
+		{ 1, XS_WRITE, "/local/domain/1/a/b", NULL, "v" }, { 1, XS_WRITE, "data/x", NULL, "vv" },
+		{ 2, XS_WRITE, "/local/domain/1/c", NULL, "no" }, { 0, XS_SET_PERMS, "/local/domain/1/a", "b2", NULL },
+		{ 2, XS_READ, "/local/domain/1/a", NULL, NULL }, { 0, XS_TRANSACTION_START, "", NULL, NULL },
+		{ 0, XS_CONTROL, "quota", NULL, NULL }, { 0, XS_CONTROL, "stats", NULL, NULL },
+		{ 1, XS_DIRECTORY, "/local/domain/1", NULL, NULL }, { 0, XS_RM, "/local/domain/2", NULL, NULL },
+		{ 0, XS_DIRECTORY, "/local/domain", NULL, NULL }, { 0, XS_SET_TARGET, "2", "1", NULL },
+		{ 2, XS_READ, "/local/domain/1/data/x", NULL, NULL }, { 0, XS_RELEASE, "2", NULL, NULL },
+	};
+	int c[3] = { xs_conn_open(s, 0), xs_conn_open(s, 1), xs_conn_open(s, 2) };
+	size_t len = 0, i, k;
+	uint8_t buf[256];
+	const uint8_t *d;
+
+	for (i = 0; i < 3; i++)   /* the connection ids too */
+		len += (size_t)snprintf((char *)out + len, cap - len, "%d ", c[i]);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		size_t n = steps[i].b ? build(buf, steps[i].type, 0, steps[i].tail, 2, steps[i].a, steps[i].b)
+				      : build(buf, steps[i].type, 0, steps[i].tail, 1, steps[i].a);
+		xs_handle_bytes(s, c[steps[i].who], buf, n);
+		for (k = 0; k < 3; k++) {
+			size_t got = xs_conn_output(s, c[k], &d);
+			if (len + got + 1 > cap)
+				return 0;
+			if (got)
+				memcpy(out + len, d, got);
+			len += got;
+			out[len++] = (uint8_t)(k + xs_conn_doomed(s, c[k]) * 8);
+			xs_conn_consume(s, c[k], got);
+		}
+	}
+	len += (size_t)snprintf((char *)out + len, cap - len, " doomed %u", xs_server_ndoomed(s));
+	for (k = 0; k < 3; k++)
+		xs_conn_close(s, c[k]);
+	return len;
+}
+
+/* xs_server_reset on a server a whole test run has been through gives what a new server with the
+ * same domains gives, byte for byte; so does a second one after the session itself. */
+static void test_reset(void)
+{
+	static uint8_t a[1 << 16], b[1 << 16], c[1 << 16];
+	static const unsigned doms[2] = { 1, 2 }, bad[2] = { 3, 3 };
+	struct xs_limits tight;
+	struct xs_server *fresh = xs_server_new(NULL);
+	size_t na, nb, nc;
+	int d;
+
+	/* leave state behind: open connections, a watch, a transaction, root changed, a domain gone */
+	d = xs_conn_open(srv, 0);
+	rq(d, XS_WATCH, 0, NULL, 2, "/", "w");
+	tx_start(d);
+	WR(d, 0, "/", "rootval");
+	rq(d, XS_SET_PERMS, 0, NULL, 2, "/", "r5");
+	rq(d, XS_INTRODUCE, 0, NULL, 3, "7", "1", "1");
+	rq(d, XS_SET_TARGET, 0, NULL, 2, "1", "2");
+	rq(d, XS_RM, 0, NULL, 1, "/local/domain/2");
+	WR(d, 0, "/local/domain/1/left/behind", "x");
+	WR(d, 0, "/other", "x");
+	check(xs_server_reset(srv, NULL, bad, 2) == -EINVAL, "reset refuses a domain listed twice");
+	check(fresh && !xs_server_add_domain(fresh, 1) && !xs_server_add_domain(fresh, 2) &&
+	      !xs_server_reset(srv, NULL, doms, 2), "reset of a used server");
+	na = session(srv, a, sizeof(a));
+	nb = session(fresh, b, sizeof(b));
+	check(na && na == nb && !memcmp(a, b, na), "after reset: the same %zu bytes of replies as a new server", na);
+	check(!xs_server_reset(srv, NULL, doms, 2), "reset again");
+	nc = session(srv, c, sizeof(c));
+	check(nc == na && !memcmp(a, c, na), "and again after its own session");
+	xs_limits_default(&tight);
+	tight.max_nodes = 8;
+	check(!xs_server_reset(srv, &tight, NULL, 0) && xs_conn_open(srv, 1) == 0 &&
+	      is_err(rq(0, XS_WRITE, 0, "v", 1, "/local/domain/1"), "EACCES") &&
+	      !xs_server_domain_known(srv, 1), "reset with new limits and no domains: dom1 unknown, owns nothing");
+	xs_server_free(fresh);
+}
+
 int main(void)
 {
 	int d0, d1, d2;
@@ -522,6 +608,7 @@ int main(void)
 	test_transactions(d0, d1);
 	test_conn_limits();
 	test_output_bound();
+	test_reset();
 	xs_server_free(srv);
 	return failures ? 1 : 0;
 }
