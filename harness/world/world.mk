@@ -116,10 +116,10 @@ test-world-replay: $(WORLD_BINS) $(foreach v,$(FIXED_VARIANTS),$(WORLD_OUT)/$(v)
 bench-world: $(WORLD_BINS)
 	@for v in $(VARIANTS); do $(WORLD_OUT)/$$v/gntworld random 100000 1 | tail -1; done
 
-reproduce: $(WORLD_BINS)
+reproduce: $(WORLD_BINS) $(WORLD_FRONT_BINS)
 	@$(PYTHON) scripts/reproduce.py --build $(WORLD_OUT) $(REPRODUCE_ARGS)
 
-test-reproduce: $(WORLD_BINS)
+test-reproduce: $(WORLD_BINS) $(WORLD_FRONT_BINS)
 	@$(PYTHON) scripts/reproduce.py --no-build --build $(WORLD_OUT) --tap
 	@t=$$(mktemp -d); sed 's/^# catches: .*/# catches: msa02/' corpora/scenarios/msa02.scn > $$t/msa02.scn; \
 	  if $(PYTHON) scripts/reproduce.py --no-build --build $(WORLD_OUT) --scenarios $$t >/dev/null 2>&1; \
