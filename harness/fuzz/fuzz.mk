@@ -178,7 +178,7 @@ bench-known:
 .PHONY: test-fuzz-instrumentation
 TESTS += test-fuzz-instrumentation
 FUZZ_LF_OBJ = $(patsubst %.c,$(FUZZ_OUT)/obj/libfuzzer/%.o,$(1))
-test-fuzz-instrumentation: $(call fuzz_binary,libfuzzer,world,$(firstword $(LIBS))/fixed) $(call fuzz_binary,libfuzzer,workload,$(firstword $(LIBS))/fixed)
+test-fuzz-instrumentation: $(foreach t,world workload blkfront netfront,$(call fuzz_binary,libfuzzer,$(t),$(firstword $(LIBS))/fixed))
 	@rc=0; for o in $(call FUZZ_LF_OBJ,$(FUZZ_HARNESS_SRCS)); do \
 	  if nm -u $$o | grep -q __sanitizer_cov_ || objdump -h $$o | grep -q sancov; then echo "not ok - $$o carries coverage instrumentation"; rc=1; fi; \
 	  nm -u $$o | grep -q __asan_ || { echo "not ok - $$o lost ASan"; rc=1; }; done; \
