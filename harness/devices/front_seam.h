@@ -16,8 +16,8 @@
  * The in-process device world (harness/devworld) runs `run` on its own stack and switches to it
  * for one turn (until the next wait) after each `device ...` step of a scenario, so the fuzzers'
  * backend acts between any two of the frontend's waits and, through `at K`, inside its grant
- * calls. An adapter defines gntfuzz_front_vbd or gntfuzz_front_vif (or both); ours are in
- * harness/devices/front_ours.c, a template in frontends/template/.
+ * calls. An adapter defines gntfuzz_front_vbd or gntfuzz_front_vif (or both); ours are
+ * frontends/blkfront/adapter.c and frontends/netfront/adapter.c, a template in frontends/template/.
  */
 #ifndef FRONT_SEAM_H
 #define FRONT_SEAM_H

@@ -107,9 +107,6 @@ struct devworld {
 extern volatile sig_atomic_t devworld_front_live; /* inside the frontend's code (world_crash.c) */
 struct devworld *devworld_of(struct world *w); /* set up for this run on first use */
 void devworld_check_build(void);               /* a frontend variant's adapter fits its manifest */
-/* A device run whose backend never attached to the frontend (its rings never mapped) although the
- * scenario tried device steps that need it: it tested nothing, like a vacuous grant-API run. */
-int devworld_idle(struct world *w);
 int devworld_active(struct world *w);          /* a device run: config device vbd|vif */
 /* The frontend this build has for the run's device, NULL if none (its scenarios are skipped). */
 const struct front_adapter *devworld_front(const struct world *w);

@@ -6,15 +6,10 @@
 
 #define LIE_EVENTS_MAX 16u
 
-int devworld_idle(struct world *w)
+int world_device_idle(struct world *w)
 {
 	struct devworld *d = devworld_of(w);
 	return d->refused && !d->attached;
-}
-
-int world_device_idle(struct world *w)
-{
-	return devworld_idle(w);
 }
 
 /* The device world of this run, or NULL (logged) when the scenario has none. */

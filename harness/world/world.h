@@ -141,7 +141,9 @@ void world_init(struct world *w);
 int world_run(struct world *w, const struct scenario *scn);
 /* The last run's peer could not act: it tried to map or copy, every try was refused, and none
  * aimed at a ref the library had handed out (a scenario written for another ref order). */
-int world_device_idle(struct world *w);  /* devworld: a device run whose backend never attached */
+/* A device run (devworld) whose backend never attached to the frontend (its rings never mapped)
+ * although the scenario tried device steps that need it: it tested nothing. */
+int world_device_idle(struct world *w);
 static inline int world_vacuous(const struct world *w)
 {
 	return !w->oracle.first.inv && ((w->peer_tries && !w->peer_acted && !w->peer_aimed) ||

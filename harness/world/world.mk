@@ -1,9 +1,11 @@
 # harness/world/world.mk - the in-process world (scenarios, scheduler, seam host), the oracle, gntworld
 # for every variant (library/mutant, mk/targets.mk) in a plain and an ASan+UBSan build, and tests.
 WORLD_OUT      := $(BUILD)/world
-# Our device frontends (harness/devices), the device world's default frontends (front_ours.c).
+# Our device frontends (harness/devices) with their adapters to the frontend seam (frontends/*/):
+# the device world's frontends in every grant library's build.
 WORLD_FRONT_SRCS := harness/devices/blkfront.c harness/devices/netfront.c harness/devices/netfront_pkt.c \
-                  harness/devices/netfront_run.c harness/devices/xenbus_fe.c harness/devices/front_ours.c
+                  harness/devices/netfront_run.c harness/devices/xenbus_fe.c \
+                  frontends/blkfront/adapter.c frontends/netfront/adapter.c
 # Code of the world (fuzzers link these too, with $(XSIM_SRCS) and one target archive).
 WORLD_SRCS     := $(filter-out harness/world/gntworld.c,$(sort $(wildcard harness/world/*.c))) \
                   $(sort $(wildcard harness/oracle/*.c)) $(sort $(wildcard harness/workload/*.c)) \
