@@ -26,26 +26,63 @@ static double clock_now(void *ctx)
 
 /* --- xenbus --- */
 
+/* The name libxl gives a virtual-device number (its `dev` key): 202<<8 | disk<<4 | part is
+ * xvd<disk><part>, the extended form 1<<28 | disk<<8 | part likewise, 3<<8 and 22<<8 are hda..hdd,
+ * 8<<8 sd; anything else keeps its number. Disks past z take two letters (xvdaa), as libxl's. */
+void bb_vdev_name(unsigned devid, char *buf, unsigned size)
+{
+	unsigned major = devid >> 8, minor = devid & 0xff, disk, part;
+	const char *pre;
+	if (devid & (1u << 28))
+		pre = "xvd", disk = (devid >> 8) & 0xfffff, part = devid & 0xff;
+	else if (major == 202)
+		pre = "xvd", disk = minor >> 4, part = minor & 15;
+	else if (major == 8)
+		pre = "sd", disk = minor >> 4, part = minor & 15;
+	else if (major == 3 || major == 22)
+		pre = "hd", disk = (major == 22 ? 2 : 0) + (minor >> 6), part = minor & 63;
+	else {
+		snprintf(buf, size, "%u", devid);
+		return;
+	}
+	char letters[8];
+	unsigned n = 0, d = disk + 1;
+	while (d && n < sizeof(letters)) { /* bijective base 26: a..z, aa.. */
+		d--;
+		letters[n++] = (char)('a' + d % 26);
+		d /= 26;
+	}
+	int len = snprintf(buf, size, "%s", pre);
+	while (n && len > 0 && (unsigned)len + 1 < size)
+		buf[len++] = letters[--n], buf[len] = 0;
+	if (part)
+		snprintf(buf + len, size - (unsigned)len, "%u", part);
+}
+
 int bb_offer(struct blkback *b)
 {
 	struct dev_xb *x = &b->xb;
+	/* what Linux's xen-blkback offers, as far as we serve it: one queue, no discard */
 	int rc = dev_xb_write(x, "feature-flush-cache", "1") | dev_xb_write(x, "feature-barrier", "0") |
+		 dev_xb_write(x, "feature-discard", "0") | dev_xb_write(x, "multi-queue-max-queues", "1") |
 		 dev_xb_write(x, "max-ring-page-order", "%u", BB_MAX_RING_ORDER) |
 		 dev_xb_write(x, "feature-persistent", "%d", bb_strategy_offers_persistent(b->strategy));
 	if (b->max_indirect)
 		rc |= dev_xb_write(x, "feature-max-indirect-segments", "%u", b->max_indirect);
+	b->offered = 1;
 	return rc | dev_xb_set_state(x, XenbusStateInitWait);
 }
 
 int bb_connect(struct blkback *b, double timeout)
 {
 	struct dev_xb *x = &b->xb;
-	unsigned long order = 0, fp = 0;
-	char proto[32];
+	unsigned long order = 0, fp = 0, queues = 1;
+	char proto[64];
+	/* Initialised, or straight to Connected (a frontend may skip Initialised, as firmware does) */
 	int s = dev_xb_wait_fe(x, 1u << XenbusStateInitialised | 1u << XenbusStateConnected, timeout);
 	if (s < 0) {
-		fprintf(stderr, "peer: the frontend %s did not become Initialised within %.0fs (state %s)\n", x->fe_path,
-			timeout, dev_xb_state_name(dev_xb_fe_state(x)));
+		fprintf(stderr, "peer: the frontend %s did not become Initialised or Connected within %.1fs (state %s)\n",
+			x->fe_path, timeout, dev_xb_state_name(dev_xb_fe_state(x)));
 		return -1;
 	}
 	int rc = dev_xb_fe_uint(x, "ring-page-order", ~0ul, &order);
@@ -53,11 +90,24 @@ int bb_connect(struct blkback *b, double timeout)
 		fprintf(stderr, "peer: frontend %s: ring-page-order is not 0..%u\n", x->fe_path, BB_MAX_RING_ORDER);
 		return -1;
 	}
-	if (dev_xb_fe_read(x, "protocol", proto, sizeof(proto)) == 0 && strcmp(proto, XEN_IO_PROTO_ABI_NATIVE)) {
-		fprintf(stderr, "peer: frontend %s: protocol '%.31s' is not ours (%s)\n", x->fe_path, proto,
-			XEN_IO_PROTO_ABI_NATIVE);
+	rc = dev_xb_fe_uint(x, "multi-queue-num-queues", ~0ul, &queues);
+	if (rc == -2 || queues != 1) {
+		fprintf(stderr, "peer: frontend %s: multi-queue-num-queues is not 1 (we offer one queue)\n", x->fe_path);
 		return -1;
 	}
+	/* the slots' layout: what the frontend declares (no key: our native one, as Linux's blkback) */
+	rc = dev_xb_fe_read(x, "protocol", proto, sizeof(proto));
+	if (rc == -1 || (rc == 0 && !strcmp(proto, XEN_IO_PROTO_ABI_X86_64))) {
+		b->abi = BLKIF_ABI_NATIVE;
+	} else if (rc == 0 && !strcmp(proto, XEN_IO_PROTO_ABI_X86_32)) {
+		b->abi = BLKIF_ABI_X86_32;
+	} else {
+		fprintf(stderr, "peer: frontend %s: protocol '%.31s%s' is not one we serve (%s, %s, or none: native)\n",
+			x->fe_path, rc ? "" : proto, rc ? "(too long)" : "", XEN_IO_PROTO_ABI_X86_32, XEN_IO_PROTO_ABI_X86_64);
+		return -1;
+	}
+	snprintf(b->protocol, sizeof(b->protocol), "%s", rc ? "none" : b->abi == BLKIF_ABI_X86_32 ? XEN_IO_PROTO_ABI_X86_32
+											 : XEN_IO_PROTO_ABI_X86_64);
 	b->persistent = bb_strategy_offers_persistent(b->strategy) &&
 			dev_xb_fe_uint(x, "feature-persistent", 1, &fp) == 0 && fp == 1;
 	/* the channel first: a bogus one is refused before any page is mapped */
@@ -68,23 +118,31 @@ int bb_connect(struct blkback *b, double timeout)
 		return -1;
 	}
 	BACK_RING_INIT(&b->br, (blkif_sring_t *)b->ring.addr, (size_t)b->ring.npages * 4096);
+	b->br.nr_ents = blkif_abi_ring_size(b->abi, (unsigned long)b->ring.npages * 4096); /* its slots' size */
+	/* pages handed to the device again (a ring page of ours granted afresh as this ring) */
+	for (unsigned i = 0; i < b->ring.npages; i++)
+		bb_named(b, b->ring.refs[i]);
 	if (dev_xb_write(x, "sectors", "%llu", (unsigned long long)b->sectors) | dev_xb_write(x, "sector-size", "%u", BB_SECTOR) |
 	    dev_xb_write(x, "physical-sector-size", "%u", BB_SECTOR) | dev_xb_write(x, "info", "0") ||
 	    dev_xb_set_state(x, XenbusStateConnected))
 		return -1;
 	b->connected = 1;
+	b->offered = 0;
 	b->connects++;
-	peer_log(b->p, "vbd connected: ring order %lu (%u pages, first ref %u), port %d, persistent %d", order,
-		 b->ring.npages, b->ring.refs[0], x->port, b->persistent);
+	peer_log(b->p, "vbd connected: ring order %lu (%u pages, first ref %u), port %d, persistent %d, protocol %s", order,
+		 b->ring.npages, b->ring.refs[0], x->port, b->persistent, b->protocol);
 	return 0;
 }
 
 void bb_disconnect(struct blkback *b, int keep_maps)
 {
 	dev_xb_unbind(&b->xb);
-	if (keep_maps && b->ring.addr && b->nold < BB_OLD_RINGS)
-		b->old_rings[b->nold++] = b->ring; /* held across Closed and reconnects */
-	else
+	if (keep_maps && b->ring.addr && b->nold < BB_OLD_RINGS) {
+		/* held across Closed and reconnects; watched once the frontend let it go (bb_watch_let_go) */
+		b->old_watched[b->nold] = 0;
+		b->old_since[b->nold] = dev_now();
+		b->old_rings[b->nold++] = b->ring;
+	} else
 		dev_xb_unmap_ring(&b->xb, &b->ring);
 	memset(&b->ring, 0, sizeof(b->ring));
 	b->connected = 0;
@@ -105,7 +163,7 @@ int bb_take(struct blkback *b, struct bb_req *r)
 		return 0;
 	}
 	blkif_request_t req;
-	RING_COPY_REQUEST(&b->br, b->br.req_cons, &req);
+	blkif_abi_get_request(b->abi, b->br.sring, RING_SIZE(&b->br), b->br.req_cons, &req);
 	b->br.req_cons++;
 	b->requests++;
 	memset(r, 0, sizeof(*r));
@@ -272,10 +330,7 @@ void bb_respond(struct blkback *b, uint64_t id, uint8_t operation, int16_t statu
 {
 	if (!b->connected)
 		return;
-	blkif_response_t *rsp = RING_GET_RESPONSE(&b->br, b->br.rsp_prod_pvt);
-	rsp->id = id;
-	rsp->operation = operation;
-	rsp->status = status;
+	blkif_abi_put_response(b->abi, b->br.sring, RING_SIZE(&b->br), b->br.rsp_prod_pvt, id, operation, status);
 	b->br.rsp_prod_pvt++;
 	int notify;
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&b->br, notify);
@@ -343,6 +398,28 @@ void bb_hold_req(struct blkback *b, struct bb_req *r, double hold_s, int marker)
 	}
 }
 
+/* The frontend let go of the device (it reached Closed, or sat at Closing, or connected afresh):
+ * every page we still map is memory it may no longer touch until it hands it to us again. The
+ * rings of earlier connections get markers (page 300+K: ring page K; req: that connection's
+ * number), and so does every map not watched yet (a request mapped and never answered, an
+ * indirect page, a persistent grant); maps watched since their answer keep their watch (and any
+ * change already seen). A frontend whose library frees its ring page whatever the end answered
+ * (CVE-2022-23040's shape) shows the page reused under the marker. */
+void bb_watch_let_go(struct blkback *b)
+{
+	for (unsigned i = 0; i < b->nold; i++) {
+		if (b->old_watched[i])
+			continue;
+		b->old_watched[i] = 1;
+		for (unsigned k = 0; k < b->old_rings[i].npages; k++)
+			dw_watch(b->w, (uint8_t *)b->old_rings[i].addr + (size_t)k * DW_PAGE, b->old_rings[i].refs[k], 1, DW_MARKER,
+				 i + 1, 300 + k);
+	}
+	for (int m = 0; m < BB_MAX_MAPS; m++)
+		if (b->maps[m].in_use && !b->maps[m].held)
+			watch_map(b, m, b->maps[m].indirect ? 100 : 0, 1, 0, DW_PAGE);
+}
+
 void bb_watch_persistent(struct blkback *b, int marker)
 {
 	for (unsigned i = 0; i < b->npcache; i++)
@@ -390,7 +467,7 @@ void bb_peek_ring(struct blkback *b)
 		return;
 	for (RING_IDX i = b->br.req_cons; i != rp; i++) {
 		blkif_request_t req;
-		RING_COPY_REQUEST(&b->br, i, &req);
+		blkif_abi_get_request(b->abi, b->br.sring, RING_SIZE(&b->br), i, &req);
 		if (req.operation == BLKIF_OP_INDIRECT) {
 			blkif_request_indirect_t *ri = (blkif_request_indirect_t *)&req;
 			for (unsigned k = 0; k < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST && k * 512 < ri->nr_segments; k++) {
@@ -434,10 +511,12 @@ static void stale_unmap(void *ctx, void *addr)
 	xengnttab_unmap(b->p->xgt, addr, 1);
 }
 
+/* A frontend may use the disk from Initialised and never write Connected */
 static int stale_connected(void *ctx)
 {
 	struct blkback *b = ctx;
-	return b->connected && dev_xb_fe_state(&b->xb) == XenbusStateConnected;
+	int fe = dev_xb_fe_state(&b->xb);
+	return b->connected && (fe == XenbusStateConnected || fe == XenbusStateInitialised);
 }
 
 static int open_image(struct blkback *b)
@@ -468,17 +547,22 @@ static int open_image(struct blkback *b)
 
 /* The end while the frontend is still up: Closing, as a backend going away does, and a short
  * wait for the frontend to close (it gives its pages back while we still map them: the oracle
- * watches on). */
+ * watches on). A frontend that stops at Closing (an old Linux blkfront whose disk is in use) has
+ * let go once it sat there DEV_CLOSING_SETTLE_S. */
 static void close_frontend(struct blkback *b)
 {
 	int fe = dev_xb_fe_state(&b->xb);
 	if (fe < 0 || fe == XenbusStateClosed || !b->connects)
 		return;
 	dev_xb_set_state(&b->xb, XenbusStateClosing);
-	double end = dev_now() + 2;
+	double end = dev_now() + 2, closing_since = 0;
 	while (dev_now() < end) {
 		fe = dev_xb_fe_state(&b->xb);
-		if (fe < 0 || fe == XenbusStateClosed)
+		if (fe != XenbusStateClosing)
+			closing_since = 0;
+		else if (!closing_since)
+			closing_since = dev_now();
+		if (fe < 0 || fe == XenbusStateClosed || (closing_since && dev_now() - closing_since >= DEV_CLOSING_SETTLE_S))
 			break;
 		bb_serve_closing(b);
 		dw_check(b->w);
@@ -531,11 +615,14 @@ int peer_run_vbd(struct peer *p, const struct dev_opts *o)
 	if (open_image(&b))
 		return 1;
 	dev_xb_init(&b.xb, p->xgt, p->xce, p->xsh, p->self, p->target, "vbd", o->devid);
-	char vdev[16];
+	char vdev[16], name[16];
 	snprintf(vdev, sizeof(vdev), "%u", o->devid);
+	bb_vdev_name(o->devid, name, sizeof(name));
+	/* the keys libxl writes for a disk (libxl_disk.c): a frontend may name its disk after `dev` */
 	const char *fe_kv[] = { "virtual-device", vdev, "device-type", "disk", NULL };
-	const char *be_kv[] = { "params", o->image ? o->image : b.tmp_image, "type", "gntfuzz", "mode", "w",
-				"device-type", "disk", "removable", "0", NULL };
+	const char *be_kv[] = { "params", o->image ? o->image : b.tmp_image, "type", "phy", "mode", "w",
+				"device-type", "disk", "removable", "0", "bootable", "1", "dev", name,
+				"discard-enable", "0", NULL };
 	int rc = o->attach_existing ? dev_xb_attach_existing(&b.xb) : dev_xb_create(&b.xb, fe_kv, be_kv);
 	if (rc == 0)
 		rc = bb_serve(&b);
@@ -551,14 +638,14 @@ int peer_run_vbd(struct peer *p, const struct dev_opts *o)
 	printf("peer: verdict device=vbd strategy=%s target=%u devid=%u requests=%llu responses=%llu maps=%llu "
 	       "map_failures=%llu held=%llu watched=%llu excused=%llu connects=%llu bad_requests=%llu events=%llu "
 	       "observations=%llu exposed=%llu stale_tries=%llu stale_maps=%llu stale_excused=%llu stale=%llu frontend=%s "
-	       "result=%s\n",
+	       "protocol=%s result=%s\n",
 	       o->strategy, p->target, o->devid, (unsigned long long)b.requests, (unsigned long long)b.responses,
 	       (unsigned long long)b.maps_ok, (unsigned long long)b.maps_failed, (unsigned long long)b.held,
 	       (unsigned long long)w.watched, (unsigned long long)w.excused, (unsigned long long)b.connects,
 	       (unsigned long long)b.bad_requests, (unsigned long long)b.xb.events_sent,
 	       (unsigned long long)w.observations, (unsigned long long)w.exposed, (unsigned long long)st.tries,
 	       (unsigned long long)(st.hits_rw + st.hits_ro), (unsigned long long)st.excused, (unsigned long long)st.reports,
-	       dev_xb_state_name(fe),
+	       dev_xb_state_name(fe), b.protocol[0] ? b.protocol : "-",
 	       w.observations ? "caught" : "held");
 	return w.observations ? 3 : 0;
 }

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include "blkback.h"   /* first: xenctrl.h (through peer.h) sets up Xen's tools headers */
-#include <xen/io/blkif.h>
+#include "blkif_abi.h"        /* xen/io/blkif.h, and its x86_32 layout */
 #include "dev_watch.h"
 #include "dev_stale.h"
 #include "dev_xenbus.h"
@@ -48,10 +48,16 @@ struct blkback {
 	int strategy;                              /* index in peer_vbd_strategies[] */
 	struct dev_xb xb;
 	struct dev_ring ring;
-	struct dev_ring old_rings[BB_OLD_RINGS];   /* hold-closed, reconnect-loop */
+	struct dev_ring old_rings[BB_OLD_RINGS];   /* hold-closed, reconnect-loop, early-closed */
+	uint8_t old_watched[BB_OLD_RINGS];         /* handed to the black-box oracle (the frontend let go) */
+	double old_since[BB_OLD_RINGS];            /* when it became old */
 	unsigned nold;
-	blkif_back_ring_t br;
+	blkif_back_ring_t br;                      /* indexes (the header is the same in both layouts) */
+	enum blkif_abi abi;                        /* the slots' layout the frontend declared */
+	char protocol[16];                         /* what it declared: x86_64-abi, x86_32-abi, none */
 	int connected;
+	int offered;                               /* InitWait published since the last connect */
+	int closing;                               /* we said Closing (a cycle): nothing more is answered */
 	int fd;                                    /* the image */
 	char tmp_image[64];                        /* a temporary image to remove at the end */
 	uint64_t sectors;
@@ -71,6 +77,7 @@ struct blkback {
 };
 
 /* blkback.c */
+void bb_vdev_name(unsigned devid, char *buf, unsigned size); /* 51712 -> xvda (libxl's `dev`) */
 int bb_offer(struct blkback *b);                  /* features + InitWait */
 int bb_connect(struct blkback *b, double timeout); /* wait Initialised, map, bind, Connected; 0/-1 */
 void bb_disconnect(struct blkback *b, int keep_maps); /* unbind; ring unmapped or kept as old */
@@ -87,6 +94,7 @@ void bb_watch_persistent(struct blkback *b, int marker);
 void bb_step(struct blkback *b, int wait_ms);     /* events, oracle check */
 void bb_peek_ring(struct blkback *b);             /* name the grefs of requests not taken yet */
 void bb_named(struct blkback *b, uint32_t ref);   /* a request names ref: the oracles excuse it */
+void bb_watch_let_go(struct blkback *b);          /* the frontend let go: watch every page we still map */
 
 /* blkback_strategies.c */
 int bb_serve(struct blkback *b);                  /* the strategy's loop; 0, or -1 setup failed */

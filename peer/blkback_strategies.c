@@ -283,8 +283,12 @@ static int frontend_closed(struct blkback *b)
 	}
 	bb_disconnect(b, 1);
 	dev_xb_set_state(&b->xb, XenbusStateClosed);
+	b->closing = 0;
 	if (s == S_HOLD_CLOSED || s == S_RECONNECT) {
-		dev_sleep_ms(20);
+		/* as a backend offering the device again does: once the frontend let go (Closed, or
+		 * sitting at Closing), and the rings it left are watched before it can take pages anew */
+		dev_xb_wait_let_go(&b->xb, 1.0);
+		bb_watch_let_go(b);
 		bb_offer(b);
 	}
 	return 0;
@@ -302,12 +306,26 @@ void bb_serve_closing(struct blkback *b)
 	bb_release_due(b);
 }
 
+/* hold-closed: Closing once, after 6 requests; reconnect-loop: after every 3 of a connection, 6
+ * times. The frontend tears down; we keep it all. */
+static void cycle(struct blkback *b, unsigned *cycles, uint64_t cycle_reqs)
+{
+	int s = b->strategy;
+	if (!b->closing && b->connected &&
+	    ((s == S_HOLD_CLOSED && *cycles == 0 && b->requests >= 6) ||
+	     (s == S_RECONNECT && *cycles < 6 && b->requests - cycle_reqs >= 3))) {
+		dev_xb_set_state(&b->xb, XenbusStateClosing);
+		b->closing = 1;
+		++*cycles;
+	}
+}
+
 int bb_serve(struct blkback *b)
 {
 	struct peer *p = b->p;
 	if (bb_offer(b) || bb_connect(b, b->o->connect_timeout))
 		return -1;
-	double start = dev_now(), closed_at = 0, cycle_at = start;
+	double start = dev_now(), closed_at = 0;
 	unsigned turn = 0, cycles = 0;
 	uint64_t cycle_reqs = 0;
 	int s = b->strategy;
@@ -318,17 +336,26 @@ int bb_serve(struct blkback *b)
 			if (b->connected && (fe < 0 || fe == XenbusStateClosing || fe == XenbusStateClosed)) {
 				if (frontend_closed(b))
 					break;
-			} else if (!b->connected && fe == XenbusStateInitialised && !closed_at) {
-				if (bb_connect(b, 0.5) == 0) {
-					cycle_at = dev_now();
+			} else if (!b->connected && (fe == XenbusStateInitialised || fe == XenbusStateConnected) &&
+				   !closed_at && b->offered) {
+				/* reconnect: Initialised, or straight to Connected as on the first connect */
+				if (bb_connect(b, 0.5) == 0)
 					cycle_reqs = b->requests;
-				}
 			}
+			/* the frontend let go of the rings we keep: Closed, gone, sat at Closing, or a new ring */
+			if (b->nold && !b->old_watched[b->nold - 1] &&
+			    (fe < 0 || fe == XenbusStateClosed || b->connected ||
+			     (fe == XenbusStateClosing && dev_now() - b->old_since[b->nold - 1] >= DEV_CLOSING_SETTLE_S)))
+				bb_watch_let_go(b);
 		}
 		struct bb_req r;
-		int got;
-		while ((got = bb_take(b, &r)) == 1)
+		int got = 0;
+		/* once we said Closing (hold-closed, reconnect-loop) nothing more is answered, as a backend
+		 * going away does: the frontend cannot finish its work meanwhile, and comes back for it */
+		while (!b->closing && (got = bb_take(b, &r)) == 1) {
 			handle(b, &r);
+			cycle(b, &cycles, cycle_reqs); /* checked per request: a fast frontend refills the ring */
+		}
 		if (got < 0 && holds_on_close(s) == 0) {
 			fprintf(stderr, "peer: the frontend's request index runs past the ring: stopping\n");
 			break;
@@ -349,12 +376,6 @@ int bb_serve(struct blkback *b)
 			for (int m = 0; m < BB_MAX_MAPS; m++)
 				if (b->maps[m].in_use)
 					dw_watch(b->w, b->maps[m].addr, b->maps[m].ref, b->maps[m].rw, DW_MARKER, b->maps[m].req, 0);
-		}
-		if ((s == S_HOLD_CLOSED && cycles == 0 && b->connected && b->requests >= 6) ||
-		    (s == S_RECONNECT && b->connected && cycles < 6 && b->requests - cycle_reqs >= 3 &&
-		     dev_now() - cycle_at > 0.02)) {
-			dev_xb_set_state(&b->xb, XenbusStateClosing); /* the frontend tears down; we keep it all */
-			cycles++;
 		}
 	}
 	if (s == S_SPEC)

@@ -136,7 +136,7 @@ static void hex(FILE *f, const uint8_t *b, unsigned n)
 		fprintf(f, "%02x", b[i]);
 }
 
-static void report(struct dev_watch *w, struct dw_entry *e, const uint8_t *saw, double now)
+static void report(struct dev_watch *w, struct dw_entry *e, double now)
 {
 	unsigned off = e->change_off & ~(unsigned)(DW_EVIDENCE - 1);
 	e->reported = 1;
@@ -146,7 +146,7 @@ static void report(struct dev_watch *w, struct dw_entry *e, const uint8_t *saw, 
 		e->change_off, (now - e->since) * 1e3);
 	hex(w->out, e->expect + off, DW_EVIDENCE);
 	fprintf(w->out, " saw=");
-	hex(w->out, saw + off, DW_EVIDENCE);
+	hex(w->out, e->saw, DW_EVIDENCE); /* as first seen: the page may have changed again since */
 	fprintf(w->out, " mode=%s\n", e->mode == DW_MARKER ? "marker" : "snapshot");
 	fflush(w->out);
 }
@@ -184,9 +184,10 @@ static unsigned check_one(struct dev_watch *w, struct dw_entry *e, double now, i
 		e->pending = 1;
 		e->changed_at = now;
 		e->change_off = i;
+		memcpy(e->saw, saw + (i & ~(unsigned)(DW_EVIDENCE - 1)), DW_EVIDENCE);
 	}
 	if (final || (now - e->changed_at >= w->grace && w->drained_at > e->changed_at)) {
-		report(w, e, saw, now);
+		report(w, e, now);
 		return 1;
 	}
 	return 0;

@@ -38,6 +38,7 @@ struct dw_entry {
 	uint64_t marker_seed;
 	double since, changed_at;
 	unsigned change_off;
+	uint8_t saw[DW_EVIDENCE];    /* the bytes around change_off when the change was first seen */
 	unsigned region_off, region_len; /* the bytes the request named: changes elsewhere are EXPOSED */
 	uint8_t exposed;             /* an EXPOSED line was printed for this watch */
 	uint8_t *expect;             /* DW_PAGE bytes: what the page must show */

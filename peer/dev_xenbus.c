@@ -153,14 +153,15 @@ int dev_xb_fe_read(struct dev_xb *x, const char *key, char *buf, unsigned size)
 		buf[len] = 0;
 	}
 	free(v);
-	return ok ? 0 : -1;
+	return ok ? 0 : -2;
 }
 
 int dev_xb_fe_uint(struct dev_xb *x, const char *key, unsigned long max, unsigned long *out)
 {
 	char buf[64], *end;
-	if (dev_xb_fe_read(x, key, buf, sizeof(buf)))
-		return -1;
+	int rc = dev_xb_fe_read(x, key, buf, sizeof(buf));
+	if (rc)
+		return rc; /* absent, or too long for a number */
 	errno = 0;
 	unsigned long v = strtoul(buf, &end, 10);
 	if (!buf[0] || *end || errno || v > max || buf[0] == '-')
@@ -181,6 +182,22 @@ int dev_xb_wait_fe(struct dev_xb *x, unsigned mask, double timeout)
 	do {
 		int s = dev_xb_fe_state(x);
 		if (s >= 0 && (mask & (1u << s)))
+			return s;
+		dev_sleep_ms(5);
+	} while (dev_now() < end);
+	return -1;
+}
+
+int dev_xb_wait_let_go(struct dev_xb *x, double timeout)
+{
+	double end = dev_now() + timeout, closing_since = 0;
+	do {
+		int s = dev_xb_fe_state(x);
+		if (s != XenbusStateClosing)
+			closing_since = 0;
+		else if (!closing_since)
+			closing_since = dev_now();
+		if (s < 0 || s == XenbusStateClosed || (closing_since && dev_now() - closing_since >= DEV_CLOSING_SETTLE_S))
 			return s;
 		dev_sleep_ms(5);
 	} while (dev_now() < end);

@@ -22,6 +22,9 @@
 #define DEV_MAX_RING_ORDER 4u
 #define DEV_MAX_RING_PAGES (1u << DEV_MAX_RING_ORDER)
 #define DEV_PATH 128
+/* A frontend that reached Closing and stays there this long has let go: some never write Closed
+ * (an old Linux blkfront whose disk is in use stops at Closing) */
+#define DEV_CLOSING_SETTLE_S 0.3
 
 struct dev_ring {
 	void *addr;                          /* the mapped pages, contiguous here; NULL: none */
@@ -53,7 +56,7 @@ int dev_xb_attach_existing(struct dev_xb *x);
 /* A key under our backend dir (printf format). 0 or -1. */
 int dev_xb_write(struct dev_xb *x, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int dev_xb_set_state(struct dev_xb *x, enum xenbus_state s);
-/* A frontend key: 0 and the NUL-terminated value, -1 absent or too long. */
+/* A frontend key: 0 and the NUL-terminated value, -1 absent, -2 too long for buf. */
 int dev_xb_fe_read(struct dev_xb *x, const char *key, char *buf, unsigned size);
 /* A decimal frontend key <= max: 0, -1 absent, -2 malformed or out of range. */
 int dev_xb_fe_uint(struct dev_xb *x, const char *key, unsigned long max, unsigned long *out);
@@ -61,6 +64,9 @@ int dev_xb_fe_uint(struct dev_xb *x, const char *key, unsigned long max, unsigne
 int dev_xb_fe_state(struct dev_xb *x);
 /* Wait until the frontend's state is in mask (1u << state); the state, or -1 at the timeout. */
 int dev_xb_wait_fe(struct dev_xb *x, unsigned mask, double timeout);
+/* Wait until the frontend let go: Closed, gone, or Closing for DEV_CLOSING_SETTLE_S. Its state
+ * then, or -1 at the timeout. */
+int dev_xb_wait_let_go(struct dev_xb *x, double timeout);
 /* Map the ring published as `key` (order 0) or `key`0..N-1 (order > 0; the caller read and
  * checked the order), read-write. 0, or -1 with one line on stderr. */
 int dev_xb_map_ring(struct dev_xb *x, const char *key, unsigned order, struct dev_ring *r);

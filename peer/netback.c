@@ -82,10 +82,12 @@ static void stale_unmap(void *ctx, void *addr)
 	xengnttab_unmap(n->x.xgt, addr, 1);
 }
 
+/* a frontend may use the device from Initialised and never write Connected */
 static int stale_connected(void *ctx)
 {
 	struct nb *n = ctx;
-	return n->connected && !n->broken && dev_xb_fe_state(&n->x) == XenbusStateConnected;
+	int fe = dev_xb_fe_state(&n->x);
+	return n->connected && !n->broken && (fe == XenbusStateConnected || fe == XenbusStateInitialised);
 }
 
 void nb_stale_init(struct nb *n)
@@ -191,13 +193,16 @@ static int nb_cycle(struct nb *n)
 	dev_xb_wait_fe(&n->x, (1u << XenbusStateClosing) | (1u << XenbusStateClosed), NB_RECONNECT_WAIT);
 	nb_disconnect(n);
 	dev_xb_set_state(&n->x, XenbusStateClosed);
-	dev_xb_wait_fe(&n->x, 1u << XenbusStateClosed, NB_RECONNECT_WAIT);
+	dev_xb_wait_let_go(&n->x, NB_RECONNECT_WAIT); /* Closed, or a frontend that stops at Closing */
 	dev_xb_set_state(&n->x, XenbusStateInitWait);
-	n->reconnects++;
-	/* the frontend must first leave the Closed of the last connection */
+	/* the frontend must first leave the Closed (or Closing) of the last connection; it may come
+	 * back through Initialising, Initialised, or straight to Connected */
 	dev_xb_wait_fe(&n->x, (1u << XenbusStateInitialising) | (1u << XenbusStateInitialised) | (1u << XenbusStateConnected),
 		       NB_RECONNECT_WAIT);
-	return nb_connect(n, NB_RECONNECT_WAIT);
+	if (nb_connect(n, NB_RECONNECT_WAIT))
+		return -1;
+	n->reconnects++; /* the frontend came back */
+	return 0;
 }
 
 static int setup(struct nb *n)

@@ -10,7 +10,8 @@ PEER_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(XEN_IFACE) -Iharness/workload -Iharne
 ## peer: build build/peer/gntfuzz-peer (links -lxengnttab -lxenevtchn -lxenstore -lxenctrl)
 .PHONY: peer
 peer: $(PEER_BIN)
-$(PEER_BIN): $(PEER_SRCS) $(wildcard peer/*.h) harness/workload/wl_proto.h harness/devices/netfront_pkt.h
+$(PEER_BIN): $(PEER_SRCS) $(wildcard peer/*.h) harness/workload/wl_proto.h harness/devices/netfront_pkt.h \
+             harness/devices/blkif_abi.h
 	@mkdir -p $(PEER_OUT)
 	$(CC) $(PEER_CFLAGS) $(PEER_SRCS) -lxengnttab -lxenevtchn -lxenstore -lxenctrl -o $@
 

@@ -25,6 +25,18 @@ column's own proof in `make test`: the fixed build holds, the mutant is caught i
 A target that dies of a signal (a panic, a fault) is CAUGHT (invariant 4: no peer input may crash
 it); its line names the signal and the target's last words (the target runs with -v, so a
 library's panic message is printed before it aborts).
+
+A device column may name how our frontend behaves, `COLUMN+MODE` (FRONT_MODES: the blkif layout it
+declares, `vbd:S+x86_32-abi`, or the xenbus states it publishes, `vbd:S+closing-only`); the full
+vbd run plays a few strategies in the 32-bit layout on every build, the rest are `--cells`. A
+variant `LIB/MUT+FRONT/FMUT` (only in `--cells`) is that build's target process with our frontend
+built as one of its mutants (frontends/<FRONT>/front.mk; `make` builds it as
+build/multiproc/front/<FRONT>/<FMUT>/<LIB>/<MUT>/gntfuzz-target): it must be caught in its cell,
+and `--require-blackbox FMUT` asks the peer's own oracle to see it.
+A fixed build under a strategy that closes and offers the device again (RECONNECTING) must have
+reconnected; in a column that names a layout the peer must have served that one; `honest` must
+leave our frontend on a fixed build with every answer OKAY and its data intact (a layout misread
+would not).
 """
 import argparse
 import os
@@ -67,6 +79,19 @@ DEVICES = ("vbd", "vif")
 WL_RACES = ("race-end", "storm")
 DEVICE_RACES = ("race-end", "spec-map", "stale-map")
 RACE_WIDEN_US = 300
+# COLUMN+MODE: the target's frontend options, and the protocol the peer must report serving
+FRONT_MODES = {
+    "x86_32-abi": (["--protocol", "x86_32-abi"], "x86_32-abi"),
+    "no-protocol": (["--protocol", "none"], "none"),
+    "skip-initialised": (["--xenbus", "skip-initialised"], None),
+    "no-connected": (["--xenbus", "no-connected"], None),
+    "closing-only": (["--xenbus", "closing-only"], None),
+}
+# the full vbd run's 32-bit columns (every build): a frontend of a 32-bit guest
+VBD_X86_32 = ("forged-done", "hold-closed", "every-status")
+# strategies that close and offer the device again: a fixed build's cell must have reconnected
+# (the peer's verdict: vbd connects >= 2, vif reconnects >= 1)
+RECONNECTING = ("hold-closed", "reconnect-loop")
 
 
 def columns(build, devices=("wl",) + DEVICES, strategies=None):
@@ -86,6 +111,8 @@ def columns(build, devices=("wl",) + DEVICES, strategies=None):
         cols += [(f"{dev}:{s}", s, 1, RACE_WIDEN_US if s in DEVICE_RACES else 0, dev) for s in names]
         cols += [(f"{dev}:{s}@v2", s, 2, RACE_WIDEN_US if s in DEVICE_RACES else 0, dev)
                  for s in ("forged-done",) + DEVICE_RACES if s in names]
+        if dev == "vbd":
+            cols += [(f"vbd:{s}+x86_32-abi", s, 1, 0, dev) for s in VBD_X86_32 if s in names]
     if strategies:
         cols = [c for c in cols if c[0] in strategies or c[1] in strategies or c[0].split(":")[-1] in strategies]
     return cols
@@ -127,7 +154,34 @@ def name(v):
 
 
 def target_bin(build, v):
+    mut, _, front = v[1].partition("+")  # LIB/MUT+FRONT/FMUT: our frontend built as its mutant FMUT
+    if front:
+        return os.path.join(build, "multiproc", "front", front, v[0], mut, "gntfuzz-target")
     return os.path.join(build, "multiproc", v[0], v[1], "gntfuzz-target")
+
+
+def mutant_names(v):
+    """The mutants a variant carries: the library's, and its frontend's (LIB/MUT+FRONT/FMUT)."""
+    mut, _, front = v[1].partition("+")
+    return {mut} | ({front.split("/")[-1]} if front else set())
+
+
+def column_of(every, col):
+    """A column by name; COLUMN+MODE is COLUMN with our frontend in a FRONT_MODES mode."""
+    base, _, mode = col.partition("+")
+    if col in every:
+        return every[col]
+    if base in every and mode in FRONT_MODES and every[base][4] != "wl":
+        return (col,) + every[base][1:]
+    return None
+
+
+def front_variants():
+    """{FRONT/FMUT} of our frontends (`make -s list-front-variants`)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    r = subprocess.run(["make", "-s", "--no-print-directory", "-C", ROOT, "list-front-variants"], env=env,
+                       capture_output=True, text=True)
+    return {"/".join(line.split()[:2]) for line in r.stdout.splitlines() if len(line.split()) == 3}
 
 
 def kv(line):
@@ -157,8 +211,9 @@ def run_cell(build, v, col, strategy, version, widen, duration, device="wl"):
         xensim.start(d, "0,1,2", mp=os.path.join(build, "multiproc"))
         target = [target_bin(build, v), "--version", str(version),
                   "--duration", str(duration + 1.5), "--requests", "16", "--widen", str(widen), "-v"]
+        mode = FRONT_MODES.get(col.partition("+")[2])
         if device != "wl":  # our PV frontend against the device backend
-            target += ["--device", device]
+            target += ["--device", device] + (mode[0] if mode else [])
             peer = [os.path.join(build, "peer", "gntfuzz-peer"), "--device", device, "--target", "1",
                     "--strategy", strategy, "--duration", str(duration), "--connect-timeout", "5"]
         elif strategy.endswith(".scn"):  # one request at a time, as a scenario's steps expect
@@ -216,6 +271,18 @@ def run_cell(build, v, col, strategy, version, widen, duration, device="wl"):
                 int(pres[0].get("requests", 0)) > 0
             # invariant 5: once the peer let go, every deferred page came back
             res["deferred_left"] = int(tres[0].get("deferred_now", 0))
+            if device != "wl":
+                p, t = pres[0], tres[0]
+                if strategy in RECONNECTING:  # judged on fixed builds: did the device come back?
+                    res["reconnected"] = int(p.get("connects", 0)) >= 2 or int(p.get("reconnects", 0)) >= 1
+                if mode and mode[1] and p.get("protocol") != mode[1]:
+                    res["error"] = f"the peer served protocol {p.get('protocol')}, not {mode[1]}"
+                bad = {k: t.get(k) for k in ("rsp_errors", "bad_rsp", "unknown_ids", "data_mismatch")
+                       if int(t.get(k, 0))}
+                # on a fixed build (a mutant library may fail maps, answered as errors)
+                if strategy == "honest" and device == "vbd" and v[1] == "fixed" and \
+                        (bad or not int(t.get("completed", 0))):
+                    res["error"] = f"honest service garbled: {bad or 'nothing completed'}"
         res["caught"] = res["tv"] > 0 or res["po"] > 0 or bool(res.get("crash"))
         time.sleep(0.05)
         b = xensim.Broker(d)
@@ -263,16 +330,23 @@ def main(argv):
     extra = []  # (column, variant): --cells
     if a.cells and not a.scenarios:
         every = {c[0]: c for c in columns(a.build)}
+        fronts = front_variants() if any("+" in spec.partition("=")[2] for spec in a.cells.split()) else set()
         for spec in a.cells.split():
             col, _, names = spec.partition("=")
-            if col not in every or not names:
-                print(f"sim-attack: --cells: {spec}: no column {col!r} (COLUMN=VARIANT,...; columns: "
-                      f"{' '.join(every)})", file=sys.stderr)
+            column = column_of(every, col)
+            if not column or not names:
+                print(f"sim-attack: --cells: {spec}: no column {col!r} (COLUMN[+MODE]=VARIANT,...; modes: "
+                      f"{' '.join(FRONT_MODES)}; columns: {' '.join(every)})", file=sys.stderr)
                 return 2
             for n in names.split(","):
-                v = next((v for v in all_vs if name(v) == n), None)
+                base, _, front = n.partition("+")
+                v = next((v for v in all_vs if name(v) == base), None)
+                if front and front not in fronts:
+                    print(f"sim-attack: --cells: {n}: no frontend variant {front!r} (make list-front-variants)",
+                          file=sys.stderr)
+                    return 2
                 if v:
-                    extra.append((every[col], v))
+                    extra.append((column, (v[0], v[1] + ("+" + front if front else ""))))
                 else:  # another set of libraries (TARGET=...): not this run's
                     print(f"# --cells: {col} on {n}: skipped, no such variant here (make list-variants)")
     for v in vs + [v for _, v in extra]:
@@ -294,7 +368,7 @@ def main(argv):
     jobs = [(v, col, s, ver, w, dev) for v in vs for col, s, ver, w, dev in cols]
     jobs += [(v, *c) for c, v in extra if (v, c[0]) not in {(j[0], j[1]) for j in jobs}]
     # what the table shows: the --only variants, then those of --cells; the columns likewise
-    vs = vs + [v for v in all_vs if v not in vs and any(v == x for _, x in extra)]
+    vs = vs + list(dict.fromkeys(x for _, x in extra if x not in vs))
     main_cols, cols = cols, cols + [c for c in dict.fromkeys(c for c, _ in extra) if c not in cols]
     results = {}
     with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
@@ -343,10 +417,12 @@ def main(argv):
         if v[1] == "fixed":
             idle = [c for c, r in rs.items() if not r["progress"]]
             lost = [c for c, r in rs.items() if r.get("deferred_left")]
-            ok = not errs and not caught and not idle and not lost
+            stuck = [c for c, r in rs.items() if r.get("reconnected") is False]
+            ok = not errs and not caught and not idle and not lost and not stuck
             why = f"caught by {caught}: {[rs[c]['first'] for c in caught][:2]}" if caught else \
                 f"errors {errs}" if errs else f"no traffic in {idle}" if idle else \
                 f"deferred pages never reclaimed in {lost}" if lost else \
+                f"the device never came back after a close in {stuck}" if stuck else \
                 "holds under all strategies, every deferred page reclaimed"
         elif v[1] in must_catch:
             ok = bool(caught) and not errs
@@ -373,7 +449,7 @@ def main(argv):
         print(f"{'ok' if r['caught'] else 'not ok'} - {name(v)}: {c[0]} catches it in its own cell" +
               (f": {r['first']}" if r["caught"] else f": {r['error']}" if r["error"] else ""))
     for mut in [m for m in a.require_blackbox.replace(",", " ").split()]:
-        for v in [v for v in vs if v[1] == mut]:
+        for v in [v for v in vs if mut in mutant_names(v)]:
             seen = [c[0] for c in cols if c[4] != "wl" and (v, c[0]) in results and results[(v, c[0])]["po"] > 0]
             fails += not seen
             print(f"{'ok' if seen else 'not ok'} - {name(v)}: the black-box oracle alone (peer: REUSED-*) "

@@ -1,7 +1,7 @@
 /* blkfront.c - our vbd frontend: see blkfront.h. */
 #include <stdint.h>
 #include "blkfront.h"
-#include <xen/io/blkif.h>
+#include "blkif_abi.h"   /* xen/io/blkif.h, and the x86_32 layout derived from it */
 #include <xen/io/protocols.h>
 #include "xenbus_fe.h"
 
@@ -38,6 +38,7 @@ struct blkfront {
 	uint64_t ring_frame[1u << BF_MAX_RING_ORDER];
 	grant_ref_t ring_ref[1u << BF_MAX_RING_ORDER];
 	uint8_t have_ring, broken, persistent, flush;
+	enum blkif_abi abi;                        /* the slots' layout we declared (dev_params.protocol) */
 	unsigned max_indirect;
 	evtchn_port_t port;
 	blkif_front_ring_t ring;
@@ -197,6 +198,7 @@ static int alloc_ring(unsigned order)
 	blkif_sring_t *s = (blkif_sring_t *)base;
 	s->req_event = s->rsp_event = 1;
 	FRONT_RING_INIT(&bf.ring, s, n * PAGE);
+	bf.ring.nr_ents = blkif_abi_ring_size(bf.abi, n * PAGE); /* slots of the layout we declare */
 	for (unsigned k = 0; k < n; k++)
 		if (bf.ops->share(bf.ops->ctx, bf.xb.backend_id, bf.ring_frame[k], 0, &bf.ring_ref[k]) != SEAM_OK) {
 			for (unsigned i = 0; i < k; i++)
@@ -232,8 +234,11 @@ static int do_connect(const struct dev_params *p)
 		return rc;
 	if (bf.ops->evtchn_alloc_unbound(bf.ops->ctx, bf.xb.backend_id, &bf.port))
 		return FE_ERR_ENV;
+	/* the layout we use: declared as a 64-bit or a 32-bit guest does, or not at all (native) */
+	const char *proto = p->protocol == DEV_PROTO_X86_32 ? XEN_IO_PROTO_ABI_X86_32 : XEN_IO_PROTO_ABI_X86_64;
 	if (xbfe_publish_ring(&bf.xb, "ring-ref", bf.ring_ref, bf.order) ||
-	    xbfe_write_u(&bf.xb, "event-channel", bf.port) || xbfe_write(&bf.xb, "protocol", XEN_IO_PROTO_ABI_NATIVE) ||
+	    xbfe_write_u(&bf.xb, "event-channel", bf.port) ||
+	    (p->protocol != DEV_PROTO_NONE && xbfe_write(&bf.xb, "protocol", proto)) ||
 	    xbfe_write_u(&bf.xb, "feature-persistent", p->persistent))
 		return FE_ERR_ENV;
 	xbfe_set_state(&bf.xb, XenbusStateInitialised);
@@ -366,11 +371,12 @@ static int issue(unsigned seq)
 	s->state = SLOT_INFLIGHT;
 	bf.inflight++;
 
-	blkif_request_t *r = RING_GET_REQUEST(&bf.ring, bf.ring.req_prod_pvt);
+	blkif_request_t req, *r = &req; /* built natively, put in the declared layout */
+	xbfe_memset(r, 0, sizeof(*r));
 	uint64_t sector = (uint64_t)i * BF_BLOCKS_PER_SLOT * SECT_PER_PAGE;
 	if (indirect) {
 		blkif_request_indirect_t *ri = (blkif_request_indirect_t *)r;
-		ri->operation = BLKIF_OP_INDIRECT;
+		r->operation = BLKIF_OP_INDIRECT; /* through the request view, as put_request reads it */
 		ri->indirect_op = op;
 		ri->nr_segments = (uint16_t)nseg;
 		ri->id = s->id;
@@ -392,6 +398,7 @@ static int issue(unsigned seq)
 	}
 	if (op == BLKIF_OP_FLUSH_DISKCACHE)
 		bf.st->flushes++;
+	blkif_abi_put_request(bf.abi, bf.ring.sring, RING_SIZE(&bf.ring), bf.ring.req_prod_pvt, r);
 	bf.ring.req_prod_pvt++;
 	int notify;
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&bf.ring, notify);
@@ -481,10 +488,7 @@ static unsigned poll_ring(void)
 	}
 	while (bf.ring.rsp_cons != rp && done < 32) {
 		blkif_response_t rsp;
-		volatile blkif_response_t *v = RING_GET_RESPONSE(&bf.ring, bf.ring.rsp_cons);
-		rsp.id = v->id;
-		rsp.operation = v->operation;
-		rsp.status = v->status;
+		blkif_abi_get_response(bf.abi, bf.ring.sring, RING_SIZE(&bf.ring), bf.ring.rsp_cons, &rsp);
 		bf.ring.rsp_cons++;
 		handle(&rsp);
 		done++;
@@ -517,6 +521,12 @@ int blkfront_run(const struct dev_host *h, const struct dev_params *p, struct de
 		st->end = "no device directory device/vbd/<devid> with a backend appeared";
 		return DEV_SETUP;
 	}
+	if (p->protocol > DEV_PROTO_NONE || p->xenbus > DEV_XB_CLOSING_ONLY) {
+		st->end = "bad parameters (protocol, xenbus)";
+		return DEV_SETUP;
+	}
+	bf.abi = p->protocol == DEV_PROTO_X86_32 ? BLKIF_ABI_X86_32 : BLKIF_ABI_NATIVE;
+	bf.xb.quirk = p->xenbus;
 	bf.xb.state = XenbusStateInitialising;
 	int done = 0, connected_once = 0;
 	unsigned seq = 0, turn = 0;

@@ -34,7 +34,39 @@ struct dev_params {
 	unsigned ring_order;      /* wanted ring-page-order (capped by the backend's max) */
 	uint8_t persistent;       /* offer feature-persistent */
 	uint8_t indirect;         /* use BLKIF_OP_INDIRECT when offered */
+	uint8_t protocol;         /* vbd: enum dev_protocol, the ring layout declared and used */
+	uint8_t xenbus;           /* enum dev_xenbus: the states published, as real frontends differ */
 };
+
+/* vbd: the "protocol" key and the slots' layout (harness/devices/blkif_abi.h) */
+enum dev_protocol { DEV_PROTO_X86_64 = 0, DEV_PROTO_X86_32, DEV_PROTO_NONE /* no key: the backend's native */ };
+#define DEV_PROTOCOL_NAMES { "x86_64-abi", "x86_32-abi", "none" }
+
+/* The xenbus states a frontend publishes: what real ones do besides the textbook sequence
+ * Initialising, Initialised, Connected, Closing, Closed. The frontend's own progress is the same
+ * (it still waits for the backend's Connected before its first request); only what it writes
+ * differs (dev_xb_published). */
+enum dev_xenbus {
+	DEV_XB_NORMAL = 0,
+	DEV_XB_SKIP_INITIALISED,  /* Initialising straight to Connected, also on a reconnect (firmware
+				   * drivers; netfront always does, as Linux's) */
+	DEV_XB_NO_CONNECTED,      /* stays Initialised and uses the device from there */
+	DEV_XB_CLOSING_ONLY,      /* a teardown ends at Closing, never Closed (an old Linux blkfront
+				   * with its disk in use); it reconnects from there */
+};
+#define DEV_XENBUS_NAMES { "normal", "skip-initialised", "no-connected", "closing-only" }
+
+/* The state a frontend under `quirk` writes when it reaches `state`. */
+static inline int dev_xb_published(unsigned quirk, int state)
+{
+	if (quirk == DEV_XB_SKIP_INITIALISED && state == 3 /* Initialised */)
+		return 4; /* Connected */
+	if (quirk == DEV_XB_NO_CONNECTED && state == 4)
+		return 3;
+	if (quirk == DEV_XB_CLOSING_ONLY && state == 6 /* Closed */)
+		return 5; /* Closing */
+	return state;
+}
 
 /* What a device frontend saw. */
 struct dev_stats {

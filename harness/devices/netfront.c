@@ -73,7 +73,7 @@ static int read_be_key(struct netfront *nf, const char *key, uint64_t max, uint6
 static void set_state(struct netfront *nf, enum xenbus_state st)
 {
 	nf->state = (uint8_t)st;
-	if (write_key(nf, "state", st))
+	if (write_key(nf, "state", dev_xb_published(nf->xb_quirk, st)))
 		nf_log(nf, "netfront: cannot publish state", st, 0);
 }
 

@@ -71,7 +71,8 @@ struct netfront {
 	domid_t backend_id;
 	char fe_path[FE_PATH_MAX];
 	char be_path[FE_PATH_MAX];
-	uint8_t state;             /* our XenbusState */
+	uint8_t state;             /* our XenbusState (published as dev_xb_published(xb_quirk, state)) */
+	uint8_t xb_quirk;          /* enum dev_xenbus */
 	uint8_t be_connected;      /* the backend said Connected after our rings were published */
 	uint8_t broken;            /* the backend corrupted a ring: no more ring processing */
 	uint8_t have_rings;

@@ -64,6 +64,7 @@ int netfront_run(const struct dev_host *h, const struct dev_params *p, struct de
 		st->end = "bad-paths";
 		return DEV_SETUP;
 	}
+	nf.xb_quirk = p->xenbus; /* from here on: Initialising is published as it is under every quirk */
 	for (unsigned turn = 0; (now = h->now_ms(h->ctx)) < end; turn++) {
 		/* the tx channel wakes us; the rx one (split channels) is found by the poll: a lost or
 		 * coalesced event costs one step, never a stall */

@@ -75,7 +75,7 @@ int xbfe_write_u(struct xbfe *x, const char *key, uint64_t v)
 int xbfe_set_state(struct xbfe *x, int state)
 {
 	x->state = (uint8_t)state;
-	return xbfe_write_u(x, "state", (uint64_t)state);
+	return xbfe_write_u(x, "state", (uint64_t)dev_xb_published(x->quirk, state));
 }
 
 int xbfe_be_u(struct xbfe *x, const char *key, uint64_t max, uint64_t *out)

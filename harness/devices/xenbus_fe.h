@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include "frontend.h"
+#include "devfront.h"
 
 #define XBFE_PATH 80
 
@@ -16,7 +17,8 @@ struct xbfe {
 	char dir[XBFE_PATH];        /* device/<type>/<devid>, relative to our domain */
 	char be_path[XBFE_PATH];    /* from our "backend" key */
 	domid_t backend_id;
-	uint8_t state;              /* our XenbusState as published */
+	uint8_t state;              /* our XenbusState (published as dev_xb_published(quirk, state)) */
+	uint8_t quirk;              /* enum dev_xenbus */
 };
 
 /* 0 once the directory names a backend (path and id), -1 not (yet), FE_ERR_INVAL bad type. */

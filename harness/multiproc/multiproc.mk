@@ -98,11 +98,33 @@ $(call mp_target,$(1)): $(MP_TARGET_OBJS) $(call target_archive,mp,$(1))
 endef
 $(foreach v,$(VARIANTS_mp),$(eval $(call MP_TARGET_RULE,$(v))))
 
+# A target process whose frontend (ours: blkfront, netfront) is built as one of its mutants (the
+# FRONT_MUTANT_FLAGS of frontends/<front>/front.mk), for sim_attack.py's LIB/MUT+FRONT/FMUT cells:
+# build/multiproc/front/<front>/<fmut>/<lib>/<mut>/gntfuzz-target. Only the driver's object differs.
+MP_FRONT_SRC.blkfront := harness/devices/blkfront.c
+MP_FRONT_SRC.netfront := harness/devices/netfront.c
+MP_FRONT_VARIANTS := $(foreach f,$(filter $(FRONTS),blkfront netfront),$(addprefix $(f)/,$(FRONT_$(f)_MUTANTS)))
+mp_front_target = $(MP_OUT)/front/$(1)/$(2)/gntfuzz-target
+define MP_FRONT_RULE # FRONT/FMUT
+$(MP_OUT)/front/$(1)/obj.o: $(MP_FRONT_SRC.$(call variant_lib,$(1))) $(MP_TARGET_HDRS) $(FRONT_$(call variant_lib,$(1))_DIR)/front.mk
+	@mkdir -p $$(@D)
+	$(CC) $(MP_CFLAGS) -Iharness/workload -Iharness/devices $(FRONT_$(call variant_lib,$(1))_FLAGS.$(call variant_mutant,$(1))) -c $$< -o $$@
+$(foreach v,$(VARIANTS_mp),$(eval $(call MP_FRONT_TARGET_RULE,$(1),$(v))))
+endef
+define MP_FRONT_TARGET_RULE # FRONT/FMUT, LIB/MUT
+$(call mp_front_target,$(1),$(2)): $(filter-out $(MP_TARGET_OBJD)/$(call variant_lib,$(1)).o,$(MP_TARGET_OBJS)) \
+    $(MP_OUT)/front/$(1)/obj.o $(call target_archive,mp,$(2))
+	@mkdir -p $$(@D)
+	$(CC) $$^ -lxenevtchn -lxenstore -lpthread -o $$@
+endef
+$(foreach f,$(MP_FRONT_VARIANTS),$(eval $(call MP_FRONT_RULE,$(f))))
+
 ## mp-targets: build the target process build/multiproc/<library>/<mutant>/gntfuzz-target for every variant (make list-variants)
 .PHONY: mp-targets
 mp-targets: $(MP_TARGETS)
-# The target processes of a list of variants: a test builds only those it plays.
-mp_targets_of = $(foreach v,$(1),$(call mp_target,$(v)))
+# The target processes of a list of variants: a test builds only those it plays (LIB/MUT+FRONT/FMUT:
+# with that frontend mutant).
+mp_targets_of = $(foreach v,$(1),$(if $(findstring +,$(v)),$(call mp_front_target,$(word 2,$(subst +, ,$(v))),$(word 1,$(subst +, ,$(v)))),$(call mp_target,$(v))))
 
 ## sim-attack: target process vs malicious peer, every strategy x every variant (each library fixed and its mutants), the workload and the PV devices (vbd, vif); verdict table
 .PHONY: sim-attack test-sim-attack
@@ -123,7 +145,8 @@ SIM_ATTACK_TEST_CELLS ?= race-end@v2=gtab/fixed,grants/xsa396
 # the full run's other new columns, in `make test` only as the cells above
 SIM_ATTACK_TEST_EXCLUDE ?= race-end@v2 storm@v2
 sim_comma := ,
-sim_cells_variants = $(filter $(VARIANTS_mp),$(foreach c,$(1),$(subst $(sim_comma), ,$(word 2,$(subst =, ,$(c))))))
+sim_cells_variants = $(foreach v,$(foreach c,$(1),$(subst $(sim_comma), ,$(word 2,$(subst =, ,$(c))))),\
+  $(if $(filter $(VARIANTS_mp),$(word 1,$(subst +, ,$(v)))),$(v)))
 ## test-sim-attack: sim-attack on every fixed build and a chosen set of mutants (SIM_ATTACK_TEST_ONLY), plus single cells (SIM_ATTACK_TEST_CELLS)
 test-sim-attack: multiproc $(call mp_targets_of,$(SIM_ATTACK_TEST_ONLY) $(call sim_cells_variants,$(SIM_ATTACK_TEST_CELLS))) \
                  peer $(BUILD)/xenstored/gntfuzz-xenstored
@@ -137,13 +160,22 @@ SIM_ATTACK_VBD_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter $(a
 SIM_ATTACK_VBD_TEST_STRATEGIES ?= honest forged-done persistent-abuse
 # stale-map's own proof: a fixed build holds, and an end that ignores its swap's result is caught
 # (the map raced into the swap, the page freed and the ref granted again under the held maps)
-SIM_ATTACK_VBD_TEST_CELLS ?= vbd:stale-map=gtab/fixed,grants/swap_ignored
-## test-sim-attack-vbd: blkfront (gntfuzz-target --device vbd) vs gntfuzz-peer --device vbd: fixed builds hold, msa02 caught, also by the black-box oracle alone; stale-map holds on gtab/fixed, catches grants/swap_ignored
+# The rings the peer keeps after the frontend let go are watched: hold-closed holds on a fixed build,
+# and blkfront's ring_free mutant (its ring pages freed whatever their end answered, CVE-2022-23040's
+# shape) is caught, by the black-box oracle too. The 32-bit ring layout (a fixed build holds, msa02
+# caught), no protocol key, and frontends that skip Initialised, never write Connected, or stop at
+# Closing: every cell must play (and the reconnecting strategies come back).
+SIM_ATTACK_VBD_TEST_CELLS ?= vbd:stale-map=gtab/fixed,grants/swap_ignored \
+                             vbd:hold-closed=grants/fixed,grants/fixed+blkfront/ring_free \
+                             vbd:forged-done+x86_32-abi=gtab/fixed,gtab/msa02 vbd:honest+no-protocol=grants/fixed \
+                             vbd:hold-closed+skip-initialised=grants/fixed vbd:reconnect-loop+closing-only=gtab/fixed \
+                             vbd:hold-closed+no-connected=grants/fixed
+## test-sim-attack-vbd: blkfront (gntfuzz-target --device vbd) vs gntfuzz-peer --device vbd: fixed builds hold, msa02 caught, also by the black-box oracle alone; stale-map holds on gtab/fixed, catches grants/swap_ignored; old rings watched (blkfront ring_free REUSED); the 32-bit layout; frontends that skip or stop at states
 .PHONY: test-sim-attack-vbd
 test-sim-attack-vbd: multiproc $(call mp_targets_of,$(SIM_ATTACK_VBD_TEST_ONLY) $(call sim_cells_variants,$(SIM_ATTACK_VBD_TEST_CELLS))) \
                      peer $(BUILD)/xenstored/gntfuzz-xenstored
 	@$(PYTHON) scripts/sim_attack.py --build $(BUILD) --devices vbd --strategies "$(strip $(SIM_ATTACK_VBD_TEST_STRATEGIES))" \
-	  --only "$(strip $(SIM_ATTACK_VBD_TEST_ONLY))" --require-blackbox msa02 --cells "$(strip $(SIM_ATTACK_VBD_TEST_CELLS))"
+	  --only "$(strip $(SIM_ATTACK_VBD_TEST_ONLY))" --require-blackbox "msa02 ring_free" --cells "$(strip $(SIM_ATTACK_VBD_TEST_CELLS))"
 TESTS += test-sim-attack-vbd
 
 ## sim-attack-vbd: the vbd columns of sim-attack alone: every vbd strategy x every variant (our blkfront vs the peer's blkback)

@@ -231,6 +231,19 @@ int main(void)
 	ok(dw_check(&w) == 1 && strstr(lines(), "REUSED-WRITE device=vbd ref=9 req=5 page=0 offset=1030"),
 	   "an overwritten region marker is REUSED-WRITE");
 
+	/* a page reused, then changed again before the report (a freed ring page taken as a new
+	 * ring, then another marker through a second map of it): saw= is what was first seen */
+	fresh();
+	dw_watch(&w, page[2], 10, 1, DW_MARKER, 1, 300);
+	memset(page[2], 0, 64);
+	dw_check(&w);
+	memset(page[2], 0x5e, 64);
+	clk += 1;
+	dw_drained(&w);
+	clk += 0.001;
+	ok(dw_check(&w) == 1 && strstr(lines(), "page=300 offset=0 ") && strstr(lines(), " saw=00000000000000000000000000000000 "),
+	   "the evidence is the bytes as the change was first seen");
+
 	fclose(out);
 	printf("1..%d\n", n);
 	return failures ? 1 : 0;

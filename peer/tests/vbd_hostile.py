@@ -6,6 +6,7 @@ or 2 (usage), within its timeout, never a crash or a hang; the device is removed
 
 usage: vbd_hostile.py BUILD"""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,8 +27,20 @@ HOSTILE = [
     ("event channel that does not exist", {"ring-ref": "8", "event-channel": "999"}, "cannot bind its event channel 999"),
     ("ring-page-order 30", {"ring-page-order": "30", "ring-ref0": "8", "event-channel": "1"}, "ring-page-order is not 0..4"),
     ("ring-page-order not a number", {"ring-page-order": "two", "event-channel": "1"}, "ring-page-order is not 0..4"),
-    ("foreign protocol", {"ring-ref": "8", "event-channel": "1", "protocol": "x86_32-abi"}, "protocol 'x86_32-abi' is not ours"),
+    ("foreign protocol", {"ring-ref": "8", "event-channel": "1", "protocol": "arm-abi"},
+     "protocol 'arm-abi' is not one we serve (x86_32-abi, x86_64-abi, or none: native)"),
+    ("protocol too long", {"ring-ref": "8", "event-channel": "1", "protocol": "x86_32-abi" * 8},
+     "protocol '(too long)' is not one we serve"),
+    ("two queues", {"ring-ref": "8", "event-channel": "1", "multi-queue-num-queues": "2"},
+     "multi-queue-num-queues is not 1"),
 ]
+# the backend keys a toolstack writes (libxl_disk.c) and blkback's features, once it is in InitWait
+BACKEND_NODES = {"dev": "xvda", "type": "phy", "mode": "w", "device-type": "disk", "removable": "0",
+                 "bootable": "1", "discard-enable": "0", "frontend-id": "1", "online": "1",
+                 "feature-flush-cache": "1", "feature-discard": "0", "feature-persistent": "1",
+                 "feature-max-indirect-segments": "32", "max-ring-page-order": "4", "multi-queue-max-queues": "1"}
+# ... and the disk's, once Connected
+CONNECTED_NODES = {"sectors": "32768", "sector-size": "512", "physical-sector-size": "512", "info": "0"}
 
 
 def run(argv, env, timeout=15):
@@ -75,6 +88,13 @@ def main(build):
                 if r.stdout.strip() == "2":
                     break
                 time.sleep(0.02)
+            if name == HOSTILE[0][0]:
+                got = {k: subprocess.run(["xenstore-read", f"{BE}/{k}"], env=e0, capture_output=True,
+                                         text=True).stdout.strip() for k in BACKEND_NODES}
+                params = subprocess.run(["xenstore-read", f"{BE}/params"], env=e0, capture_output=True, text=True)
+                ok(got == BACKEND_NODES and params.stdout.strip(),
+                   "the backend directory has the keys libxl and blkback write "
+                   f"({ {k: v for k, v in got.items() if v != BACKEND_NODES[k]} or 'all as expected'})")
             for k, v in keys.items():
                 subprocess.run(["xenstore-write", f"{FE}/{k}", v], env=e1, capture_output=True)
             subprocess.run(["xenstore-write", f"{FE}/state", "3"], env=e1, capture_output=True)
@@ -92,7 +112,8 @@ def main(build):
             ok(gone, f"hostile frontend, {name}: the device is removed")
         # nobody answers: the connect timeout is a setup failure
         rc, out, err, took = run([peer, "--device", "vbd", "--target", "2", "--connect-timeout", "1"], e0)
-        ok(rc == 1 and "did not become Initialised within 1s" in err and len(err.strip().splitlines()) == 1 and took < 5,
+        ok(rc == 1 and "did not become Initialised or Connected within 1.0s" in err and len(err.strip().splitlines()) == 1
+           and took < 5,
            f"no frontend: one line, exit 1 after the timeout ({took:.1f}s, rc={rc})")
         rc, out, err, _ = run([peer, "--device", "vbd", "--target", "1", "--attach", "existing"], e0)
         ok(rc == 1 and "--attach existing: no backend directory" in err and len(err.strip().splitlines()) == 1,
@@ -147,10 +168,35 @@ def main(build):
         # the target: bad device arguments, and no device that ever appears
         for argv, code, text in ((["--device", "disk"], 2, "usage"), (["--devid", "5"], 2, "need --device"),
                                  (["--device", "vbd", "--ring-order", "9"], 2, "usage"),
+                                 (["--device", "vbd", "--protocol", "arm-abi"], 2, "usage"),
+                                 (["--device", "vbd", "--xenbus", "sometimes"], 2, "usage"),
+                                 (["--protocol", "none"], 2, "need --device"),
+                                 (["--device", "vif", "--protocol", "x86_32-abi"], 2, "netif has one layout"),
                                  (["--device", "vbd", "--duration", "0.5"], 1, "no device directory")):
             rc, out, err, took = run([target] + argv, e1)
             ok(rc == code and text in err and took < 5,
                f"gntfuzz-target {' '.join(argv)}: exit {code}, says '{text}' (rc={rc}, {err.strip()[:80]})")
+        # the disk's keys once the peer is Connected with our blkfront (honest, the 32-bit layout; the
+        # frontend kept busy until the peer ends after 1 s)
+        pp = subprocess.Popen([peer, "--device", "vbd", "--target", "1", "--duration", "1", "--connect-timeout", "4"],
+                              env=e0, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        tp = subprocess.Popen([target, "--device", "vbd", "--duration", "4", "--requests", "400", "--protocol",
+                               "x86_32-abi"], env=e1, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        got = {}
+        for _ in range(300):
+            if subprocess.run(["xenstore-read", BE + "/state"], env=e0, capture_output=True, text=True).stdout.strip() == "4":
+                got = {k: subprocess.run(["xenstore-read", f"{BE}/{k}"], env=e0, capture_output=True,
+                                         text=True).stdout.strip() for k in CONNECTED_NODES}
+                break
+            time.sleep(0.01)
+        pout = pp.communicate(timeout=20)[0]
+        tout = tp.communicate(timeout=20)[0]
+        ok(got == CONNECTED_NODES, f"Connected: sectors, sector-size, physical-sector-size, info as blkback writes them ({got})")
+        verdict = next((line for line in pout.splitlines() if line.startswith("peer: verdict")), "")
+        res = next((line for line in tout.splitlines() if line.startswith("target: result")), "")
+        ok("protocol=x86_32-abi" in verdict and "result=held" in verdict and int(dict(re.findall(r"(\w+)=(\S+)", res)).get("completed", 0)) > 8
+           and "bad_rsp=0" in res and "rsp_errors=0" in res
+           and "data_mismatch=0" in res, f"blkfront in the 32-bit layout: every request served intact ({res[:90]}...)")
     finally:
         xensim.stop(d)
         shutil.rmtree(d, ignore_errors=True)

@@ -39,7 +39,8 @@ SIM_ATTACK_VIF_TEST_ONLY ?= $(foreach l,$(TEST_LIBS_mp),$(l)/fixed) $(filter gra
 SIM_ATTACK_VIF_TEST_COLS ?= forged-done hold-closed tx-write
 # every-status's own proof (every status netif.h defines and undefined ones, maps held past
 # them): a fixed build holds, MSA02 is caught in that cell
-SIM_ATTACK_VIF_TEST_CELLS ?= vif:every-status=grants/fixed,gtab/msa02
+SIM_ATTACK_VIF_TEST_CELLS ?= vif:every-status=grants/fixed,gtab/msa02 \
+                             vif:reconnect-loop+closing-only=grants/fixed vif:hold-closed+no-connected=grants/fixed
 ## test-sim-attack-vif: our netfront (gntfuzz-target --device vif) vs gntfuzz-peer --device vif: fixed builds hold, msa02/cve23041/ro_reading/ro_flag caught; every-status holds on grants/fixed, catches gtab/msa02
 test-sim-attack-vif: multiproc $(call mp_targets_of,$(SIM_ATTACK_VIF_TEST_ONLY) $(call sim_cells_variants,$(SIM_ATTACK_VIF_TEST_CELLS))) \
                      peer $(BUILD)/xenstored/gntfuzz-xenstored

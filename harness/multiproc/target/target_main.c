@@ -2,11 +2,14 @@
  *
  *   xensim run --dir D --domain 1 -- build/multiproc/<library>/<mutant>/gntfuzz-target
  *        [--version 1|2] [--requests N] [--inflight K] [--duration S] [--widen US] [--backend DOMID] [-v]
- *        [--device wl|vbd|vif [--devid N] [--ring-order K] [--persistent 0|1] [--indirect 0|1]]
+ *        [--device wl|vbd|vif [--devid N] [--ring-order K] [--persistent 0|1] [--indirect 0|1]
+ *                             [--protocol x86_64-abi|x86_32-abi|none] [--xenbus normal|skip-initialised|...]]
  *
  * --device wl (default): the workload frontend (harness/workload). --device vbd|vif: our blkfront
  * or netfront (harness/devices) waits for its device directory device/<vbd|vif>/<devid> to
  * appear (hot-plug: the peer creates it as a toolstack does) and runs the standard PV protocol.
+ * --protocol (vbd): the ring layout blkfront declares and uses (none: no key, the native layout);
+ * --xenbus: the states the frontend publishes, as real frontends differ (devfront.h, enum dev_xenbus).
  *
  * The grant library (any, behind the seam: harness/seam/seam.h) and its mutant are the build's
  * (mutant "fixed": the library as shipped).
@@ -249,6 +252,15 @@ static int run_device(struct env *e, const struct fe_ops *ops, const char *devic
 	return e->t.violations ? 3 : 0;
 }
 
+/* The index of s in a names table (devfront.h's DEV_*_NAMES), -1 none. */
+static int parse_name(const char *s, const char *const *names, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
 static int parse_u(const char *s, unsigned max, unsigned *out)
 {
 	char *end;
@@ -269,6 +281,8 @@ int main(int argc, char **argv)
 	const char *device = "wl";
 	struct dev_params dp = { .devid = ~0u, .ring_order = 1, .persistent = 1, .indirect = 1 };
 	unsigned flag;
+	static const char *const protocols[] = DEV_PROTOCOL_NAMES, *const xenbus[] = DEV_XENBUS_NAMES;
+	int k;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "-v"))
@@ -283,6 +297,10 @@ int main(int argc, char **argv)
 			dp.persistent = (uint8_t)flag, i++;
 		else if (v && !strcmp(a, "--indirect") && !parse_u(v, 1, &flag))
 			dp.indirect = (uint8_t)flag, i++;
+		else if (v && !strcmp(a, "--protocol") && (k = parse_name(v, protocols, 3)) >= 0)
+			dp.protocol = (uint8_t)k, i++;
+		else if (v && !strcmp(a, "--xenbus") && (k = parse_name(v, xenbus, 4)) >= 0)
+			dp.xenbus = (uint8_t)k, i++;
 		else if (v && !strcmp(a, "--version") && (version = (unsigned)atoi(v), i++, 1))
 			;
 		else if (v && !strcmp(a, "--requests") && (requests = (unsigned)atoi(v), i++, 1))
@@ -298,7 +316,8 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: gntfuzz-target [--version 1|2] [--requests N] [--inflight K] "
 					"[--duration S] [--widen US] [--backend DOMID] [-v]\n"
-					"       [--device wl|vbd|vif [--devid N] [--ring-order 0..4] [--persistent 0|1] [--indirect 0|1]]\n");
+					"       [--device wl|vbd|vif [--devid N] [--ring-order 0..4] [--persistent 0|1] [--indirect 0|1]\n"
+					"        [--protocol x86_64-abi|x86_32-abi|none] [--xenbus normal|skip-initialised|no-connected|closing-only]]\n");
 			return 2;
 		}
 	}
@@ -308,8 +327,14 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(device, "wl") && dp.devid == ~0u)
 		dp.devid = !strcmp(device, "vbd") ? 51712 : 0; /* xvda, eth0 */
-	if (!strcmp(device, "wl") && (dp.devid != ~0u || dp.ring_order != 1 || !dp.persistent || !dp.indirect)) {
-		fprintf(stderr, "gntfuzz-target: --devid, --ring-order, --persistent and --indirect need --device vbd|vif\n");
+	if (!strcmp(device, "wl") && (dp.devid != ~0u || dp.ring_order != 1 || !dp.persistent || !dp.indirect || dp.xenbus ||
+				      dp.protocol)) {
+		fprintf(stderr, "gntfuzz-target: --devid, --ring-order, --persistent, --indirect, --protocol and --xenbus need "
+				"--device vbd|vif\n");
+		return 2;
+	}
+	if (!strcmp(device, "vif") && dp.protocol) {
+		fprintf(stderr, "gntfuzz-target: --protocol is blkif's (--device vbd): netif has one layout\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
