@@ -30,7 +30,11 @@
 #      GNTFUZZ_PRESTART  targets created (running) before the plan starts and played last, so
 #                        that a slow boot (a Linux domU takes ~90 s under TCG) overlaps the others
 #      GNTFUZZ_LINUX_REBOOTS  fresh Linux domUs the device phases may boot when a lying blkback
-#                        wedged the domU's xenbus (default 0: the remaining disks are skipped)
+#                        wedged the domU's xenbus (default 0: the remaining disks are skipped);
+#                        not used with GNTFUZZ_LINUX_SAVE
+#      GNTFUZZ_LINUX_SAVE  a booted Linux domU saved by `xl save` (the nested dom0's /init makes
+#                        it before the snapshot): each use of Linux restores a fresh copy of it --
+#                        the rounds, and every device strategy on a domU of its own
 BIN=${GNTFUZZ_BIN:-/usr/bin}
 CFG=${GNTFUZZ_CFG:-/etc/gntfuzz}
 PEER=${GNTFUZZ_PEER:-$BIN/gntfuzz-peer}
@@ -40,6 +44,7 @@ VBD_STRATEGIES=${GNTFUZZ_VBD_STRATEGIES-all}
 VIF_STRATEGIES=${GNTFUZZ_VIF_STRATEGIES-all}
 DEV_DURATION=${GNTFUZZ_DEV_DURATION:-4}
 TARGETS=${GNTFUZZ_TARGETS:-pvh-grants-fixed pvh-grants-msa02 linux}
+LINUX_SAVE=${GNTFUZZ_LINUX_SAVE:-}
 up() { cut -d' ' -f1 /proc/uptime; }
 mark() { echo "=== GNTFUZZ [$(up)] $*"; }
 key() { xenstore-read "/local/domain/$1/data/gntfuzz/$2" 2>/dev/null; }
@@ -72,10 +77,10 @@ wait_shutdown() { # domid seconds (wall clock; on_poweroff=preserve keeps it lis
 	done
 }
 
-console_of() { # name: the guest's console log so far
+console_of() { # name [shown-as]: the guest's console log so far
 	f=/var/log/xen/console/guest-$1.log
 	[ -f "$f" ] || return 0
-	echo "----- console of $1 -----"
+	echo "----- console of ${2:-$1} -----"
 	cat "$f"
 	echo "----- end console of $1 -----"
 }
@@ -88,13 +93,24 @@ create() { # label: create its domain paused; prints the domid
 
 fe_state() { xenstore-read "/local/domain/$1/device/$2/$3/state" 2>/dev/null; } # domid kind devid
 
-# (Re)boot the Linux domU and wait until linux-target published; sets domid. 1 if it never did.
-# Two tries: a Linux PVH domU sometimes triple-faults while booting under nested TCG.
+# A fresh Linux domU (restored from $LINUX_SAVE, else booted), told to start; waits until
+# linux-target published; sets domid. 1 if it never did. Two tries: a Linux PVH domU sometimes
+# triple-faults while booting under nested TCG.
 linux_boot() { # label
 	for try in 1 2; do
-		domid=$(create "$1") || return 1
+		lname=gntfuzz-$1
+		if [ -n "$LINUX_SAVE" ]; then
+			# a fresh copy from the pool (harness/nested/linux-pool), and the next one restored
+			# in the background while this one plays
+			lname=$(linux-pool take 180) && domid=$(xl domid "$lname") ||
+				{ mark "target-retry $1 (no fresh copy of the saved domU)"; continue; }
+			linux-pool add >/dev/null 2>&1 &
+		else
+			domid=$(create "$1") || return 1
+		fi
 		mark "target-domid $1 $domid"
 		xl unpause "$domid"
+		xenstore-write "/local/domain/$domid/data/gntfuzz/start" 1
 		end=$(($(date +%s) + 240)) # a dead domU is given up at once, not after the 240 s
 		while [ "$(key "$domid" state)" != idle ] && ! dead "$domid" && [ "$(date +%s)" -lt $end ]; do sleep 0.5; done
 		[ "$(key "$domid" state)" = idle ] && { mark "target-ready $1"; return 0; }
@@ -147,13 +163,20 @@ device_session() { # label domid kind strategy devid [attach]
 # is then the culprit), has wedged the domU's xenbus ("device-wedged", a finding): the plan
 # boots a fresh Linux domU for the next device while GNTFUZZ_LINUX_REBOOTS lasts, else the rest
 # are "device-skipped". Linux connects in seconds: 20 s to connect is plenty.
-linux_devices() { # label kind strategies (uses and may change $domid, $wedged, $last, $reboots)
-	log=/var/log/xen/console/guest-gntfuzz-$1.log
+linux_devices() { # label kind strategies (uses and may change $domid, $lname, $wedged, $last, $reboots)
 	k=0
 	for s in $3; do
 	  retry=1
 	  while :; do
-		if [ -n "$wedged" ]; then
+		if [ -n "$LINUX_SAVE" ]; then
+			# every strategy on a fresh copy of the booted domU: no session inherits a wedge
+			xl destroy "$domid" 2>/dev/null
+			if ! linux_boot "$1"; then
+				mark "device-skipped $1 $2 $s wedged-by=no-fresh-domU"
+				k=$((k + 1)); break
+			fi
+			wedged=""; last=""
+		elif [ -n "$wedged" ]; then
 			if [ "$reboots" -gt 0 ] && reboots=$((reboots - 1)) && console_of "gntfuzz-$1" && linux_boot "$1"; then
 				wedged=""; last=""
 			else
@@ -161,6 +184,7 @@ linux_devices() { # label kind strategies (uses and may change $domid, $wedged, 
 				k=$((k + 1)); break
 			fi
 		fi
+		log=/var/log/xen/console/guest-$lname.log
 		attach=new; devid=$k
 		if [ "$2" = vbd ]; then
 			devid=$((51712 + 16 * (k % 26) + 1)); attach=existing
@@ -190,7 +214,7 @@ linux_devices() { # label kind strategies (uses and may change $domid, $wedged, 
 		[ -n "$skipped" ] && mark "device-skipped $1 $2 $s wedged-by=$skipped"
 		last="$2/$s"
 		k=$((k + 1))
-		[ -n "$crashed" ] && [ $retry = 1 ] && [ "$reboots" -gt 0 ] && { retry=0; continue; }
+		[ -n "$crashed" ] && [ $retry = 1 ] && { [ "$reboots" -gt 0 ] || [ -n "$LINUX_SAVE" ]; } && { retry=0; continue; }
 		break
 	  done
 	done
@@ -254,6 +278,7 @@ wl_sessions() { # label domid
 dd if=/dev/zero of=/tmp/disk.img bs=1M count=0 seek=16 2>/dev/null # the vbd image (sparse)
 failed=0
 PRESTART=${GNTFUZZ_PRESTART-linux}
+[ -n "$LINUX_SAVE" ] && PRESTART=""   # a restored Linux is up in seconds: nothing to overlap
 early=""
 for label in $PRESTART; do
 	case " $TARGETS " in *" $label "*) ;; *) continue ;; esac
@@ -270,6 +295,8 @@ run_target() { # label: create, play, collect, destroy
 		pvh_devices "$label" "${label%%-*}" "$([ "${label%%-*}" = vbd ] && echo "$OURS_VBD_STRATEGIES" || echo "$OURS_VIF_STRATEGIES")"
 		mark "target-end $label"
 		return ;;
+	linux)
+		if [ -n "$LINUX_SAVE" ]; then linux_saved; return; fi ;;
 	esac
 	case " $early " in
 	*" $label "*) ;;   # already created and booting
@@ -283,6 +310,7 @@ run_target() { # label: create, play, collect, destroy
 	[ -n "$domid" ] || { mark "target-error $label no-domain"; failed=1; return; }
 	mark "target-domid $label $domid"
 	xl unpause "$domid" 2>/dev/null
+	start "$label" "$domid"
 	# A domU that died while booting gets one more try (seen here: a Linux PVH domU triple
 	# faulting in early boot under nested TCG, about one run in five).
 	if dead "$domid" || ! wait_key "$domid" state idle 90; then
@@ -291,6 +319,7 @@ run_target() { # label: create, play, collect, destroy
 		if xl create -p "$CFG/$label.cfg" >"/tmp/xl-create-$label.log" 2>&1 && domid=$(xl domid "$name"); then
 			mark "target-domid $label $domid"
 			xl unpause "$domid"
+			start "$label" "$domid"
 		else
 			cat "/tmp/xl-create-$label.log"
 		fi
@@ -319,6 +348,33 @@ run_target() { # label: create, play, collect, destroy
 	console_of "$name"
 	xl destroy "$domid" 2>/dev/null
 	mark "target-end $label"
+}
+
+start() { # label domid: the Linux domU waits for this before it learns its domid
+	[ "$1" = linux ] && xenstore-write "/local/domain/$2/data/gntfuzz/start" 1
+	return 0
+}
+
+# Linux from the saved copy: the rounds on one restored domU, then every device strategy on a
+# fresh one (linux_devices), so none inherits a xenbus another session wedged.
+linux_saved() {
+	if ! linux_boot linux; then
+		mark "target-error linux never-published"; failed=1; mark "target-end linux"; return
+	fi
+	rounds linux "$domid"
+	"$PEER" --protocol rounds --target "$domid" --quit
+	# its last line on the console, not a shutdown: busybox's poweroff only halts a PVH Linux
+	i=0
+	while [ $i -lt 40 ] && ! grep -q "linux-target exit" "/var/log/xen/console/guest-$lname.log" 2>/dev/null; do
+		sleep 0.25; i=$((i + 1))
+	done
+	console_of "$lname" gntfuzz-linux
+	xl destroy "$domid" 2>/dev/null
+	wedged=""; last=""; reboots=0
+	linux_devices linux vif "$VIF_STRATEGIES"
+	linux_devices linux vbd "$VBD_STRATEGIES"
+	xl destroy "$domid" 2>/dev/null
+	mark "target-end linux"
 }
 
 # The prestarted targets last: their boot overlaps everything before them. (Played beside the

@@ -8,6 +8,12 @@ NESTED_LOGS   := $(NESTED_OUT)/logs
 # the full set takes about 10 min on 2 cores, much more when they are busy with other builds;
 # make test's subset gets NESTED_TEST_TIMEOUT).
 NESTED         ?= 1
+# Boot once, restore many (harness/nested/snapshot.py): the booted machine (Xen, dom0, a saved
+# Linux domU) is snapshotted once per base image and restored for every later run, in this and
+# any other clone (keyed by content). NESTED_SNAPSHOTS=off always boots. About 0.5-1 GiB each;
+# the newest 3 are kept. NESTED_XEN_EXTRA: more Xen command line (part of the key).
+NESTED_SNAPSHOTS ?= $(HOME)/.cache/gntfuzz/nested-snapshots
+NESTED_XEN_EXTRA ?=
 NESTED_TIMEOUT ?= 1800
 NESTED_TEST_TIMEOUT ?= 900
 # Target labels: pvh-<library>-<mutant>[-v2] (the PVH guest built with that variant; v2: grant table
@@ -68,13 +74,13 @@ NESTED_PEER    ?=
 NESTED_HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(XEN_IFACE)
 NESTED_PROGS := $(NESTED_BIN)/gntfuzz-peer $(NESTED_BIN)/outside-oracle $(NESTED_BIN)/linux-target $(NESTED_BIN)/linux-devio
 NESTED_PVH    = $(foreach v,$(NESTED_VARIANTS),$(call pvh_kernel,$(v)))
-NESTED_SCRIPTS := $(addprefix harness/nested/,build-images.sh target-cfg.sh dom0-plan.sh init-dom0 init-linux-domU)
+NESTED_SCRIPTS := $(addprefix harness/nested/,build-images.sh target-cfg.sh dom0-plan.sh dom0-run.sh init-dom0 init-linux-domU linux-pool)
 NESTED_RUN = $(PYTHON) harness/nested/nested.py run --images $(NESTED_IMAGES) --logs $(NESTED_LOGS) \
              --timeout $(NESTED_TIMEOUT) --strategies "$(NESTED_STRATEGIES)" --targets "$(NESTED_TARGETS)" \
              --wl-strategies "$(NESTED_WL_STRATEGIES)" --variants "$(VARIANTS)" \
              --vbd-strategies "$(NESTED_VBD_STRATEGIES)" --vif-strategies "$(NESTED_VIF_STRATEGIES)" \
              --ours-vbd-strategies "$(NESTED_OURS_VBD_STRATEGIES)" --ours-vif-strategies "$(NESTED_OURS_VIF_STRATEGIES)" \
-             --peer $(NESTED_BIN)/gntfuzz-peer
+             --peer $(NESTED_BIN)/gntfuzz-peer --snapshots "$(NESTED_SNAPSHOTS)" --xen-extra "$(NESTED_XEN_EXTRA)"
 
 $(NESTED_BIN)/outside-oracle: harness/nested/outside-oracle.c harness/workload/wl_proto.h
 	@mkdir -p $(@D)
@@ -96,7 +102,7 @@ $(NESTED_OUT)/plan.vars: nested-vars-check
 	@:
 nested-vars-check:
 	@mkdir -p $(NESTED_OUT); echo '$(NESTED_VARS)' | cmp -s - $(NESTED_OUT)/plan.vars || echo '$(NESTED_VARS)' > $(NESTED_OUT)/plan.vars
-$(NESTED_IMAGES)/dom0.cpio.gz: $(NESTED_PROGS) $(NESTED_PVH) $(NESTED_SCRIPTS) $(NESTED_OUT)/plan.vars
+$(NESTED_IMAGES)/payload.tar: $(NESTED_PROGS) $(NESTED_PVH) $(NESTED_SCRIPTS) $(NESTED_OUT)/plan.vars
 	GNTFUZZ_TARGETS="$(NESTED_TARGETS)" GNTFUZZ_STRATEGIES="$(NESTED_STRATEGIES)" GNTFUZZ_PEER="$(NESTED_PEER)" \
 	GNTFUZZ_WL_STRATEGIES="$(NESTED_WL_STRATEGIES)" GNTFUZZ_VARIANTS="$(NESTED_VARIANTS)" \
 	GNTFUZZ_VBD_STRATEGIES="$(NESTED_VBD_STRATEGIES)" GNTFUZZ_VIF_STRATEGIES="$(NESTED_VIF_STRATEGIES)" \
@@ -108,7 +114,7 @@ $(NESTED_IMAGES)/dom0.cpio.gz: $(NESTED_PROGS) $(NESTED_PVH) $(NESTED_SCRIPTS) $
 nested-tools: $(NESTED_PROGS)
 
 ## nested-images: build the Xen/dom0/Linux-domU images for the nested run into build/nested/images
-nested-images: $(NESTED_IMAGES)/dom0.cpio.gz
+nested-images: $(NESTED_IMAGES)/payload.tar
 
 ## nested-xen: boot Xen under QEMU, run every peer strategy against each library's fixed and MSA02-mutant guests, our blkfront/netfront and Linux's gntalloc, xen-blkfront, xen-netfront; log and report in build/nested/logs (NESTED=0 skips)
 nested-xen:
@@ -139,22 +145,29 @@ endif
 TESTS_BACKGROUND += test-nested-xen
 TESTS_PREPARE += nested-test-images
 
-## bench-nested: wall time from QEMU start to verdict of test-nested-xen's subset and of the full nested-xen set, per target and per strategy
+## bench-nested: QEMU start to verdict, cold (no snapshot: boot, then make one) and warm (restored), for test-nested-xen's subset and for the full nested-xen set; per target and per strategy
+# Its own snapshot store, emptied before each cold run: the user's cache is never touched.
+NESTED_BENCH_SNAPSHOTS ?= $(NESTED_OUT)/bench-snapshots
 bench-nested:
 ifeq ($(NESTED),0)
 	@echo "bench-nested: skipped (NESTED=0)"
 else
 	@$(MAKE) --no-print-directory nested-images $(NESTED_TEST_VARS) >/dev/null
+	@rm -rf $(NESTED_BENCH_SNAPSHOTS)
+	@$(MAKE) --no-print-directory nested-bench-run $(NESTED_TEST_VARS) NESTED_BENCH_NAME="test-nested-xen subset"
 	@$(MAKE) --no-print-directory nested-bench-run $(NESTED_TEST_VARS) NESTED_BENCH_NAME="test-nested-xen subset"
 	@$(MAKE) --no-print-directory nested-images >/dev/null
+	@rm -rf $(NESTED_BENCH_SNAPSHOTS)
 	@$(MAKE) --no-print-directory nested-bench-run NESTED_BENCH_NAME="nested-xen full"
+	@$(MAKE) --no-print-directory nested-bench-run NESTED_BENCH_NAME="nested-xen full"
+	@du -sh $(NESTED_BENCH_SNAPSHOTS) | sed 's/^/bench-nested: snapshot store size /'
 endif
-## nested-bench-run: one nested run printing only its bench-nested figures (bench-nested runs it twice)
+## nested-bench-run: one nested run printing only its bench-nested figures (bench-nested runs it four times)
 nested-bench-run:
-	@$(NESTED_RUN) --bench --bench-name "$(NESTED_BENCH_NAME)" | grep -E '^(bench-nested|not ok)' || true
+	@$(NESTED_RUN) --bench --bench-name "$(NESTED_BENCH_NAME)" --snapshots "$(NESTED_BENCH_SNAPSHOTS)" | grep -E '^(bench-nested|not ok)' || true
 
 ## real-xen: on a real Xen host (root in dom0): run the same plan with xl-created targets and judge it
-real-xen: $(NESTED_IMAGES)/dom0.cpio.gz
+real-xen: $(NESTED_IMAGES)/payload.tar
 	@mkdir -p $(NESTED_OUT)/real/cfg $(NESTED_OUT)/real/guest
 	@cp $(NESTED_IMAGES)/vmlinuz $(NESTED_IMAGES)/linux-domU.cpio.gz $(NESTED_OUT)/real/guest/
 	@for v in $(NESTED_VARIANTS); do cp $(PVH_OUT)/$$v/gntfuzz-pvh.elf \
@@ -171,6 +184,10 @@ real-xen: $(NESTED_IMAGES)/dom0.cpio.gz
 test-nested-judge:
 	@$(PYTHON) harness/nested/test_judge.py
 
-TESTS += test-nested-judge test-nested-xen
+## test-nested-snapshot: the snapshot store without QEMU: a snapshot of another build (Xen command line, QEMU, images) or a corrupt one is never restored
+test-nested-snapshot:
+	@$(PYTHON) harness/nested/test_snapshot.py
+
+TESTS += test-nested-judge test-nested-snapshot test-nested-xen
 # bench-nested is not in BENCHES: two QEMU boots (~20 min) would break `make bench`'s 5 minutes.
-.PHONY: nested-test-images nested-bench-run nested-vars-check test-nested-judge nested-tools nested-images nested-xen test-nested-xen bench-nested real-xen
+.PHONY: test-nested-snapshot nested-test-images nested-bench-run nested-vars-check test-nested-judge nested-tools nested-images nested-xen test-nested-xen bench-nested real-xen

@@ -27,7 +27,9 @@ import subprocess
 import sys
 import time
 
+import machine
 import nested_devices
+import snapshot
 
 MARK = re.compile(r"=== GNTFUZZ \[([\d.]+)\] (\S+)(?: (.*))?$")
 STAMP = re.compile(r"^\[\s*([\d.]+)\] ")
@@ -376,79 +378,49 @@ def dev_strategies(a):
     return out
 
 
-def qemu_cmd(images):
-    xen_cmd = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 "
-               "loglvl=all guest_loglvl=all noreboot=false")
-    dom0_cmd = "console=hvc0 earlyprintk=xen rdinit=/init quiet"
-    return ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi",
-            "-cpu", "qemu64,+npt", "-smp", "2", "-m", "2048",
-            "-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-kernel", os.path.join(images, "xen"), "-append", xen_cmd,
-            "-initrd", f"{os.path.join(images, 'vmlinuz')} {dom0_cmd},{os.path.join(images, 'dom0.cpio.gz')}"]
-
-
 def cmd_run(a):
     devs = dev_strategies(a)
     if devs is None:
         return 2
-    for f in ("xen", "vmlinuz", "dom0.cpio.gz"):
+    for f in machine.IMAGES + ("payload.tar", "payload.id"):
         if not os.path.exists(os.path.join(a.images, f)):
-            print(f"nested: missing {a.images}/{f} (build the images first)", file=sys.stderr)
+            print(f"nested: missing {a.images}/{f} (build the images first: make nested-images)", file=sys.stderr)
             return 2
     os.makedirs(a.logs, exist_ok=True)
     log_path = os.path.join(a.logs, time.strftime("nested-%Y%m%d-%H%M%S.log"))
+    store = snapshot.Store(a.snapshots) if a.snapshots and a.snapshots != "off" else None
     t0 = time.monotonic()
-    lines = []
-    proc = subprocess.Popen(qemu_cmd(a.images), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    timed_out = False
     with open(log_path, "w", buffering=1) as log:
-        log.write("# " + " ".join(qemu_cmd(a.images)) + "\n")
-        os.set_blocking(proc.stdout.fileno(), True)
-        import selectors
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        buf = b""
-        while True:
-            left = a.timeout - (time.monotonic() - t0)
-            if left <= 0:
-                timed_out = True
-                break
-            if not sel.select(timeout=min(left, 1.0)):
-                if proc.poll() is not None:
-                    break
-                continue
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            buf += chunk.replace(b"\r", b"")
-            *done, buf = buf.split(b"\n")
-            for d in done:
-                line = f"[{time.monotonic() - t0:7.2f}] {d.decode('utf-8', 'replace')}"
-                lines.append(line)
-                log.write(line + "\n")
-        if timed_out:
-            os.killpg(proc.pid, 9)
-        rc = proc.wait()
-        if buf:
-            lines.append(f"[{time.monotonic() - t0:7.2f}] {buf.decode('utf-8', 'replace')}")
-            log.write(lines[-1] + "\n")
-        log.write(f"# qemu exit {rc}{' (killed at timeout)' if timed_out else ''} after {time.monotonic() - t0:.1f}s\n")
+        try:
+            m = machine.Boot(a.images, os.path.join(a.logs, "run"), store, a.timeout, a.xen_extra, log).run()
+        except (OSError, ValueError) as e:
+            print(f"nested: cannot start the machine: {e}", file=sys.stderr)
+            return 2
     latest = os.path.join(a.logs, "latest.log")
     try:
         os.remove(latest)
     except FileNotFoundError:
         pass
     os.symlink(os.path.basename(log_path), latest)
-    print(f"nested: serial log {log_path} (QEMU exit {rc}{', TIMEOUT' if timed_out else ''}, "
-          f"{time.monotonic() - t0:.1f}s)")
-    if timed_out:
+    print(f"nested: serial log {log_path} (QEMU exit {m.rc}{', TIMEOUT' if m.timed_out else ''}, "
+          f"{time.monotonic() - t0:.1f}s, {'restored' if m.mode == 'restore' else 'booted'})")
+    if m.timed_out:
         print(f"not ok - nested-xen: finished within {a.timeout}s (hung: killed)")
-    rc_judge = finish(lines, None if timed_out else rc, a.strategies.split(), a.targets.split(),
+    with open(os.path.join(a.images, "payload.id")) as f:
+        want_id = f.read().strip()
+    ran_id = next((ln.split("payload id=")[1].strip() for ln in m.lines if "=== GNTFUZZ" in ln and "payload id=" in ln), None)
+    ok_id = ran_id == want_id
+    print(("ok - " if ok_id else "not ok - ") + f"nested-xen: dom0 ran this run's payload (id {want_id}, dom0 read {ran_id})")
+    name = f"{a.bench_name}, {'warm: restored' if m.mode == 'restore' else 'cold: booted'}" if a.bench_name else ""
+    rc_judge = finish(m.lines, None if m.timed_out else m.rc, a.strategies.split(), a.targets.split(),
                       os.path.join(a.logs, "report.txt"), a.bench, a.wl_strategies.split(), a.variants.split(),
-                      devs, log_path, a.bench_name)
-    return 1 if timed_out else rc_judge
+                      devs, log_path, name)
+    if a.bench:
+        for n in m.notes:
+            print(f"bench-nested: snapshot ({a.bench_name}): {n}")
+        if m.t_go is not None:
+            print(f"bench-nested: QEMU start to dom0 go ({name}) {m.t_go:.1f} s")
+    return 1 if m.timed_out or not ok_id else rc_judge
 
 
 def cmd_judge(a):
@@ -506,6 +478,8 @@ def main():
     r.add_argument("--wl-strategies", default=wl)
     r.add_argument("--bench", action="store_true")
     r.add_argument("--variants", default="", help="make's LIB/MUTANT list (where a label's library ends)")
+    r.add_argument("--snapshots", default="", help="where machine snapshots live (empty or off: always boot)")
+    r.add_argument("--xen-extra", default="", help="more Xen command line (part of the snapshot key)")
     j = sub.add_parser("judge")
     j.add_argument("log")
     j.add_argument("--qemu-rc", type=int)
