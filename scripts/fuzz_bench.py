@@ -18,6 +18,9 @@
 Every ratio is printed with the two numbers it comes from, and the machine's core count and load.
 Absolute rates on shared machines are noisy; the ratios come from one run. `make bench-campaign`
 runs part 3 alone for 10 minutes per target. Results also go to build/fuzz/bench.json.
+`--targets xenstored,broker` runs part 2 alone on those targets (and the empty one); `--rounds N`
+measures each target N times, the engines alternating, and keeps the median rate of each (for a
+ratio on a busy machine: `make bench-fuzz FUZZ_ARGS="--targets xenstored,broker --rounds 3"`).
 
 `--known` (`make bench-known`): fuzzing past known bugs, side by side in one run. (a) libFuzzer
 execs/s, as `make fuzz --engine libfuzzer` runs it (fork mode, crashes ignored, the world seeds and
@@ -32,6 +35,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,6 +56,12 @@ GOAL_RATIO = {"world": 0.10, "workload": 0.05}
 # libFuzzer (ASan+UBSan, in process) / AFL++ (plain, persistent mode) on the same target, same run
 GOAL_ENGINES = {"xenstored": 0.5}
 ENGINE_RATIO_TARGETS = ("xenstored", "broker")  # printed first, with their goal if any
+# What each engine's build of a target carries (harness/fuzz/fuzz.mk), printed beside the ratio: the
+# two are not like for like, libFuzzer's build pays for ASan+UBSan on every input, AFL++'s for none.
+ENGINE_BUILDS = {"libfuzzer": "ASan+UBSan, edges + compare tracing, in process",
+                 "afl": "no sanitizer, edges only, persistent mode"}
+ENGINE_BUILD_NOTES = {"xenstored": "libFuzzer build without UBSan's alignment/pointer-overflow checks",
+                      "broker": "libFuzzer build without UBSan's alignment/pointer-overflow checks"}
 GOAL_CAMPAIGN = {"world": 26000, "workload": 4400}
 
 
@@ -78,7 +88,14 @@ def libfuzzer_run(binary, seeds, secs, tmp, extra=()):
     return execs, max(runtime or secs, 1), len(list(work.iterdir()))
 
 
+def cpu_children():
+    """CPU seconds (user + system) of the children we reaped so far (engines, their targets)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def afl_rate(binary, seeds, secs, tmp):
+    """-> (execs/s, executions)"""
     out = tmp / "afl"
     r = subprocess.run(["afl-fuzz", "-i", str(seeds), "-o", str(out), "-V", str(secs), "--", str(binary)],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
@@ -92,7 +109,7 @@ def afl_rate(binary, seeds, secs, tmp):
             kv[k.strip()] = v.strip()
     if not kv:
         raise fc.FuzzError(f"afl-fuzz run of {binary.name} failed: {r.stdout.strip().splitlines()[-1:]}")
-    return int(kv["execs_done"]) / max(int(kv.get("run_time", secs)) or secs, 1)
+    return int(kv["execs_done"]) / max(int(kv.get("run_time", secs)) or secs, 1), int(kv["execs_done"])
 
 
 def input_cost(tool, seeds):
@@ -331,6 +348,9 @@ def main():
                     help="length of the campaign per world target (default 60; 0 leaves it out)")
     ap.add_argument("--campaign-only", action="store_true", help="only the campaign figure (make bench-campaign)")
     ap.add_argument("--engines", default="libfuzzer,afl")
+    ap.add_argument("--targets", help="only the exec-rate part, on these targets (comma-separated) and the empty one")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="exec-rate measurements per target and engine, alternating; the median is kept (default 1)")
     ap.add_argument("--library", help="library whose fixed build the targets run (default: the first make lists)")
     ap.add_argument("--mutant", help="mutant for the time-to-find figure (default msa02, else the library's first)")
     ap.add_argument("--known", action="store_true", help="only the fuzzing-past-known-bugs figures (make bench-known)")
@@ -375,91 +395,131 @@ def main():
                 campaign(lib, a.campaign_secs, Path(t), results, world_bins)
             (fc.FUZZ_OUT / "bench-campaign.json").write_text(json.dumps(results, indent=1))
             return 0
-        need = list(cost_tools.values()) + [fc.binary("libfuzzer", "world", lib, a.mutant)]
+        rates_only = bool(a.targets)
+        if rates_only:
+            unknown = [t for t in a.targets.split(",") if t and t not in targets]
+            if unknown:
+                raise fc.FuzzError(f"no fuzz target {', '.join(unknown)} (make fuzz-list-targets)")
+            targets = [t for t in a.targets.split(",") if t]
+        need = [] if rates_only else list(cost_tools.values()) + [fc.binary("libfuzzer", "world", lib, a.mutant)]
         for t in targets + ["empty"]:
             need += [fc.binary("libfuzzer", t, lib)] + ([fc.binary("afl", t, lib)] if "afl" in engines else [])
         if "afl" in engines:
             fc.require_tool("afl-fuzz", "afl++")
         fc.build(need)
 
-        print("\ncost of one input inside the target (libFuzzer build: ASan+UBSan, coverage, load/store hooks; "
-              "CPU time, least of 5 batches; libFuzzer's own per-input work not included):")
-        print(f"  {'target':<9} {'reset, smallest':>16} {'reset, largest':>15} {'seed mean':>10} {'steps':>6} {'per step':>9}")
-        results["input_cost"] = {}
-        for t in WORLD_TARGETS:
-            c = input_cost(cost_tools[t], fc.CORPORA / t)
-            results["input_cost"][t] = c
-            print(f"  {t:<9} {c['reset_ns_smallest'] / 1000:>13.2f} us {c['reset_ns_largest'] / 1000:>12.2f} us "
-                  f"{c['seed_ns_mean'] / 1000:>7.2f} us {c['steps_mean']:>6.1f} {c['step_ns']:>6.0f} ns", flush=True)
-        print("  (reset: a configuration and no step: the world's reset, the end-of-run check and the library's "
-              "setup; smallest = 1 page, 9 refs, deferq 1; largest = 64 pages, 256 refs, deferq 64, v2)")
-
+        if not rates_only:
+            input_costs(results, cost_tools)
         rates = {}
         with tempfile.TemporaryDirectory(prefix="fuzz-bench-") as t:
             tmp = Path(t)
-            print(f"\nexec rate over each target's seeds, {a.secs} s each, one after the other:", flush=True)
-            for target in ["empty"] + targets:  # both engines on a target back to back: their ratio
-                for e in engines:               # is measured side by side
-                    seeds = fc.CORPORA / ("world" if target == "empty" else target)
-                    fc.check_corpus(seeds)
-                    sub = tmp / f"{e}-{target}"
-                    sub.mkdir()
-                    b = fc.binary(e, target, lib)
-                    if e == "libfuzzer":
-                        execs, runtime, _ = libfuzzer_run(b, seeds, a.secs, sub)
-                        rate = execs / runtime
-                    else:
-                        rate = afl_rate(b, seeds, a.secs, sub)
-                    rates[(e, target)] = rate
-                    print(f"  {e:<10} {target:<10} {rate:>10.0f} execs/s", flush=True)
-            cores, load = machine()
-            print(f"\n{'engine':<10} {'target':<10} {'execs/s':>10}   vs empty target (same engine, same run; "
-                  f"{cores} cores, load {load:.1f})")
-            results["rates"] = []
-            for e in engines:
-                base = rates[(e, "empty")]
-                for target in ["empty"] + targets:
-                    rate = rates[(e, target)]
-                    goal = f"   goal >= {GOAL_RATIO[target]:.2f}x" if e == "libfuzzer" and target in GOAL_RATIO else ""
-                    results["rates"].append({"engine": e, "target": target, "execs_per_s": round(rate),
-                                             "empty_execs_per_s": round(base),
-                                             "ratio_to_empty": round(rate / base if base else 0, 4)})
-                    print(f"{e:<10} {target:<10} {rate:>10.0f}   {ratio(rate, base)}{goal}")
-            if "libfuzzer" in engines and "afl" in engines:
-                print(f"\nlibFuzzer / AFL++ execs/s on the same target (same run, one engine right after the "
-                      f"other; libFuzzer ASan+UBSan in process, AFL++ plain in persistent mode):")
-                results["engine_ratio"] = []
-                order = [t for t in ENGINE_RATIO_TARGETS if t in targets] + \
-                    [t for t in ["empty"] + targets if t not in ENGINE_RATIO_TARGETS]
-                for target in order:
-                    lf, afl = rates[("libfuzzer", target)], rates[("afl", target)]
-                    goal = f"   goal >= {GOAL_ENGINES[target]:.2f}x" if target in GOAL_ENGINES else ""
-                    results["engine_ratio"].append({"target": target, "libfuzzer_execs_per_s": round(lf),
-                                                    "afl_execs_per_s": round(afl),
-                                                    "ratio": round(lf / afl if afl else 0, 4)})
-                    print(f"  {target:<10} {ratio(lf, afl)}{goal}")
-
-            if a.campaign_secs > 0:
+            exec_rates(a, engines, targets, lib, tmp, rates, results)
+            if a.campaign_secs > 0 and not rates_only:
                 campaign(lib, a.campaign_secs, tmp, results, world_bins)
-
-        runs = []
-        for seed in range(1, a.seeds + 1):
-            with tempfile.TemporaryDirectory(prefix="fuzz-bench-msa02-") as t:
-                res = killmatrix.run_libfuzzer("world", lib, a.mutant, 60, Path(t), seed=seed)
-            if not res["found"]:
-                raise fc.FuzzError(f"libFuzzer seed {seed} did not find {fc.vname(lib, a.mutant)} in 60 s")
-            runs.append(res)
-        secs = statistics.median(r["secs"] for r in runs)
-        execs = statistics.median(r["execs"] or 0 for r in runs)
-        results["msa02"] = {"variant": fc.vname(lib, a.mutant), "seeds": a.seeds, "median_s": secs,
-                            "median_execs": execs, "runs": runs}
-        print(f"\n{fc.vname(lib, a.mutant)} from an empty corpus, libFuzzer, {a.seeds} seeds: median {secs:.2f} s, "
-              f"{execs:.0f} executions (goal < 1 s; each: " + ", ".join(f"{r['secs']:.2f}s/{r['execs']}" for r in runs) + ")")
+        if not rates_only:
+            time_to_find(a, lib, results)
     except (fc.FuzzError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as err:
         fc.die(PROG, err)
-    (fc.FUZZ_OUT / "bench.json").write_text(json.dumps(results, indent=1))
+    (fc.FUZZ_OUT / ("bench-rates.json" if a.targets else "bench.json")).write_text(json.dumps(results, indent=1))
     return 0
 
+
+def input_costs(results, cost_tools):
+    print("\ncost of one input inside the target (libFuzzer build: ASan+UBSan, coverage, load/store hooks; "
+          "CPU time, least of 5 batches; libFuzzer's own per-input work not included):")
+    print(f"  {'target':<9} {'reset, smallest':>16} {'reset, largest':>15} {'seed mean':>10} {'steps':>6} {'per step':>9}")
+    results["input_cost"] = {}
+    for t in WORLD_TARGETS:
+        c = input_cost(cost_tools[t], fc.CORPORA / t)
+        results["input_cost"][t] = c
+        print(f"  {t:<9} {c['reset_ns_smallest'] / 1000:>13.2f} us {c['reset_ns_largest'] / 1000:>12.2f} us "
+              f"{c['seed_ns_mean'] / 1000:>7.2f} us {c['steps_mean']:>6.1f} {c['step_ns']:>6.0f} ns", flush=True)
+    print("  (reset: a configuration and no step: the world's reset, the end-of-run check and the library's "
+          "setup; smallest = 1 page, 9 refs, deferq 1; largest = 64 pages, 256 refs, deferq 64, v2)")
+
+
+def exec_rates(a, engines, targets, lib, tmp, rates, results):
+    rounds = max(a.rounds, 1)
+    print(f"\nexec rate over each target's seeds, {a.secs} s each, one after the other"
+          + (f", {rounds} rounds (median kept)" if rounds > 1 else "") + ":", flush=True)
+    for target in ["empty"] + targets:  # both engines on a target back to back: their ratio
+        got = {e: [] for e in engines}  # is measured side by side
+        per_cpu = {e: [] for e in engines}
+        for rnd in range(rounds):
+            for e in engines:
+                seeds = fc.CORPORA / ("world" if target == "empty" else target)
+                fc.check_corpus(seeds)
+                sub = tmp / f"{e}-{target}-{rnd}"
+                sub.mkdir()
+                b = fc.binary(e, target, lib)
+                cpu0 = cpu_children()
+                if e == "libfuzzer":
+                    execs, runtime, _ = libfuzzer_run(b, seeds, a.secs, sub)
+                    rate = execs / runtime
+                else:
+                    rate, execs = afl_rate(b, seeds, a.secs, sub)
+                cpu = cpu_children() - cpu0
+                shutil.rmtree(sub, ignore_errors=True)
+                got[e].append(rate)
+                per_cpu[e].append(execs / cpu if cpu > 0 else 0)
+                print(f"  {e:<10} {target:<10} {rate:>10.0f} execs/s {per_cpu[e][-1]:>10.0f} execs/CPU-s", flush=True)
+        for e in engines:
+            rates[(e, target)] = statistics.median(got[e])
+            rates[(e, target, "cpu")] = statistics.median(per_cpu[e])
+            if rounds > 1:
+                print(f"  {e:<10} {target:<10} {rates[(e, target)]:>10.0f} execs/s {rates[(e, target, 'cpu')]:>10.0f} "
+                      "execs/CPU-s: medians of " + ", ".join(f"{r:.0f}" for r in got[e]) + " / "
+                      + ", ".join(f"{r:.0f}" for r in per_cpu[e]), flush=True)
+    cores, load = machine()
+    print(f"\n{'engine':<10} {'target':<10} {'execs/s':>10}   vs empty target (same engine, same run; "
+          f"{cores} cores, load {load:.1f})")
+    results["rates"] = []
+    for e in engines:
+        base = rates[(e, "empty")]
+        for target in ["empty"] + targets:
+            rate = rates[(e, target)]
+            goal = f"   goal >= {GOAL_RATIO[target]:.2f}x" if e == "libfuzzer" and target in GOAL_RATIO else ""
+            results["rates"].append({"engine": e, "target": target, "execs_per_s": round(rate),
+                                     "empty_execs_per_s": round(base),
+                                     "ratio_to_empty": round(rate / base if base else 0, 4)})
+            print(f"{e:<10} {target:<10} {rate:>10.0f}   {ratio(rate, base)}{goal}")
+    if "libfuzzer" in engines and "afl" in engines:
+        print("\nlibFuzzer / AFL++ execs/s on the same target (same run, one engine right after the other; "
+              "then per CPU-second of the engine and the target processes it reaped, less sensitive to other load). "
+              "Not like for like: "
+              "libFuzzer's build " + ENGINE_BUILDS["libfuzzer"] + "; AFL++'s " + ENGINE_BUILDS["afl"] + ":")
+        results["engine_ratio"] = []
+        order = [t for t in ENGINE_RATIO_TARGETS if t in targets] + \
+            [t for t in ["empty"] + targets if t not in ENGINE_RATIO_TARGETS]
+        for target in order:
+            lf, afl = rates[("libfuzzer", target)], rates[("afl", target)]
+            goal = f"   goal >= {GOAL_ENGINES[target]:.2f}x" if target in GOAL_ENGINES else ""
+            if target in GOAL_ENGINES:
+                goal += ": " + ("met" if afl and lf / afl >= GOAL_ENGINES[target] else "NOT met")
+            note = f"   ({ENGINE_BUILD_NOTES[target]})" if target in ENGINE_BUILD_NOTES else ""
+            lfc, aflc = rates[("libfuzzer", target, "cpu")], rates[("afl", target, "cpu")]
+            results["engine_ratio"].append({"target": target, "libfuzzer_execs_per_s": round(lf),
+                                            "afl_execs_per_s": round(afl),
+                                            "ratio": round(lf / afl if afl else 0, 4),
+                                            "libfuzzer_execs_per_cpu_s": round(lfc), "afl_execs_per_cpu_s": round(aflc),
+                                            "ratio_cpu": round(lfc / aflc if aflc else 0, 4)})
+            print(f"  {target:<10} {ratio(lf, afl)}   per CPU-s {ratio(lfc, aflc)}{goal}{note}")
+
+
+def time_to_find(a, lib, results):
+    runs = []
+    for seed in range(1, a.seeds + 1):
+        with tempfile.TemporaryDirectory(prefix="fuzz-bench-msa02-") as t:
+            res = killmatrix.run_libfuzzer("world", lib, a.mutant, 60, Path(t), seed=seed)
+        if not res["found"]:
+            raise fc.FuzzError(f"libFuzzer seed {seed} did not find {fc.vname(lib, a.mutant)} in 60 s")
+        runs.append(res)
+    secs = statistics.median(r["secs"] for r in runs)
+    execs = statistics.median(r["execs"] or 0 for r in runs)
+    results["msa02"] = {"variant": fc.vname(lib, a.mutant), "seeds": a.seeds, "median_s": secs,
+                        "median_execs": execs, "runs": runs}
+    print(f"\n{fc.vname(lib, a.mutant)} from an empty corpus, libFuzzer, {a.seeds} seeds: median {secs:.2f} s, "
+          f"{execs:.0f} executions (goal < 1 s; each: " + ", ".join(f"{r['secs']:.2f}s/{r['execs']}" for r in runs) + ")")
 
 if __name__ == "__main__":
     sys.exit(main())
