@@ -19,6 +19,7 @@
 #define MP_MAX_CLIENTS 64u
 #define MP_MAX_MAPS 256u      /* maptrack handles per connection */
 #define MP_SET_STATUS_RETRIES 4
+#define MP_MEM_PAGES ((unsigned)(MP_MEM_SIZE / MP_PAGE)) /* pages of a domain's memfd */
 
 struct mp_active {            /* Xen's active grant entry */
 	uint16_t rd_pins, wr_pins;
@@ -55,6 +56,17 @@ struct mp_domain {
 	struct mp_port ports[MP_NR_PORTS];
 	struct mp_share_ent shares[MP_NR_GRANTS];
 	struct mp_stats *st;      /* the broker's counters (for releases found during unpin) */
+	/* What mp_broker_reset must clear, so that it clears only that (a reset runs per fuzz input):
+	 * active[act_lo, act_hi) may have changed, pool_page[p] is the share (ref) using pool page p
+	 * (0: none), dirty[p]: the broker wrote page p of the memfd (mp_mem_dirty). */
+	uint16_t act_lo, act_hi;
+	uint16_t ports_hw;        /* ports[ports_hw..] were never bound since the last reset */
+	uint16_t nshares;         /* shares in use (orphaned ones too) */
+	uint16_t free_ref, free_page; /* no pool ref below free_ref, pool page below free_page is free */
+	uint8_t pool_page[MP_NR_PAGES];
+	uint8_t dirty[MP_MEM_PAGES];
+	uint8_t dirty_list[MP_MEM_PAGES]; /* the pages marked in dirty, ndirty of them */
+	uint16_t ndirty;
 };
 
 struct mp_maph {              /* one maptrack handle of a connection */
@@ -80,7 +92,8 @@ struct mp_client {
 	uint16_t ring[MP_NR_PORTS];/* ports delivered and not yet read by EVT_PENDING */
 	uint32_t ring_head, ring_len;
 	uint32_t nmaps, nshares;  /* maps held, shares owned: a death with none skips the sweeps */
-	struct mp_maph maps[MP_MAX_MAPS];
+	uint32_t maps_hw;         /* maps[maps_hw..] were never used since the slot was cleared */
+	struct mp_maph maps[MP_MAX_MAPS]; /* last: a free slot is cleared up to maps + maps_hw */
 };
 
 struct mp_broker {
@@ -92,6 +105,8 @@ struct mp_broker {
 	uint64_t in_key;          /* identity of the fd attached to the request being handled (set
 				   * by the caller of mp_handle from fstat; 0 = none) */
 	uint32_t next_client_id;
+	unsigned clients_hw;      /* clients[clients_hw..] were never used since init or reset */
+	unsigned clients_free;    /* every client slot below it is in use */
 	struct mp_stats st;
 };
 
@@ -105,9 +120,15 @@ struct mp_out {
 /* Create the broker with the given domains (memfds of MP_MEM_SIZE). live=0 for fuzzing. */
 int mp_broker_init(struct mp_broker *b, const unsigned *domids, unsigned n, int live);
 void mp_broker_fini(struct mp_broker *b);
-/* Back to the state mp_broker_init left, keeping the domains' memfds (their memory zeroed):
- * every client gone first. For fuzzing, where creating memfds per input would dominate. */
+/* Back to the state mp_broker_init left, keeping the domains' memfds: every client gone first.
+ * For fuzzing, where creating memfds per input would dominate, and where no client maps the
+ * memfds: their memory is zeroed where the broker or a guest of the caller can have written it,
+ * the grant table and status pages and every page the broker wrote (mp_mem_dirty); a page a
+ * client wrote through its own mapping would keep what it holds. Slots, tables and pages never
+ * used since the last reset are not touched (high-water marks). */
 int mp_broker_reset(struct mp_broker *b);
+/* The broker (or the caller, writing as the domain's guest) wrote [off, off + len) of d's memfd. */
+void mp_mem_dirty(struct mp_domain *d, uint64_t off, uint64_t len);
 struct mp_domain *mp_dom(struct mp_broker *b, uint32_t domid); /* NULL if absent */
 
 /* A connection arrived: returns its client index or -1 when full. */

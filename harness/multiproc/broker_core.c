@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,10 @@ int mp_broker_init(struct mp_broker *b, const unsigned *domids, unsigned n, int 
 			d->ports[p].owner = -1;
 		for (unsigned r = 0; r < MP_NR_GRANTS; r++)
 			d->shares[r].owner = -1;
+		d->act_lo = MP_NR_GRANTS;
+		d->ports_hw = MP_NR_PORTS; /* not known to be free: the first reset clears them */
+		d->free_ref = MP_POOL_FIRST_REF;
+		d->free_page = MP_POOL_FIRST_PAGE;
 	}
 	return 0;
 }
@@ -59,7 +64,7 @@ int mp_broker_init(struct mp_broker *b, const unsigned *domids, unsigned n, int 
 /* Every client goes, as if it had died: its maps, shares and ports are released. */
 static void drop_clients(struct mp_broker *b)
 {
-	for (unsigned i = 0; i < MP_MAX_CLIENTS; i++)
+	for (unsigned i = 0; i < b->clients_hw; i++)
 		if (b->clients[i].in_use)
 			mp_client_gone(b, i);
 }
@@ -79,29 +84,73 @@ void mp_broker_fini(struct mp_broker *b)
 	}
 }
 
+/* A client slot as no connection left it: zero up to its handles in use since it was cleared,
+ * no wake fd. The handles past maps_hw are zero already (the slot was cleared that far). */
+static void client_clear(struct mp_client *c)
+{
+	uint32_t hw = c->maps_hw;
+	memset(c, 0, offsetof(struct mp_client, maps));
+	memset(c->maps, 0, hw * sizeof(c->maps[0]));
+	c->wake_rd = c->wake_wr = -1;
+}
+
+void mp_mem_dirty(struct mp_domain *d, uint64_t off, uint64_t len)
+{
+	if (!len || off >= MP_MEM_SIZE)
+		return;
+	if (len > MP_MEM_SIZE - off)
+		len = MP_MEM_SIZE - off;
+	for (uint64_t p = off / MP_PAGE; p <= (off + len - 1) / MP_PAGE; p++)
+		if (!d->dirty[p]) {
+			d->dirty[p] = 1;
+			d->dirty_list[d->ndirty++] = (uint8_t)p;
+		}
+}
+
 int mp_broker_reset(struct mp_broker *b)
 {
-	drop_clients(b);
+	drop_clients(b); /* each client slot is cleared as it goes (client_clear) */
 	for (unsigned i = 0; i < MP_MAX_DOMS; i++) {
 		struct mp_domain *d = &b->doms[i];
 		if (!d->exists)
 			continue;
-		/* drop every page: the mappings stay, and read zeroes again */
-		if (ftruncate(d->memfd, 0) < 0 || ftruncate(d->memfd, MP_MEM_SIZE) < 0)
-			return -errno;
+		/* The pages written since the last reset read zeroes again: the grant table and status
+		 * pages (the guests' and the broker's), the pages the broker wrote. The mapping and the
+		 * pages stay (no page to fault in again, no ftruncate). */
+		mp_mem_dirty(d, MP_GT_OFFSET, 2 * MP_PAGE);
+		for (unsigned k = 0; k < d->ndirty; k++) {
+			unsigned p = d->dirty_list[k];
+			memset(d->mem + (uint64_t)p * MP_PAGE, 0, MP_PAGE);
+			d->dirty[p] = 0;
+		}
+		d->ndirty = 0;
 		d->paused = 0;
 		d->version = 1;
-		memset(d->active, 0, sizeof(d->active));
-		memset(d->ports, 0, sizeof(d->ports));
-		memset(d->shares, 0, sizeof(d->shares));
-		for (unsigned p = 0; p < MP_NR_PORTS; p++)
+		if (d->act_hi > d->act_lo)
+			memset(&d->active[d->act_lo], 0, (d->act_hi - d->act_lo) * sizeof(d->active[0]));
+		d->act_lo = MP_NR_GRANTS;
+		d->act_hi = 0;
+		memset(d->ports, 0, d->ports_hw * sizeof(d->ports[0]));
+		for (unsigned p = 0; p < d->ports_hw; p++)
 			d->ports[p].owner = -1;
-		for (unsigned r = 0; r < MP_NR_GRANTS; r++)
-			d->shares[r].owner = -1;
+		d->ports_hw = 0;
+		d->free_ref = MP_POOL_FIRST_REF;
+		d->free_page = MP_POOL_FIRST_PAGE;
+		/* Every share ended with its owner's death or its last unmap (mp_gnt_share_end leaves the
+		 * entry and its pool page as init makes them): only a count that says otherwise makes
+		 * the tables be swept. */
+		if (d->nshares) {
+			for (unsigned r = 0; r < MP_NR_GRANTS; r++) {
+				memset(&d->shares[r], 0, sizeof(d->shares[r]));
+				d->shares[r].owner = -1;
+			}
+			memset(d->pool_page, 0, sizeof(d->pool_page));
+			d->nshares = 0;
+		}
 	}
-	memset(b->clients, 0, sizeof(b->clients));
-	for (unsigned i = 0; i < MP_MAX_CLIENTS; i++)
-		b->clients[i].wake_rd = b->clients[i].wake_wr = -1;
+	for (unsigned i = 0; i < b->clients_hw; i++) /* cleared as they went; kept to be sure */
+		client_clear(&b->clients[i]);
+	b->clients_hw = b->clients_free = 0;
 	memset(&b->st, 0, sizeof(b->st));
 	b->shutdown = 0;
 	b->in_key = 0;
@@ -111,15 +160,17 @@ int mp_broker_reset(struct mp_broker *b)
 
 int mp_client_new(struct mp_broker *b, pid_t pid)
 {
-	for (unsigned i = 0; i < MP_MAX_CLIENTS; i++) {
+	for (unsigned i = b->clients_free; i < MP_MAX_CLIENTS; i++) {
 		struct mp_client *c = &b->clients[i];
 		if (c->in_use)
 			continue;
-		memset(c, 0, sizeof(*c));
+		b->clients_free = i + 1;
+		/* a free slot is clear (client_clear when its last connection went, or never used) */
 		c->in_use = 1;
 		c->pid = pid;
-		c->wake_rd = c->wake_wr = -1;
 		c->id = ++b->next_client_id;
+		if (i >= b->clients_hw)
+			b->clients_hw = i + 1;
 		b->st.clients++;
 		return (int)i;
 	}
@@ -141,20 +192,21 @@ void mp_client_gone(struct mp_broker *b, int ci)
 		}
 	struct mp_domain *d = mp_dom(b, c->dom);
 	if (d && c->hello) {
-		for (uint32_t p = 1; c->evt && p < MP_NR_PORTS; p++)
+		for (uint32_t p = 1; c->evt && p < d->ports_hw; p++) /* none bound past ports_hw */
 			if (d->ports[p].state != MP_PORT_FREE && d->ports[p].owner == ci) {
 				mp_evt_unbind(b, ci, p);
 				b->st.released_on_close++;
 			}
-		for (uint32_t r = 0; c->nshares && r < MP_NR_GRANTS; r++)
+		for (uint32_t r = MP_POOL_FIRST_REF; c->nshares && r < MP_NR_GRANTS; r++) /* shares: pool refs */
 			if (d->shares[r].in_use && d->shares[r].owner == ci) {
 				mp_gnt_unshare(b, ci, r);
 				b->st.released_on_close++;
 			}
 	}
 	mp_evt_wake_close(c);
-	memset(c, 0, sizeof(*c));
-	c->wake_rd = c->wake_wr = -1;
+	client_clear(c);
+	if ((unsigned)ci < b->clients_free)
+		b->clients_free = (unsigned)ci;
 	b->st.clients--;
 }
 
@@ -184,7 +236,7 @@ static void signal_domain(struct mp_broker *b, domid_t dom, int sig)
 {
 	if (!b->live)
 		return;
-	for (unsigned i = 0; i < MP_MAX_CLIENTS; i++) {
+	for (unsigned i = 0; i < b->clients_hw; i++) {
 		struct mp_client *c = &b->clients[i];
 		if (c->in_use && c->hello && c->dom == dom && c->pid > 1 && c->pid != getpid())
 			kill(c->pid, sig);
@@ -200,8 +252,8 @@ static void fill_stats(struct mp_broker *b, struct mp_stats *s)
 		struct mp_domain *d = &b->doms[i];
 		if (!d->exists)
 			continue;
-		for (uint32_t r = 0; r < MP_NR_GRANTS; r++)
-			s->pins += mp_ref_pins(d, r);
+		for (uint32_t r = d->act_lo; r < d->act_hi; r++) /* no pin was ever taken outside */
+			s->pins += d->active[r].rd_pins + d->active[r].wr_pins;
 		if (d->paused && d->domid < 32)
 			s->paused |= 1u << d->domid;
 	}
@@ -365,7 +417,7 @@ static void handle_op(struct mp_broker *b, int ci, uint16_t op, const uint8_t *p
 			if (!d->exists || d->domid < a[0])
 				continue;
 			unsigned nc = 0, k = n++;
-			for (unsigned j = 0; j < MP_MAX_CLIENTS; j++)
+			for (unsigned j = 0; j < b->clients_hw; j++)
 				nc += b->clients[j].in_use && b->clients[j].hello && b->clients[j].dom == d->domid;
 			for (; k > 0 && di[k - 1].domid > d->domid; k--)
 				di[k] = di[k - 1];
@@ -409,9 +461,11 @@ static void handle_op(struct mp_broker *b, int ci, uint16_t op, const uint8_t *p
 		if (!d)
 			return reply(b, out, op, -EINVAL, NULL, 0);
 		uint32_t pins = 0;
-		for (uint32_t r = 0; r < MP_NR_GRANTS; r++)
-			if (mp_ref_pins(d, r) && d->active[r].frame == a[1])
-				pins += mp_ref_pins(d, r);
+		for (uint32_t r = d->act_lo; r < d->act_hi; r++) { /* no pin was ever taken outside */
+			uint32_t n = d->active[r].rd_pins + d->active[r].wr_pins;
+			if (n && d->active[r].frame == a[1])
+				pins += n;
+		}
 		return reply(b, out, op, 0, &pins, sizeof(pins));
 	}
 	case MP_SHUTDOWN:

@@ -111,8 +111,11 @@ static struct mp_port *owned_port(struct mp_broker *b, int ci, uint32_t port, st
 static int alloc_port(struct mp_domain *d)
 {
 	for (uint32_t i = 1; i < MP_NR_PORTS; i++)
-		if (d->ports[i].state == MP_PORT_FREE)
+		if (d->ports[i].state == MP_PORT_FREE) {
+			if (i >= d->ports_hw) /* what the sweeps and mp_broker_reset look at */
+				d->ports_hw = (uint16_t)(i + 1);
 			return (int)i;
+		}
 	return -ENOSPC;
 }
 
@@ -316,7 +319,7 @@ int mp_evt_adopt(struct mp_broker *b, int ci, uint64_t key)
 		return -EINVAL; /* this connection is a handle already */
 	if (!key)
 		return -EBADF;
-	for (unsigned k = 0; k < MP_MAX_CLIENTS; k++) {
+	for (unsigned k = 0; k < b->clients_hw; k++) { /* the slots past it were never used */
 		struct mp_client *o = &b->clients[k];
 		if ((int)k == ci || !o->in_use || !o->hello || !o->evt || o->wake_key != key)
 			continue;
@@ -337,7 +340,7 @@ int mp_evt_adopt(struct mp_broker *b, int ci, uint64_t key)
 		o->wake_key = 0;
 		o->ring_head = o->ring_len = 0;
 		struct mp_domain *d = mp_dom(b, c->dom);
-		for (uint32_t p = 1; d && p < MP_NR_PORTS; p++)
+		for (uint32_t p = 1; d && p < d->ports_hw; p++)
 			if (d->ports[p].state != MP_PORT_FREE && d->ports[p].owner == (int)k)
 				d->ports[p].owner = ci;
 		return 0;

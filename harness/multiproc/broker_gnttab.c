@@ -33,11 +33,17 @@ static volatile uint16_t *busy_word(struct mp_domain *d, uint32_t ref)
 	return d->version == 2 ? v2_status(d, ref) : (volatile uint16_t *)v1_combo(d, ref);
 }
 
+/* The pins on a ref known to be in range (the sweeps over every ref: no bounds compare each). */
+static inline unsigned pins_of(const struct mp_domain *d, uint32_t ref)
+{
+	return d->active[ref].rd_pins + d->active[ref].wr_pins;
+}
+
 unsigned mp_ref_pins(struct mp_domain *d, uint32_t ref)
 {
 	if (ref >= MP_NR_GRANTS)
 		return 0;
-	return d->active[ref].rd_pins + d->active[ref].wr_pins;
+	return pins_of(d, ref);
 }
 
 /* v1: check type/domid/readonly and set the busy bits with a cmpxchg on {flags, domid}. */
@@ -102,6 +108,10 @@ static int16_t pin(struct mp_domain *d, uint32_t ref, domid_t mapper, int ro, ui
 						   __ATOMIC_SEQ_CST);
 				return GNTST_bad_page;
 			}
+			if (ref < d->act_lo) /* what mp_broker_reset clears */
+				d->act_lo = (uint16_t)ref;
+			if (ref >= d->act_hi)
+				d->act_hi = (uint16_t)(ref + 1);
 			act->domid = mapper;
 			act->frame = f;
 		}
@@ -135,6 +145,8 @@ static void unpin(struct mp_domain *d, uint32_t ref, int ro)
 		struct mp_share_ent *s = &d->shares[ref];
 		if (s->in_use && s->orphaned)
 			mp_gnt_share_end(NULL, d, ref);
+		if (ref >= MP_POOL_FIRST_REF && ref < d->free_ref) /* free for a share again */
+			d->free_ref = (uint16_t)ref;
 	}
 }
 
@@ -155,6 +167,8 @@ int16_t mp_gnt_map(struct mp_broker *b, struct mp_client *c, uint32_t granter, u
 	if (rc != GNTST_okay)
 		return rc;
 	c->maps[h] = (struct mp_maph){ .in_use = 1, .readonly = !!ro, .granter = granter, .ref = ref };
+	if (h >= c->maps_hw)
+		c->maps_hw = h + 1;
 	c->nmaps++;
 	*handle = h;
 	b->st.live_maps++;
@@ -171,8 +185,10 @@ int16_t mp_gnt_unmap(struct mp_broker *b, struct mp_client *c, uint32_t handle)
 	if (d) {
 		uint8_t *page = d->mem + d->active[m->ref].frame * MP_PAGE;
 		/* gntdev's unmap notification: clear a byte (writable maps only), then the event. */
-		if ((m->notify_flags & MP_MAP_NOTIFY_BYTE) && !m->readonly && m->notify_off < MP_PAGE)
+		if ((m->notify_flags & MP_MAP_NOTIFY_BYTE) && !m->readonly && m->notify_off < MP_PAGE) {
 			__atomic_store_n(page + m->notify_off, 0, __ATOMIC_SEQ_CST);
+			mp_mem_dirty(d, d->active[m->ref].frame * MP_PAGE + m->notify_off, 1);
+		}
 		unpin(d, m->ref, m->readonly);
 	}
 	if (m->notify_flags & MP_MAP_NOTIFY_EVENT) { /* after the unmap, then the port's reference goes */
@@ -201,9 +217,10 @@ int16_t mp_gnt_copy(struct mp_broker *b, struct mp_client *c, uint32_t granter, 
 	if (rc != GNTST_okay)
 		return rc;
 	uint8_t *page = d->mem + frame * MP_PAGE + off;
-	if (to_granter)
+	if (to_granter) {
 		memcpy(page, buf, len);
-	else
+		mp_mem_dirty(d, frame * MP_PAGE + off, len);
+	} else
 		memcpy(buf, page, len);
 	unpin(d, ref, !to_granter);
 	return GNTST_okay;
@@ -213,9 +230,11 @@ int mp_gnt_set_version(struct mp_broker *b, struct mp_domain *d, unsigned versio
 {
 	if (version != 1 && version != 2)
 		return -22; /* EINVAL */
-	for (uint32_t r = 0; r < MP_NR_GRANTS; r++)
-		if (mp_ref_pins(d, r) || d->shares[r].in_use)
-			return -16; /* EBUSY: Xen refuses to switch with grants in use */
+	if (d->nshares)
+		return -16; /* EBUSY: Xen refuses to switch with grants in use */
+	for (uint32_t r = d->act_lo; r < d->act_hi; r++) /* no pin was ever taken outside */
+		if (pins_of(d, r))
+			return -16;
 	if (d->version != version) {
 		memset(d->mem + MP_GT_OFFSET, 0, 2 * MP_PAGE);
 		d->version = version;
@@ -247,18 +266,20 @@ int mp_gnt_share(struct mp_broker *b, int ci, uint32_t domid, int writable, uint
 	struct mp_domain *d = mp_dom(b, c->dom);
 	if (!d || domid > 0xffff) /* gntalloc grants to any domid_t: Xen checks nothing at grant time */
 		return -22;
-	uint8_t page_used[MP_NR_PAGES] = { 0 };
-	for (uint32_t r = MP_POOL_FIRST_REF; r < MP_NR_GRANTS; r++)
-		if (d->shares[r].in_use)
-			page_used[d->shares[r].page] = 1;
+	/* the pages of the shares in use (orphaned ones too) are d->pool_page's, kept as they change */
 	uint32_t r, p;
-	for (r = MP_POOL_FIRST_REF; r < MP_NR_GRANTS && (d->shares[r].in_use || mp_ref_pins(d, r)); r++)
+	for (r = d->free_ref; r < MP_NR_GRANTS && (d->shares[r].in_use || pins_of(d, r)); r++)
 		;
-	for (p = MP_POOL_FIRST_PAGE; p < MP_NR_PAGES && page_used[p]; p++)
+	for (p = d->free_page; p < MP_NR_PAGES && d->pool_page[p]; p++)
 		;
+	d->free_ref = (uint16_t)r;
+	d->free_page = (uint16_t)p;
 	if (r == MP_NR_GRANTS || p == MP_NR_PAGES)
 		return -28; /* ENOSPC */
 	memset(d->mem + (uint64_t)p * MP_PAGE, 0, MP_PAGE); /* gntalloc hands out zeroed pages */
+	mp_mem_dirty(d, (uint64_t)p * MP_PAGE, MP_PAGE);
+	d->pool_page[p] = (uint8_t)r;
+	d->nshares++;
 	d->shares[r] = (struct mp_share_ent){ .in_use = 1, .owner = ci, .page = p };
 	c->nshares++;
 	write_grant(d, r, domid, p, writable);
@@ -276,6 +297,14 @@ void mp_gnt_share_end(struct mp_broker *b, struct mp_domain *d, uint32_t ref)
 		__atomic_store_n(&v2_ent(d, ref)->hdr.flags, 0, __ATOMIC_SEQ_CST);
 	else
 		__atomic_store_n(&v1_ent(d, ref)->flags, 0, __ATOMIC_SEQ_CST);
+	if (s->page < MP_NR_PAGES && d->pool_page[s->page] == ref) {
+		d->pool_page[s->page] = 0;
+		if (s->page < d->free_page)
+			d->free_page = (uint16_t)s->page;
+	}
+	if (ref < d->free_ref)
+		d->free_ref = (uint16_t)ref;
+	d->nshares--;
 	memset(s, 0, sizeof(*s));
 	s->owner = -1;
 	d->st->shares--;
@@ -290,8 +319,10 @@ int mp_gnt_unshare(struct mp_broker *b, int ci, uint32_t ref)
 	if (!d || ref >= MP_NR_GRANTS || !d->shares[ref].in_use || d->shares[ref].owner != ci)
 		return -22;
 	struct mp_share_ent *s = &d->shares[ref];
-	if ((s->notify_flags & MP_MAP_NOTIFY_BYTE) && s->notify_off < MP_PAGE)
+	if ((s->notify_flags & MP_MAP_NOTIFY_BYTE) && s->notify_off < MP_PAGE) {
 		__atomic_store_n(d->mem + (uint64_t)s->page * MP_PAGE + s->notify_off, 0, __ATOMIC_SEQ_CST);
+		mp_mem_dirty(d, (uint64_t)s->page * MP_PAGE + s->notify_off, 1);
+	}
 	if (s->notify_flags & MP_MAP_NOTIFY_EVENT) {
 		mp_evt_send_from(b, c->dom, s->notify_port);
 		mp_evt_port_put(b, c->dom, s->notify_port);

@@ -25,7 +25,6 @@ struct xs_dominfo {
 
 /* ---- the store: a tree of nodes ---- */
 struct xs_node {
-	char *name;                      /* last path component ("" for the root) */
 	uint8_t *value;
 	uint32_t len;
 	struct xs_permissions *perms;    /* perms[0]: owner and everybody's default */
@@ -34,6 +33,8 @@ struct xs_node {
 	struct xs_node *parent;
 	struct xs_node **kids;
 	uint32_t nkids, capkids;
+	char name[];                     /* last path component ("" for the root), allocated with the
+					  * node: one allocation less per node (past its end, ASan's redzone) */
 };
 
 /* ---- transactions: an overlay of touched paths on the main store ---- */
@@ -63,6 +64,7 @@ struct xs_watch {
 	char *token;
 	bool relative;   /* registered relative to the domain path: events are reported relative too */
 	struct xs_watch *next;
+	char strings[];  /* path and token, allocated with the watch */
 };
 
 struct xs_conn {
@@ -115,6 +117,8 @@ struct xs_nodeview {
 
 /* xs_path.c */
 #define XS_PATH_BUF (XENSTORE_ABS_PATH_MAX + 1)
+/* "/local/domain/<domid>" into out (room for 32 bytes), as snprintf's "%u" writes it; its length. */
+size_t xs_domain_path(char *out, unsigned domid);
 int xs_path_canon(unsigned domid, const char *in, char out[XS_PATH_BUF], bool *relative);
 bool xs_path_is_child(const char *child, const char *parent);
 int xs_path_parent(const char *path, char out[XS_PATH_BUF]);

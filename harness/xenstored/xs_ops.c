@@ -32,16 +32,31 @@ static void reply_ok(struct req *r)
 	reply(r, "OK", 3, NULL, 0);
 }
 
-static void reply_err(struct req *r, int err)
+/* xsd_errors by errno, built once (the search of the table, each entry a traced compare, ran for
+ * every error reply); NULL: not in it. The first entry of an errno wins, as the search found it. */
+#define ERR_NAMES 256
+static const char *err_names[ERR_NAMES];
+
+static const char *err_name(int err)
 {
-	const char *name = "EINVAL";
+	static bool built;
 	size_t i;
 
-	for (i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
-		if (xsd_errors[i].errnum == err) {
-			name = xsd_errors[i].errstring;
-			break;
-		}
+	if (!built) {
+		for (i = sizeof(xsd_errors) / sizeof(xsd_errors[0]); i-- > 0;)
+			if (xsd_errors[i].errnum >= 0 && xsd_errors[i].errnum < ERR_NAMES)
+				err_names[xsd_errors[i].errnum] = xsd_errors[i].errstring;
+		built = true;
+	}
+	if ((unsigned)err < ERR_NAMES && err_names[err])
+		return err_names[err];
+	return "EINVAL";
+}
+
+static void reply_err(struct req *r, int err)
+{
+	const char *name = err_name(err);
+
 	r->srv->st.errors++;
 	xs_send(r->srv, r->c, XS_ERROR, r->h->req_id, r->h->tx_id, name, strlen(name) + 1, NULL, 0);
 }
@@ -418,8 +433,7 @@ static OP_HANDLER int op_get_domain_path(struct req *r)
 
 	if ((rc = domid_arg(r, 0, &domid)))
 		return rc;
-	snprintf(path, sizeof(path), "/local/domain/%u", domid);
-	reply(r, path, strlen(path) + 1, NULL, 0);
+	reply(r, path, xs_domain_path(path, domid) + 1, NULL, 0);
 	return 0;
 }
 

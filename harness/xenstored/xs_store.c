@@ -97,22 +97,23 @@ struct xs_node *xs_store_create(struct xs_server *srv, const char *path,
 	char parent_path[XS_PATH_BUF];
 	struct xs_node *parent, *n;
 	const char *name;
+	size_t namelen;
 
 	if (xs_path_parent(path, parent_path) || !(parent = xs_store_lookup(srv, parent_path)))
 		return NULL;
 	name = strrchr(path, '/') + 1;
-	if (!*name || find_kid(parent, name, strlen(name)) || !can_own(srv, perms, nperms))
+	namelen = strlen(name);
+	if (!namelen || find_kid(parent, name, namelen) || !can_own(srv, perms, nperms))
 		return NULL;
 	if (!kids_room(parent))
 		return NULL;
-	n = calloc(1, sizeof(*n));
+	n = calloc(1, sizeof(*n) + namelen + 1);
 	if (!n)
 		return NULL;
-	n->name = strdup(name);
+	memcpy(n->name, name, namelen + 1);
 	n->perms = xs_perms_dup(perms, nperms);
 	n->value = malloc(len ? len : 1);
-	if (!n->name || !n->perms || !n->value) {
-		free(n->name);
+	if (!n->perms || !n->value) {
 		free(n->perms);
 		free(n->value);
 		free(n);
@@ -170,7 +171,6 @@ void xs_store_free_tree(struct xs_server *srv, struct xs_node *n)
 	if (srv)
 		account(srv, n, -1);
 	free(n->kids);
-	free(n->name);
 	free(n->value);
 	free(n->perms);
 	free(n);
@@ -301,7 +301,7 @@ int xs_store_reset(struct xs_server *srv, const unsigned *domids, unsigned ndomi
 			keep[i] = NULL;
 			continue;
 		}
-		snprintf(path, sizeof(path), "/local/domain/%u", domids[i]);
+		xs_domain_path(path, domids[i]);
 		if (!xs_store_create(srv, path, NULL, 0, &own, 1))
 			goto out;
 	}

@@ -27,6 +27,7 @@ int xs_watch_add(struct xs_server *srv, struct xs_conn *c, const char *path, con
 	char abs[XS_PATH_BUF];
 	struct xs_watch *w;
 	bool relative = false;
+	size_t pl, tl;
 	unsigned max = c->domid == 0 ? srv->lim.max_watches_priv : srv->lim.max_watches;
 	int rc;
 
@@ -37,17 +38,16 @@ int xs_watch_add(struct xs_server *srv, struct xs_conn *c, const char *path, con
 			return EEXIST;
 	if (c->nwatches >= max)
 		return E2BIG;
-	w = calloc(1, sizeof(*w));
+	/* one allocation: the watch, then its path and token (ASan's redzone past the token) */
+	pl = strlen(abs) + 1;
+	tl = strlen(token) + 1;
+	w = calloc(1, sizeof(*w) + pl + tl);
 	if (!w)
 		return ENOMEM;
-	w->path = strdup(abs);
-	w->token = strdup(token);
-	if (!w->path || !w->token) {
-		free(w->path);
-		free(w->token);
-		free(w);
-		return ENOMEM;
-	}
+	w->path = w->strings;
+	w->token = w->strings + pl;
+	memcpy(w->path, abs, pl);
+	memcpy(w->token, token, tl);
 	w->relative = relative;
 	w->next = c->watches;
 	c->watches = w;
@@ -73,8 +73,6 @@ int xs_watch_remove(struct xs_server *srv, struct xs_conn *c, const char *path, 
 	for (pp = &c->watches; (w = *pp); pp = &w->next)
 		if (strcmp(w->path, abs) == 0 && strcmp(w->token, token) == 0) {
 			*pp = w->next;
-			free(w->path);
-			free(w->token);
 			free(w);
 			c->nwatches--;
 			return 0;
@@ -88,8 +86,6 @@ void xs_watch_clear(struct xs_server *srv, struct xs_conn *c)
 
 	while ((w = c->watches)) {
 		c->watches = w->next;
-		free(w->path);
-		free(w->token);
 		free(w);
 	}
 	c->nwatches = 0;
