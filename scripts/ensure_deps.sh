@@ -9,7 +9,7 @@
 #                         busybox and cpio for the nested guest's initramfs (the default)
 set -euo pipefail
 FUZZ=(build-essential clang llvm llvm-14-dev libclang-rt-14-dev libxen-dev afl++ python3)
-ALL=("${FUZZ[@]}" libcmocka-dev xen-utils-4.17 xen-hypervisor-4.17-amd64 qemu-system-x86 linux-image-amd64
+ALL=("${FUZZ[@]}" libcmocka-dev xen-utils-4.17 xen-hypervisor-4.17-amd64 qemu-system-x86 qemu-system-xen linux-image-amd64
      busybox-static cpio)
 group=${1:-all}
 case "$group" in

@@ -12,6 +12,7 @@
 #                        image, as /guest/gntfuzz-pvh-<library>-<mutant>.elf (default: every kernel
 #                        under pvh-dir); every pvh-*/wl-*/vbd-*/vif-* label must name one of them
 #      GNTFUZZ_VBD_STRATEGIES, GNTFUZZ_VIF_STRATEGIES, GNTFUZZ_DEV_DURATION  (the plan's device phases)
+#      GNTFUZZ_GUEST (target "guest": a user's xl.cfg, guest_cfg.py), GNTFUZZ_GUEST_VBD, _VIF, _TIMEOUT, _DURATION
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$(mkdir -p "$1" && cd "$1" && pwd); BIN=$(cd "$2" && pwd); PVH=$(cd "$3" && pwd)
@@ -110,12 +111,20 @@ for label in $TARGETS; do
 		echo "build-images: target $label names no variant built here (variants: $VARIANTS)" >&2; exit 1; }
 done
 for label in $TARGETS; do
+	[ "$label" = guest ] && continue   # the user's guest: guest_cfg.py below
 	dir=/payload/guest; [ "$label" = linux ] && dir=/base
 	"$HERE/target-cfg.sh" "$label" "$dir" > "$P/cfg/$label.cfg"
 done
+# GNTFUZZ_GUEST (make's GUEST=<xl.cfg>): the user's guest, its files, and for HVM the device model
+install -m644 "$HERE/dom0-guest.sh" "$P/"
+case " $TARGETS " in *" guest "*)
+	[ -n "${GNTFUZZ_GUEST:-}" ] || { echo "build-images: target guest needs GUEST=<xl.cfg>" >&2; exit 1; }
+	python3 "$HERE/guest_cfg.py" payload "$GNTFUZZ_GUEST" "$P" --base-root "$D" --vbd "${GNTFUZZ_GUEST_VBD:-}" \
+		--vif "${GNTFUZZ_GUEST_VIF:-}" --timeout "${GNTFUZZ_GUEST_TIMEOUT:-}" --duration "${GNTFUZZ_GUEST_DURATION:-}" ;;
+esac
 printf 'export GNTFUZZ_TARGETS="%s"\nexport GNTFUZZ_STRATEGIES="%s"\n' "$TARGETS" "$STRATEGIES" > "$P/plan.env"
 for v in GNTFUZZ_VBD_STRATEGIES GNTFUZZ_VIF_STRATEGIES GNTFUZZ_OURS_VBD_STRATEGIES GNTFUZZ_OURS_VIF_STRATEGIES \
-	 GNTFUZZ_DEV_DURATION GNTFUZZ_LINUX_REBOOTS; do # unset: the plan's default
+	 GNTFUZZ_DEV_DURATION GNTFUZZ_LINUX_REBOOTS GNTFUZZ_LINUX_BESIDE; do # unset: the plan's default
 	if [ -n "${!v+set}" ]; then printf 'export %s="%s"\n' "$v" "${!v}" >> "$P/plan.env"; fi
 done
 [ -n "${GNTFUZZ_WL_STRATEGIES:-}" ] && printf 'export GNTFUZZ_WL_STRATEGIES="%s"\n' "$GNTFUZZ_WL_STRATEGIES" >> "$P/plan.env"

@@ -66,6 +66,10 @@ wait_key() { # domid key value seconds (wall clock: under TCG each xenstore-read
 	return 0
 }
 
+crashed() { # domid: crashed (state c; on_crash=preserve keeps it listed)
+	xl list "$1" 2>/dev/null | awk 'NR==2 {exit !($5 ~ /c/)}'
+}
+
 dead() { # domid: shut down or crashed (xl list state column has s or c)
 	xl list "$1" 2>/dev/null | awk 'NR==2 {exit !($5 ~ /[sc]/)}'
 }
@@ -114,6 +118,7 @@ linux_boot() { # label
 		end=$(($(date +%s) + 240)) # a dead domU is given up at once, not after the 240 s
 		while [ "$(key "$domid" state)" != idle ] && ! dead "$domid" && [ "$(date +%s)" -lt $end ]; do sleep 0.5; done
 		[ "$(key "$domid" state)" = idle ] && { mark "target-ready $1"; return 0; }
+		console_of "$lname"
 		mark "target-retry $1 (domain $domid died or never published)"
 	done
 	return 1
@@ -124,7 +129,7 @@ linux_boot() { # label
 xl_vbd() { # domid devid
 	be=/local/domain/0/backend/vbd/$1/$2; fe=/local/domain/$1/device/vbd/$2
 	xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$1" "$be/online" 1 "$be/state" 1 \
-		"$be/params" /tmp/disk.img "$be/mode" w "$be/device-type" disk "$be/removable" 0 "$be/type" gntfuzz &&
+		"$be/params" "$DISK" "$be/mode" w "$be/device-type" disk "$be/removable" 0 "$be/type" gntfuzz &&
 	xenstore-chmod -r "$be" n0 "r$1" &&
 	xenstore-write "$fe/virtual-device" "$2" "$fe/device-type" disk "$fe/backend-id" 0 "$fe/backend" "$be" &&
 	xenstore-chmod -r "$fe" "n$1" r0 &&
@@ -141,8 +146,20 @@ device_session() { # label domid kind strategy devid [attach]
 	# the honest session is where the frontend must show real I/O: give it a few seconds more
 	dur=$DEV_DURATION; [ "$4" = honest ] && dur=$((DEV_DURATION + 4))
 	"$PEER" --device "$3" --target "$2" --devid "$5" --strategy "$4" --duration "$dur" \
-		--connect-timeout "${CONNECT_TIMEOUT:-60}" --attach "${6:-new}" $([ "$3" = vbd ] && echo --image /tmp/disk.img) \
-		>"/tmp/peer-$1.out" 2>&1
+		--connect-timeout "${CONNECT_TIMEOUT:-60}" --attach "${6:-new}" $([ "$3" = vbd ] && echo --image "$DISK") \
+		>"/tmp/peer-$1.out" 2>&1 &
+	ppid=$!
+	# a domain that crashed will not connect: stop waiting for it (the caller decides)
+	DEV_CRASHED=""
+	while kill -0 "$ppid" 2>/dev/null; do
+		if crashed "$2"; then
+			# crashed before connecting: its frontend never got past InitWait
+			case "$(fe_state "$2" "$3" "$5")" in 3|4|5|6) DEV_CRASHED=after ;; *) DEV_CRASHED=before ;; esac
+			sleep 1; kill "$ppid" 2>/dev/null; break
+		fi
+		sleep 0.5
+	done
+	wait "$ppid"
 	rc=$?
 	cat "/tmp/peer-$1.out"
 	kill "$opid" 2>/dev/null
@@ -164,6 +181,7 @@ device_session() { # label domid kind strategy devid [attach]
 # boots a fresh Linux domU for the next device while GNTFUZZ_LINUX_REBOOTS lasts, else the rest
 # are "device-skipped". Linux connects in seconds: 20 s to connect is plenty.
 linux_devices() { # label kind strategies (uses and may change $domid, $lname, $wedged, $last, $reboots)
+	DISK=/tmp/disk-linux.img
 	k=0
 	for s in $3; do
 	  retry=1
@@ -222,8 +240,12 @@ linux_devices() { # label kind strategies (uses and may change $domid, $lname, $
 
 # Our frontends in the PVH guest: a fresh guest per strategy; it waits for its device, does its
 # I/O, prints its RESULT line and powers off.
+# A guest that crashes before its device connected (under nested TCG a PVH guest now and then
+# triple-faults at boot with Xen's own RIP: an emulation fault, not the frontend's) plays the
+# strategy once more on a fresh guest; a crash after connecting is the session's outcome.
 pvh_devices() { # label kind strategies
 	for s in $3; do
+	  for try in 1 2; do
 		domid=$(create "$1") || { mark "target-error $1 xl-create"; failed=1; return; }
 		mark "target-domid $1 $domid"
 		xl unpause "$domid"
@@ -232,7 +254,13 @@ pvh_devices() { # label kind strategies
 		wait_shutdown "$domid" 20
 		[ "${GNTFUZZ_DMESG:-0}" = 1 ] && xl dmesg | grep "(d$domid)"
 		xl destroy "$domid" 2>/dev/null
+		if [ "$DEV_CRASHED" = before ] && [ $try = 1 ]; then
+			mark "target-retry $1 $2 $s (domain $domid crashed before its device connected)"
+			continue
+		fi
 		mark "device-end $1 $2 $s rc=$DEV_RC"
+		break
+	  done
 	done
 }
 
@@ -275,7 +303,10 @@ wl_sessions() { # label domid
 	xenstore-write "/local/domain/$2/data/gntfuzz/go" quit
 }
 
-dd if=/dev/zero of=/tmp/disk.img bs=1M count=0 seek=16 2>/dev/null # the vbd image (sparse)
+# the vbd images (sparse): Linux's own, as it may play beside our frontends
+dd if=/dev/zero of=/tmp/disk.img bs=1M count=0 seek=16 2>/dev/null
+dd if=/dev/zero of=/tmp/disk-linux.img bs=1M count=0 seek=16 2>/dev/null
+DISK=/tmp/disk.img
 failed=0
 PRESTART=${GNTFUZZ_PRESTART-linux}
 [ -n "$LINUX_SAVE" ] && PRESTART=""   # a restored Linux is up in seconds: nothing to overlap
@@ -297,6 +328,8 @@ run_target() { # label: create, play, collect, destroy
 		return ;;
 	linux)
 		if [ -n "$LINUX_SAVE" ]; then linux_saved; return; fi ;;
+	guest)   # a user's guest (GUEST=<xl.cfg>): dom0-guest.sh
+		guest_target; return ;;
 	esac
 	case " $early " in
 	*" $label "*) ;;   # already created and booting
@@ -350,6 +383,8 @@ run_target() { # label: create, play, collect, destroy
 	mark "target-end $label"
 }
 
+. "$(dirname "$0")/dom0-guest.sh"   # the "guest" target
+
 start() { # label domid: the Linux domU waits for this before it learns its domid
 	[ "$1" = linux ] && xenstore-write "/local/domain/$2/data/gntfuzz/start" 1
 	return 0
@@ -378,12 +413,27 @@ linux_saved() {
 }
 
 # The prestarted targets last: their boot overlaps everything before them. (Played beside the
-# others instead, a Linux domU's sessions only slowed theirs on 2 busy cores, and a run cut at
-# the timeout lost its buffered output.)
+# others while booting, a Linux domU's boot only slowed their sessions on 2 busy cores.)
+# With a pool of restored Linux copies, Linux plays beside the others (GNTFUZZ_LINUX_BESIDE=1,
+# the default then): its output goes to a file, printed whole when both are done, so the log
+# reads as if played in turn; the markers carry dom0's uptime for the durations.
+BESIDE=""
+if [ -n "$LINUX_SAVE" ] && [ "${GNTFUZZ_LINUX_BESIDE:-1}" = 1 ]; then
+	case " $TARGETS " in *" linux "*) BESIDE=linux ;; esac
+fi
+if [ -n "$BESIDE" ]; then
+	( failed=0; run_target linux; echo "$failed" > /tmp/beside.failed ) > /tmp/beside.log 2>&1 &
+	beside_pid=$!
+fi
 for label in $TARGETS; do
-	case " $early " in *" $label "*) continue ;; esac
+	case " $early $BESIDE " in *" $label "*) continue ;; esac
 	run_target "$label"
 done
 for label in $early; do run_target "$label"; done
+if [ -n "$BESIDE" ]; then
+	wait "$beside_pid"
+	cat /tmp/beside.log
+	[ "$(cat /tmp/beside.failed 2>/dev/null)" = 0 ] || failed=1
+fi
 mark "plan-complete failed=$failed"
 [ $failed = 0 ]

@@ -43,6 +43,8 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "linux-start.h"
+
 #define BLK 4096
 #define REGION 64           /* blocks of each disk the worker writes and checks */
 #define MAX_DEV 32
@@ -492,11 +494,16 @@ static void kmsg(int fd)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--wait-start")) {
+		if (linux_wait_start("linux-devio") < 0)
+			return 1;
+		argc--, argv++;
+	}
 	if (argc == 3) {
 		self_ip = argv[1];
 		peer_ip = argv[2];
 	} else if (argc != 1) {
-		fprintf(stderr, "usage: linux-devio [self-ip peer-ip]\n");
+		fprintf(stderr, "usage: linux-devio [--wait-start] [self-ip peer-ip]\n");
 		return 2;
 	}
 	struct in_addr a;

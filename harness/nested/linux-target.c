@@ -5,10 +5,9 @@
  * allocator fills with the pages it just got back - unless it kept the still-mapped ones.
  *
  * usage: linux-target [pages] [reuse-MiB]      (runs until the peer writes go=quit)
- *        linux-target --wait-start              (says "booted", returns once dom0 writes start)
+ *        linux-target --wait-start [pages] [reuse-MiB]  (first waits for dom0's start: linux-start.h)
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,8 @@
 #include <time.h>
 #include <xengnttab.h>
 #include <xenstore.h>
+
+#include "linux-start.h"
 
 #define PAGE 4096
 #define MAX_PAGES 16
@@ -59,39 +60,13 @@ static void fill(char *page, const char *word, unsigned k, unsigned i)
 		memcpy(page + off, line, n);
 }
 
-/* The plan saves this domU once booted (xl save) and restores fresh copies that wait here (the
- * pool: harness/nested/linux-pool); a copy has a new domid and no grants or channels of the
- * saved one, so nothing may be read or shared before dom0 says start. Waits on a watch (a
- * copy waiting costs no CPU), re-reading the key every second in case a watch event was lost
- * across the save. */
-static int wait_start(void)
-{
-	struct xs_handle *h = xs_open(0);
-	if (!h || !xs_watch(h, "data/gntfuzz/start", "start")) {
-		fprintf(stderr, "linux-target: cannot watch data/gntfuzz/start: %s\n", strerror(errno));
-		return 1;
-	}
-	xs_write(h, XBT_NULL, "data/gntfuzz/state", "booted", 6);
-	for (;;) {
-		unsigned len, n;
-		char *v = xs_read(h, XBT_NULL, "data/gntfuzz/start", &len);
-		if (v) {
-			free(v);
-			xs_close(h);
-			return 0;
-		}
-		struct pollfd pfd = { .fd = xs_fileno(h), .events = POLLIN };
-		if (poll(&pfd, 1, 1000) > 0) {
-			char **ev = xs_read_watch(h, &n);
-			free(ev);
-		}
-	}
-}
-
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--wait-start"))
-		return wait_start();
+	if (argc > 1 && !strcmp(argv[1], "--wait-start")) {
+		if (linux_wait_start("linux-target") < 0)
+			return 1;
+		argc--, argv++;
+	}
 	unsigned pages = argc > 1 ? (unsigned)atoi(argv[1]) : 4;
 	size_t reuse = (size_t)(argc > 2 ? atoi(argv[2]) : 32) << 20;
 	if (pages < 1 || pages > MAX_PAGES || !reuse) {

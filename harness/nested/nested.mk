@@ -55,6 +55,8 @@ NESTED_DEV_DURATION   ?= 4
 # Fresh Linux domUs the device phases may boot after a lying blkback wedged the domU's xenbus
 # (harness/nested/README.md); without one, the remaining Linux disks are reported as skipped.
 NESTED_LINUX_REBOOTS  ?= 8
+# 1: Linux (from the pool of restored copies) plays beside the other targets, 0: after them.
+NESTED_LINUX_BESIDE   ?= 1
 # What `make test` boots (test-nested-xen; the full set above is `make nested-xen`), aimed at
 # 180 s from QEMU start to verdict on 2 idle cores: the PVH targets run while Linux boots (~90 s),
 # then Linux -- the advisory on grants/ fixed and msa02 in rounds, our blkfront on grants/ fixed
@@ -85,10 +87,10 @@ NESTED_RUN = $(PYTHON) harness/nested/nested.py run --images $(NESTED_IMAGES) --
 $(NESTED_BIN)/outside-oracle: harness/nested/outside-oracle.c harness/workload/wl_proto.h
 	@mkdir -p $(@D)
 	$(CC) $(NESTED_HOST_CFLAGS) -Iharness/workload $< -o $@ -lxenctrl -lxenforeignmemory -lxenstore
-$(NESTED_BIN)/linux-target: harness/nested/linux-target.c
+$(NESTED_BIN)/linux-target: harness/nested/linux-target.c harness/nested/linux-start.h
 	@mkdir -p $(@D)
 	$(CC) $(NESTED_HOST_CFLAGS) $< -o $@ -lxengnttab -lxenstore
-$(NESTED_BIN)/linux-devio: harness/nested/linux-devio.c
+$(NESTED_BIN)/linux-devio: harness/nested/linux-devio.c harness/nested/linux-start.h
 	@mkdir -p $(@D)
 	$(CC) $(NESTED_HOST_CFLAGS) $< -o $@ -lxenstore
 
@@ -97,7 +99,7 @@ $(NESTED_BIN)/gntfuzz-peer: $(PEER_BIN)
 	@mkdir -p $(@D)
 	cp $< $@
 # The plan's variables live in dom0's plan.env: a change of them must rebuild the images.
-NESTED_VARS := $(NESTED_TARGETS)|$(NESTED_STRATEGIES)|$(NESTED_WL_STRATEGIES)|$(NESTED_PEER)|$(NESTED_VARIANTS)|$(NESTED_VBD_STRATEGIES)|$(NESTED_VIF_STRATEGIES)|$(NESTED_DEV_DURATION)|$(NESTED_LINUX_REBOOTS)|$(NESTED_OURS_VBD_STRATEGIES)|$(NESTED_OURS_VIF_STRATEGIES)
+NESTED_VARS := $(NESTED_TARGETS)|$(NESTED_STRATEGIES)|$(NESTED_WL_STRATEGIES)|$(NESTED_PEER)|$(NESTED_VARIANTS)|$(NESTED_VBD_STRATEGIES)|$(NESTED_VIF_STRATEGIES)|$(NESTED_DEV_DURATION)|$(NESTED_LINUX_REBOOTS)|$(NESTED_OURS_VBD_STRATEGIES)|$(NESTED_OURS_VIF_STRATEGIES)|$(NESTED_LINUX_BESIDE)
 $(NESTED_OUT)/plan.vars: nested-vars-check
 	@:
 nested-vars-check:
@@ -106,7 +108,7 @@ $(NESTED_IMAGES)/payload.tar: $(NESTED_PROGS) $(NESTED_PVH) $(NESTED_SCRIPTS) $(
 	GNTFUZZ_TARGETS="$(NESTED_TARGETS)" GNTFUZZ_STRATEGIES="$(NESTED_STRATEGIES)" GNTFUZZ_PEER="$(NESTED_PEER)" \
 	GNTFUZZ_WL_STRATEGIES="$(NESTED_WL_STRATEGIES)" GNTFUZZ_VARIANTS="$(NESTED_VARIANTS)" \
 	GNTFUZZ_VBD_STRATEGIES="$(NESTED_VBD_STRATEGIES)" GNTFUZZ_VIF_STRATEGIES="$(NESTED_VIF_STRATEGIES)" \
-	GNTFUZZ_DEV_DURATION="$(NESTED_DEV_DURATION)" GNTFUZZ_LINUX_REBOOTS="$(NESTED_LINUX_REBOOTS)" \
+	GNTFUZZ_DEV_DURATION="$(NESTED_DEV_DURATION)" GNTFUZZ_LINUX_REBOOTS="$(NESTED_LINUX_REBOOTS)" GNTFUZZ_LINUX_BESIDE="$(NESTED_LINUX_BESIDE)" \
 	GNTFUZZ_OURS_VBD_STRATEGIES="$(NESTED_OURS_VBD_STRATEGIES)" GNTFUZZ_OURS_VIF_STRATEGIES="$(NESTED_OURS_VIF_STRATEGIES)" \
 	  bash harness/nested/build-images.sh $(NESTED_IMAGES) $(NESTED_BIN) $(PVH_OUT)
 
@@ -173,6 +175,7 @@ real-xen: $(NESTED_IMAGES)/payload.tar
 	@for v in $(NESTED_VARIANTS); do cp $(PVH_OUT)/$$v/gntfuzz-pvh.elf \
 	  $(NESTED_OUT)/real/guest/gntfuzz-pvh-$$(echo $$v | tr / -).elf || exit 1; done
 	@for t in $(NESTED_TARGETS); do \
+	  if [ $$t = guest ]; then $(PYTHON) harness/nested/guest_cfg.py host "$(GUEST)" $(NESTED_OUT)/real/cfg $(GUEST_OPTS) || exit 1; continue; fi; \
 	  sh harness/nested/target-cfg.sh $$t $(abspath $(NESTED_OUT)/real/guest) > $(NESTED_OUT)/real/cfg/$$t.cfg || exit 1; done
 	$(PYTHON) harness/nested/nested.py real-host --bin $(abspath $(NESTED_BIN)) --cfg $(abspath $(NESTED_OUT)/real/cfg) \
 	  --targets "$(NESTED_TARGETS)" --strategies "$(NESTED_STRATEGIES)" --wl-strategies "$(NESTED_WL_STRATEGIES)" \
@@ -191,3 +194,5 @@ test-nested-snapshot:
 TESTS += test-nested-judge test-nested-snapshot test-nested-xen
 # bench-nested is not in BENCHES: two QEMU boots (~20 min) would break `make bench`'s 5 minutes.
 .PHONY: test-nested-snapshot nested-test-images nested-bench-run nested-vars-check test-nested-judge nested-tools nested-images nested-xen test-nested-xen bench-nested real-xen
+# GUEST=<xl.cfg>: a user's guest instead of ours (harness/nested/guest.mk)
+include harness/nested/guest.mk

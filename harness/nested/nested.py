@@ -117,6 +117,8 @@ def marker(run, domids, cur, what, rest, t, up=None):
         st = run.targets[rest[0]]["devices"][f"{rest[1]}/{rest[2]}"] = \
             nested_devices.new_session(rest[1], rest[2], "-", up)
         st["skipped"] = nested_devices.kv(" ".join(rest[3:])).get("wedged-by", "?")
+    elif what == "guest-info":   # the user's guest (GUEST=): its type, devices, whose code
+        run.targets[rest[0]]["guest_info"] = kv(" ".join(rest[1:]))
     elif what == "target-end":
         run.targets[rest[0]]["t_end"] = t
     elif what == "plan-complete":
@@ -221,7 +223,7 @@ def judge(run, qemu_rc, strategies, targets, wl_strategies=(), variants=(), dev_
     checks.append((run.plan_complete is not None and run.plan_complete.get("failed") == "0",
                    "dom0 plan complete with every target created"))
     for label in run.order:
-        if label.startswith(("vbd-", "vif-")):
+        if label.startswith(("vbd-", "vif-")) or label == "guest":
             continue  # device-only targets: nested_devices below
         tg = run.targets[label]
         lib, mut = variant_of(label, variants)

@@ -3,7 +3,8 @@ collects per session, the verdicts, and the per-frontend report.
 
 Frontends: Linux's own xen-blkfront and xen-netfront (label linux, unmodified Debian modules, kept
 busy by linux-devio in the domU), and ours in the PVH guest (labels vbd-<lib>-<mutant>,
-vif-<lib>-<mutant>). Verdict rules:
+vif-<lib>-<mutant>), and a user's guest (label guest, GUEST=<xl.cfg>: black-box as Linux's, or as
+ours when its cfg names one of our variants; its plan line "guest-info" says which). Verdict rules:
   - every session runs to the peer's verdict line, with an exit code that agrees (0 held, 3 caught);
   - honest sessions did I/O and, on Linux and our fixed builds, are clean (no peer observation, no
     oracle violation, no corruption seen inside); a mutant may be caught even then (an honest
@@ -63,6 +64,13 @@ def frontend_name(label, kind, variant):
     return f"our {'blkfront' if kind == 'vbd' else 'netfront'} on {variant} (PVH guest, {label})"
 
 
+def guest_frontend(info, kind):
+    """The report's name of a user guest's frontend (GUEST=)."""
+    what = "disk (blkfront)" if kind == "vbd" else "network (netfront)"
+    who = f"our PVH guest on {info['variant']}" if info.get("variant", "-") != "-" else "the user's guest"
+    return f"{who}'s {what}: GUEST {info.get('name', '?')} ({info.get('type', '?')}), a fresh guest per strategy"
+
+
 def devio_stats(st):
     """linux-devio's last counters for this session's device (its lines name vbd-N / vif-N)."""
     name = f"{st['kind']}-{st['devid']}"
@@ -78,9 +86,11 @@ def devio_stats(st):
     return stats, lines
 
 
-def assess(label, st, must_hold, is_honest):
+def assess(label, st, must_hold, is_honest, bb=None):
     """(state word, caught?, evidence lines, problems) for one session. problems are reasons
-    the harness itself failed (not findings)."""
+    the harness itself failed (not findings). bb: a frontend we did not write (Linux's, a user
+    guest's): judged black-box, not holding is a finding."""
+    bb = label == "linux" if bb is None else bb
     problems, evidence = [], []
     v = st["verdict"]
     if v is None or st["rc"] not in (0, 3):
@@ -92,7 +102,7 @@ def assess(label, st, must_hold, is_honest):
     if st["oracle"] is None:
         problems.append("the outside oracle reported (no oracle summary)")
     inside_bad = []
-    if label == "linux":
+    if bb:
         stats, lines = devio_stats(st)
         for body in lines:
             if any(w in body for w in DEVIO_BAD):
@@ -100,7 +110,8 @@ def assess(label, st, must_hold, is_honest):
             elif any(w in body for w in DEVIO_NOTE):
                 evidence.append("domU: " + body)
         corrupt = int(stats.get("corrupt", "0"))
-        if is_honest:
+        # a user's guest need not run linux-devio: then the frontend's connection is what shows
+        if is_honest and (label == "linux" or lines):
             did = int(stats.get("verified", stats.get("replies", "0")))
             if did == 0:
                 problems.append(f"honest service: linux-devio saw no completed I/O on {st['kind']}-{st['devid']} "
@@ -126,14 +137,17 @@ def assess(label, st, must_hold, is_honest):
     if is_honest:
         # a mutant may be caught even by an honest backend: it holds persistent grants mapped by
         # protocol, and a frontend that ignores a failed end reuses them
-        if caught and (must_hold or label == "linux"):
+        if caught and (must_hold or bb):
             problems.append("honest service must be clean (peer observations "
                             f"{len(st['obs'])}, oracle violations {len(st['violations'])}, inside {len(inside_bad)})")
-        if int(v.get("requests", "0")) == 0:
+        if label == "guest" and bb and not devio_stats(st)[1]:
+            if st["kind"] == "vbd" and int(v.get("connects", "0")) == 0:
+                problems.append("honest service: the guest's frontend never connected (connects=0)")
+        elif int(v.get("requests", "0")) == 0:
             problems.append(f"honest service: the frontend sent no requests (requests={v.get('requests')})")
     if must_hold and caught:
         problems.append("a fixed build must hold")
-    word = ("FINDING" if label == "linux" else "CAUGHT") if caught else "HOLDS"
+    word = ("FINDING" if bb else "CAUGHT") if caught else "HOLDS"
     return word, caught, evidence, problems
 
 
@@ -149,11 +163,21 @@ def judge_devices(run, targets, strategies, variant_of, log_path):
             continue
         lib, mut = variant_of(label)
         variant = "Linux" if label == "linux" else f"{lib}/{mut}"
+        bb = label == "linux"
+        if label == "guest":   # a user's guest (GUEST=): what the plan attacked, and whose it is
+            info = tg.get("guest_info")
+            checks.append((info is not None, "guest: the plan said what it attacks (guest-info line)"))
+            info = info or {}
+            kinds = [k for k in ("vbd", "vif") if info.get(k, "none") != "none"]
+            variant = info.get("variant", "-")
+            bb = variant == "-"
+            lib, _, mut = ("guest/guest" if bb else variant).partition("/")
         for kind in kinds:
-            want = strategies.get(kind if label == "linux" else "ours-" + kind, strategies.get(kind, []))
+            want = strategies.get(kind if bb or label == "guest" else "ours-" + kind, strategies.get(kind, []))
             if not want:
                 continue
-            name = frontend_name(label, kind, variant)
+            name = frontend_name(label, kind, variant) if label != "guest" else \
+                guest_frontend(tg.get("guest_info", {}), kind)
             domid = tg.get("domid", "?")
             report.append(f"== {name}" + (f", domain {domid}" if label == "linux" else "")
                           + f": gntfuzz-peer --device {kind}")
@@ -171,16 +195,16 @@ def judge_devices(run, targets, strategies, variant_of, log_path):
                     # not run: an earlier lying blkback wedged the Linux domU's xenbus (its finding)
                     report.append(f"  {s:16s} SKIPPED    not played: the domU's xenbus was wedged by {st['skipped']} "
                                   f"(fresh domUs: NESTED_LINUX_REBOOTS)")
-                    checks.append((label == "linux" and not honest,
+                    checks.append((bb and not honest,
                                    f"{tag}: skipped, the domU's xenbus wedged by {st['skipped']}"))
                     continue
-                word, caught, evidence, problems = assess(label, st, mut == "fixed", honest)
+                word, caught, evidence, problems = assess(label, st, mut == "fixed", honest, bb)
                 if st["crashed"]:
                     # the guest died under the session and no fresh one was left to retry it. Linux
                     # PVH domUs triple-fault under nested TCG even while booting, so this is not
                     # taken as a finding: a note for a lying backend, a failure for an honest one
                     problems = [p for p in problems if not p.startswith("ran to the peer's verdict")]
-                    problems += [] if label == "linux" and not honest else ["the domU died during the session"]
+                    problems += [] if bb and not honest else ["the domU died during the session"]
                     evidence.insert(0, "CRASHED: the domU died during the session (Xen's log: 'Triple fault'; "
                                        "also seen at boot under nested TCG, so not counted as a finding)")
                     word = "CRASHED"
@@ -188,7 +212,7 @@ def judge_devices(run, targets, strategies, variant_of, log_path):
                     evidence.insert(0, "WEDGED: after this session the domU took no further hot-plugged device "
                                        "(the frontend never closed, or the next device was never probed): a "
                                        "denial of service by the backend")
-                    if label == "linux" and not caught:
+                    if bb and not caught:
                         word = "WEDGED"
                 v = st["verdict"] or {}
                 secs = f" ({st['t1'] - st['t0']:.1f}s)" if st["t0"] is not None and st["t1"] is not None else ""
@@ -210,24 +234,26 @@ def judge_devices(run, targets, strategies, variant_of, log_path):
                 ok = not problems
                 bad |= not ok
                 what = f"{tag}: " + ("; ".join(problems) if problems else
-                                     ("ran; FINDING: Linux did not hold (see the report)" if label == "linux" and caught
+                                     ("ran; FINDING: the frontend did not hold (see the report)" if bb and caught
                                       else f"ran ({word.lower()})"))
                 checks.append((ok, what))
-                if label == "linux" and (caught or st["wedged"]) and not st["crashed"]:
+                replay = (f"make nested-xen GUEST=<cfg> NESTED_{kind.upper()}_STRATEGIES={s} "
+                          f"NESTED_{'VIF' if kind == 'vbd' else 'VBD'}_STRATEGIES=") if label == "guest" else \
+                    (f"make nested-xen NESTED_TARGETS=linux NESTED_STRATEGIES= NESTED_{kind.upper()}_STRATEGIES={s} "
+                     f"NESTED_{'VIF' if kind == 'vbd' else 'VBD'}_STRATEGIES=")
+                if bb and (caught or st["wedged"]) and not st["crashed"]:
                     findings += [f"FINDING: {name} " + ("did not hold" if caught else "wedged its domain's xenbus")
                                  + f" under gntfuzz-peer --device {kind} --strategy {s}",
                                  *(f"  {x}" for x in evidence[:6]),
                                  f"  log: {log_path or '(the judged log)'}",
-                                 f"  replay nested: make nested-xen NESTED_TARGETS=linux NESTED_STRATEGIES= "
-                                 f"NESTED_{kind.upper()}_STRATEGIES={s} "
-                                 f"NESTED_{'VIF' if kind == 'vbd' else 'VBD'}_STRATEGIES=",
+                                 f"  replay nested: {replay}",
                                  f"  replay on a Xen host (dom0, root): gntfuzz-peer --device {kind} --target DOMID "
                                  f"--strategy {s}" + (" --image FILE" if kind == "vbd" else ""), ""]
-            if label != "linux" and mut != "fixed":
+            if not bb and mut != "fixed":
                 checks.append((bool(caught_in), f"{label}: {variant} caught through our "
                                                 f"{'blkfront' if kind == 'vbd' else 'netfront'} "
                                                 f"(caught under: {', '.join(caught_in) or 'none'})"))
-            if label == "linux":
+            if bb:
                 verdict = (f"FINDING under {', '.join(caught_in)}" if caught_in else "holds under every strategy") + \
                     (f"; its xenbus wedged under {', '.join(wedged_in)}" if wedged_in else "")
             elif mut == "fixed":
