@@ -74,6 +74,16 @@ dead() { # domid: shut down or crashed (xl list state column has s or c)
 	xl list "$1" 2>/dev/null | awk 'NR==2 {exit !($5 ~ /[sc]/)}'
 }
 
+wait_idle() { # domid seconds: published state=idle; 1 at once if the domain died (a guest
+	# that failed its setup powers off: waiting minutes for it only costs the run)
+	end=$(($(date +%s) + $2))
+	while [ "$(key "$1" state)" != idle ]; do
+		{ [ "$(date +%s)" -ge $end ] || dead "$1"; } && return 1
+		sleep 0.2
+	done
+	return 0
+}
+
 wait_shutdown() { # domid seconds (wall clock; on_poweroff=preserve keeps it listed, state "s")
 	end=$(($(date +%s) + $2))
 	while [ "$(date +%s)" -lt $end ] && ! xl list "$1" 2>/dev/null | awk 'NR==2 {exit !($5 ~ /s/)}'; do
@@ -108,7 +118,7 @@ linux_boot() { # label
 			# in the background while this one plays
 			lname=$(linux-pool take 180) && domid=$(xl domid "$lname") ||
 				{ mark "target-retry $1 (no fresh copy of the saved domU)"; continue; }
-			linux-pool add >/dev/null 2>&1 &
+			linux-pool fill 2 >/dev/null 2>&1 &
 		else
 			domid=$(create "$1") || return 1
 		fi
@@ -346,7 +356,7 @@ run_target() { # label: create, play, collect, destroy
 	start "$label" "$domid"
 	# A domU that died while booting gets one more try (seen here: a Linux PVH domU triple
 	# faulting in early boot under nested TCG, about one run in five).
-	if dead "$domid" || ! wait_key "$domid" state idle 90; then
+	if ! wait_idle "$domid" 90; then
 		mark "target-retry $label (domain $domid died or never published)"
 		xl destroy "$domid" 2>/dev/null
 		if xl create -p "$CFG/$label.cfg" >"/tmp/xl-create-$label.log" 2>&1 && domid=$(xl domid "$name"); then
@@ -357,7 +367,7 @@ run_target() { # label: create, play, collect, destroy
 			cat "/tmp/xl-create-$label.log"
 		fi
 	fi
-	if ! wait_key "$domid" state idle 180; then
+	if ! wait_idle "$domid" 180; then
 		mark "target-error $label never-published"; failed=1
 	elif [ "${label#wl-}" != "$label" ]; then
 		mark "target-ready $label"

@@ -18,6 +18,9 @@ import qmp
 import snapshot
 
 PAYLOAD_DISK_BYTES = 1 << 30
+# dom0 1024 MiB; the rest holds Xen, the Linux domU copies (192 MiB each: one playing, two in
+# the pool) and the PVH guests beside them (fewer: "grant table setup" failures, guests that
+# never connect)
 XEN_CMD = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 "
            "loglvl=all guest_loglvl=all noreboot=false")
 DOM0_CMD = "console=hvc0 earlyprintk=xen rdinit=/init quiet"
@@ -29,7 +32,7 @@ RESTORE_GO_TIMEOUT = 180   # a restore that loads but never answers is thrown aw
 def qemu_cmd(paths, payload_disk, qmp_sock, xen_extra=""):
     """paths: {image name: path}. With names for paths this is also the snapshot's key."""
     return ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi",
-            "-cpu", "qemu64,+npt", "-smp", "2", "-m", "2048",
+            "-cpu", "qemu64,+npt", "-smp", "2", "-m", "3072",
             "-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
             "-qmp", f"unix:{qmp_sock},server=on,wait=off",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
