@@ -58,9 +58,25 @@ int pvh_lib_setup(const struct gnttab *gt, domid_t self)
 		con_line(why);
 		return -1;
 	}
+	/* The table shaped as the adapter asks (seam.h, struct seam_geometry), as the world does: "any"
+	 * is up to 256 entries, a library's own size caps it (Xen's frame holds more: unused), and
+	 * its first_ref is where it starts (Xen keeps 0..7 for the toolstack). */
+	const struct seam_geometry *geo = &gntfuzz_adapter.table;
+	uint32_t want = geo->max_refs ? geo->max_refs : 256;
+	if (want > gt->nr_entries) {
+		if (geo->fixed) {
+			con_puts("pvh: adapter of ");
+			con_puts(gntfuzz_library);
+			con_puts(": needs a table of");
+			con_kv("refs", geo->max_refs);
+			con_puts(", more than this guest's grant frame holds\n");
+			return -1;
+		}
+		want = gt->nr_entries;
+	}
 	struct seam_table table = {
-		.version = gt->version, .shared = gt->shared, .status = gt->status, .nr_refs = gt->nr_entries,
-		.first_ref = GNTTAB_NR_RESERVED_ENTRIES, /* Xen keeps 0..7 for the toolstack */
+		.version = gt->version, .shared = gt->shared, .status = gt->status, .nr_refs = want,
+		.first_ref = geo->first_ref ? geo->first_ref : GNTTAB_NR_RESERVED_ENTRIES,
 		.defer_cap = DEFER_CAP, .self = self,
 	};
 	memset(&pvh_counts, 0, sizeof(pvh_counts));

@@ -118,8 +118,9 @@ static int one_grant(const struct gnttab *gt, domid_t self, int use_end)
 	} else if (use_end) {
 		check(gntfuzz_adapter.end(ref) == SEAM_OK, "end succeeds after unmap");
 		if (gntfuzz_adapter.release) {
+			/* once only: the contract (seam.h) leaves a second release undefined, and a library
+			 * may rightly panic on it (hiref's BUG_ON did, here, before) */
 			check(gntfuzz_adapter.release(ref) == SEAM_OK, "ref returns to the free list once");
-			check(gntfuzz_adapter.release(ref) != SEAM_OK, "a second release of the ref is refused");
 		} else {
 			note("the adapter has no release (optional): not checked");
 		}
