@@ -2,7 +2,8 @@
 # guest-example.sh - example guests for `make nested-xen GUEST=<cfg>` (harness/nested/guest.mk):
 #   hvm  OUT DEVIO       Debian's Linux 6.12 (bookworm-backports, fetched as a .deb, unmodified) as
 #                        an HVM guest booted directly (kernel=/ramdisk=): its xen-blkfront and
-#                        xen-netfront, kept busy by linux-devio -> OUT/hvm.cfg
+#                        xen-netfront, kept busy by linux-devio -> OUT/hvm.cfg (restore mode:
+#                        "# gntfuzz-restore: 1"; linux-devio --wait-start says when it is up)
 #   ours OUT PVHDIR      our PVH guest running our blkfront on grants/ fixed and msa02 (as the
 #                        vbd-grants-* targets) -> OUT/ours-fixed.cfg, OUT/ours-msa02.cfg
 # The apt sources for backports are a temporary list (never the system's).
@@ -52,7 +53,9 @@ mount -t devtmpfs devtmpfs /dev
 echo 0 > /proc/sys/vm/compact_unevictable_allowed
 for m in xen-blkfront xen-netfront; do insmod /lib/modules/$m.ko || echo "insmod $m FAILED"; done
 echo "guest-example: up $(uname -r)"
-exec /usr/bin/linux-devio
+# --wait-start: writes data/gntfuzz/state=booted (the plan saves the guest then), waits for the
+# plan's data/gntfuzz/start, and only then learns its domid (a restored copy has a new one)
+exec /usr/bin/linux-devio --wait-start
 EOF
 	chmod 755 "$r/init"
 	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 2>/dev/null | gzip -1) > "$OUT/initrd-hvm.cpio.gz"
@@ -60,6 +63,9 @@ EOF
 	cat > "$OUT/hvm.cfg" <<EOF
 # Debian's Linux $kver (bookworm-backports, unmodified) as an HVM guest, booted directly;
 # Linux uses its PV frontends through the Xen platform PCI device. The peer serves xvdb and vif 0.
+# Its frontends take hot-plugged devices: booted once, saved when linux-devio says booted, and a
+# restored copy per strategy (GUEST_RESTORE=0 creates it paused per strategy instead).
+# gntfuzz-restore: 1
 name = "debian-6.12-hvm"
 type = "hvm"
 device_model_version = "qemu-xen"

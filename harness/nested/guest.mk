@@ -1,6 +1,9 @@
 # harness/nested/guest.mk - GUEST=<xl.cfg>: the nested run (make nested-xen) or a real host
 # (make real-xen) plays only the user's guest (target label "guest"): every vbd and vif strategy,
-# each on a fresh guest created paused, the device attached, then unpaused (dom0-guest.sh).
+# each on a fresh guest (dom0-guest.sh): GUEST_RESTORE=0 (default) created paused, the device
+# attached, then unpaused; GUEST_RESTORE=1 booted once, saved when up (data/gntfuzz/state=booted,
+# or a console line with GUEST_READY=<text>), a restored copy per strategy that the device is
+# hot-plugged into (cfg comments "# gntfuzz-restore: 1", "# gntfuzz-ready: <text>" say the same).
 # GUEST_VBD (vdev or devid, "none"), GUEST_VIF (devid, "none"): the devices the peer serves
 # (default: a disk the cfg does not list, xvdb, and vif 0); GUEST_TIMEOUT: seconds the peer waits
 # for the frontend to connect (the guest's whole boot; default HVM 240, else 90); GUEST_DURATION:
@@ -10,6 +13,8 @@ GUEST_VBD      ?=
 GUEST_VIF      ?=
 GUEST_TIMEOUT  ?=
 GUEST_DURATION ?=
+GUEST_RESTORE  ?=
+GUEST_READY    ?=
 GUEST_EXAMPLE  := $(BUILD)/guest-example
 GUEST_OPTS      = --vbd "$(GUEST_VBD)" --vif "$(GUEST_VIF)" --timeout "$(GUEST_TIMEOUT)" --duration "$(GUEST_DURATION)"
 ifneq ($(GUEST),)
@@ -23,6 +28,9 @@ export GNTFUZZ_GUEST_VBD := $(GUEST_VBD)
 export GNTFUZZ_GUEST_VIF := $(GUEST_VIF)
 export GNTFUZZ_GUEST_TIMEOUT := $(GUEST_TIMEOUT)
 export GNTFUZZ_GUEST_DURATION := $(GUEST_DURATION)
+# (guest_cfg.py reads these two from the environment: a ready text needs no shell quoting)
+export GNTFUZZ_GUEST_RESTORE := $(GUEST_RESTORE)
+export GNTFUZZ_GUEST_READY := $(GUEST_READY)
 # the cfg names files make does not know of: the payload is rebuilt on every GUEST run; a bad cfg
 # stops the build before anything else is built (one "guest: ..." line)
 $(NESTED_IMAGES)/payload.tar: guest-check

@@ -10,12 +10,21 @@ checked, its files carried along, its paths rewritten, the devices the peer atta
 options: --vbd VDEV|DEVID|none (default: the first of xvdb, xvdc, ... the cfg does not use)
          --vif DEVID|none (default: nested 0, the cfg's vifs dropped; host: the first devid the cfg
          does not use)  --timeout S (connect wait; default hvm 240, else 90)  --duration S (default 10)
+         --restore 0|1 (default $GNTFUZZ_GUEST_RESTORE, else the cfg's "# gntfuzz-restore: 1", else 0)
+         --ready TEXT (default $GNTFUZZ_GUEST_READY, else the cfg's "# gntfuzz-ready: TEXT")
 Errors are one line "guest: ..." and exit 1.
 
 The peer serves a device the cfg does not list; if --vbd/--vif names one the cfg lists, that entry
 is dropped (the peer creates it instead). Comments in the cfg may say the same: "# gntfuzz-vbd: xvdb"
 ("none": no disk attack), "# gntfuzz-vif: 0"; "# gntfuzz-variant: LIB/MUTANT" says the guest is one
 of our PVH kernels, so the judge holds it to that variant's expectation.
+
+Restore mode ("# gntfuzz-restore: 1", GUEST_RESTORE=1; dom0-guest.sh), for guests that take
+hot-plugged devices: the guest is booted once without the attacked devices, saved once up, and
+each strategy restores a fresh copy and hot-plugs the device into it. "Up": the guest wrote
+data/gntfuzz/state=booted, or (if named) a console line contains the ready text
+("# gntfuzz-ready: guest is up", GUEST_READY=...). 0 (the default): each strategy creates the
+guest paused with the device attached before its first enumeration (firmware, boot-time drivers).
 """
 import os
 import re
@@ -209,7 +218,7 @@ def vif_string(d):
 
 # ---------- the guest: what it is, what it needs, the rewritten config
 class Guest:
-    def __init__(self, path, mode, vbd=None, vif=None, timeout=None, duration=None):
+    def __init__(self, path, mode, vbd=None, vif=None, timeout=None, duration=None, restore=None, ready=None):
         self.path, self.mode = path, mode     # mode: payload | host | check
         try:
             with open(path) as f:
@@ -221,9 +230,13 @@ class Guest:
             self.settings = parse(text)
         except CfgError as e:
             raise CfgError(f"{path}: {e}")
-        marks = dict(re.findall(r"^#\s*gntfuzz-(variant|vbd|vif):\s*(\S+)", text, re.M))
+        marks = dict(re.findall(r"^#\s*gntfuzz-(variant|vbd|vif|restore):\s*(\S+)", text, re.M))
+        ready_mark = re.findall(r"^#\s*gntfuzz-ready:[ \t]*(.*?)[ \t]*$", text, re.M)
         self.variant = marks.get("variant", "")
         vbd, vif = vbd or marks.get("vbd"), vif or marks.get("vif")   # make's GUEST_VBD/GUEST_VIF win
+        # make's GUEST_RESTORE/GUEST_READY win over the cfg's comments
+        self.restore = self.pick_restore(restore, marks.get("restore"))
+        self.ready = self.pick_ready(ready, ready_mark[-1] if ready_mark else None)
         self.files = {}          # payload-relative destination -> host source
         self.overlay = set()     # host paths dom0 needs at the same path (device model, firmware)
         self.notes = []
@@ -251,6 +264,26 @@ class Guest:
         used = {vdev_devid(d["vdev"]) for d in self.disks if d.get("vdev")}
         self.vbd = self.pick_vbd(vbd, used)
         self.vif = self.pick_vif(vif)
+
+    def pick_restore(self, given, mark):
+        for what, v in (("GUEST_RESTORE", given), (f"{self.path}: # gntfuzz-restore", mark)):
+            if v:
+                if v not in ("0", "1"):
+                    raise CfgError(f"{what}: {v!r} is neither 0 (create paused per strategy) nor 1 "
+                                   f"(boot once, save, restore per strategy)")
+                return v == "1"
+        return False
+
+    def pick_ready(self, given, mark):
+        what, v = ("GUEST_READY", given) if given else (f"{self.path}: # gntfuzz-ready", mark)
+        if v is None or v == "":
+            if mark == "" and not given:
+                raise CfgError(f"{what}: empty (name the text of a console line that says the guest is up)")
+            return ""
+        if "'" in v or "\n" in v or "\r" in v or len(v) > 200:
+            raise CfgError(f"{what}: {v[:40]!r}: the ready text must be one line of at most 200 characters "
+                           f"without a single quote")
+        return v
 
     def pick_vbd(self, want, used):
         if want == "none":
@@ -378,7 +411,8 @@ class Guest:
                 "GUEST_VBD": "none" if self.vbd is None else str(self.vbd),
                 "GUEST_VIF": "none" if self.vif is None else str(self.vif),
                 "GUEST_TIMEOUT": str(self.timeout), "GUEST_DURATION": str(self.duration),
-                "GUEST_VARIANT": self.variant or "-", "GUEST_DM": "1" if self.dm else "0"}
+                "GUEST_VARIANT": self.variant or "-", "GUEST_DM": "1" if self.dm else "0",
+                "GUEST_RESTORE": "1" if self.restore else "0", "GUEST_READY": self.ready}
 
 
 def libs_of(prog):
@@ -427,6 +461,8 @@ def main(argv):
     ap.add_argument("--vif")
     ap.add_argument("--timeout")
     ap.add_argument("--duration")
+    ap.add_argument("--restore", default=os.environ.get("GNTFUZZ_GUEST_RESTORE", ""))
+    ap.add_argument("--ready", default=os.environ.get("GNTFUZZ_GUEST_READY", ""))
     a = ap.parse_args(argv)
     if a.mode != "check" and not a.out:
         ap.error(f"{a.mode} needs an output directory")
@@ -435,7 +471,7 @@ def main(argv):
             v = getattr(a, opt)
             if v and not v.isdigit():
                 raise CfgError(f"GUEST_{opt.upper()}: {v!r} is not a number of seconds")
-        g = Guest(a.cfg, a.mode, a.vbd, a.vif, a.timeout, a.duration)
+        g = Guest(a.cfg, a.mode, a.vbd, a.vif, a.timeout, a.duration, a.restore, a.ready)
         text = dump(g.rewrite())
         if a.mode == "payload":
             write_payload(g, text, a.out, a.base_root)

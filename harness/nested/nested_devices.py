@@ -68,7 +68,11 @@ def guest_frontend(info, kind):
     """The report's name of a user guest's frontend (GUEST=)."""
     what = "disk (blkfront)" if kind == "vbd" else "network (netfront)"
     who = f"our PVH guest on {info['variant']}" if info.get("variant", "-") != "-" else "the user's guest"
-    return f"{who}'s {what}: GUEST {info.get('name', '?')} ({info.get('type', '?')}), a fresh guest per strategy"
+    restore = info.get("restore", "0")   # dom0-guest.sh's mode (GUEST_RESTORE)
+    how = "a restored copy of the booted guest per strategy, device hot-plugged" if restore == "1" else \
+        f"a fresh paused-created guest per strategy (restore mode failed: {restore[7:]})" \
+        if restore.startswith("failed-") else "a fresh guest per strategy"
+    return f"{who}'s {what}: GUEST {info.get('name', '?')} ({info.get('type', '?')}), {how}"
 
 
 def devio_stats(st):

@@ -19,18 +19,21 @@ def ok(cond, name):
     print(("ok - " if cond else "not ok - ") + "guest-cfg: " + name)
 
 
-def run(args):
-    p = subprocess.run([sys.executable, TOOL] + args, capture_output=True, text=True, timeout=60)
+def run(args, env=None):
+    # make's GUEST_RESTORE/GUEST_READY reach guest_cfg.py through the environment: only the tests' own
+    clean = {k: v for k, v in os.environ.items() if k not in ("GNTFUZZ_GUEST_RESTORE", "GNTFUZZ_GUEST_READY")}
+    p = subprocess.run([sys.executable, TOOL] + args, capture_output=True, text=True, timeout=60,
+                       env=dict(clean, **(env or {})))
     return p.returncode, p.stdout, p.stderr
 
 
-def payload(tmp, cfg_text, *opts):
+def payload(tmp, cfg_text, *opts, env=None):
     cfg = os.path.join(tmp, "g.cfg")
     with open(cfg, "w") as f:
         f.write(cfg_text)
     out = os.path.join(tmp, "payload")
     subprocess.run(["rm", "-rf", out])
-    rc, _, err = run(["payload", cfg, out] + list(opts))
+    rc, _, err = run(["payload", cfg, out] + list(opts), env)
     text = open(os.path.join(out, "cfg", "guest.cfg")).read() if rc == 0 else ""
     env = dict(re.findall(r"^(\w+)='(.*)'$", open(os.path.join(out, "cfg", "guest.env")).read(), re.M)) if rc == 0 else {}
     return rc, text, env, err, out
@@ -76,6 +79,19 @@ kernel = "vmlinuz"
        f"PVH: vbd xvdb by default, marks read, no device model ({env})")
     rc, text, env, err, out = payload(tmp, """# gntfuzz-vbd: none\ntype = "pvh"\nkernel = "vmlinuz"\n""", "--vbd", "xvdd")
     ok(rc == 0 and env.get("GUEST_VBD") == "51760", "GUEST_VBD wins over the cfg's mark")
+    # restore mode (boot once, save, restore per strategy): off by default; a cfg comment or
+    # GUEST_RESTORE (make's, through the environment) turns it on; the ready text is carried
+    ok(env.get("GUEST_RESTORE") == "0" and env.get("GUEST_READY") == "", f"restore mode is off by default ({env})")
+    rc, text, env, err, out = payload(tmp, """# gntfuzz-restore: 1\n# gntfuzz-ready:  my guest is up \ntype = "pvh"
+kernel = "vmlinuz"\n""")
+    ok(rc == 0 and env.get("GUEST_RESTORE") == "1" and env.get("GUEST_READY") == "my guest is up",
+       f"# gntfuzz-restore: 1 and # gntfuzz-ready: <text> are read ({env})")
+    rc, text, env, err, out = payload(tmp, """# gntfuzz-restore: 1\ntype = "pvh"\nkernel = "vmlinuz"\n""",
+                                      "--restore", "0", "--ready", "login:")
+    ok(rc == 0 and env.get("GUEST_RESTORE") == "0" and env.get("GUEST_READY") == "login:",
+       "GUEST_RESTORE and GUEST_READY win over the cfg's comments")
+    rc, text, env, err, out = payload(tmp, 'type = "pvh"\nkernel = "vmlinuz"\n', env={"GNTFUZZ_GUEST_RESTORE": "1"})
+    ok(rc == 0 and env.get("GUEST_RESTORE") == "1", "make's GUEST_RESTORE reaches the payload (GNTFUZZ_GUEST_RESTORE)")
     # HVM: the device model, hvmloader and the BIOS come along, at their own paths
     if os.path.exists("/usr/libexec/xen-qemu-system-i386"):
         rc, text, env, err, out = payload(tmp, 'type = "hvm"\nkernel = "vmlinuz"\nmemory = 256\n')
@@ -107,10 +123,18 @@ kernel = "vmlinuz"
         ("a bootloader program", 'kernel = "vmlinuz"\nbootloader = "pygrub"\n', r"not available in the nested dom0"),
         ("a bad GUEST_VBD", None, r"GUEST_VBD"),
         ("'+='", 'kernel = "vmlinuz"\nextra += "x"\n', r"not supported"),
+        ("a bad GUEST_RESTORE", ["--restore", "yes"], r"GUEST_RESTORE: 'yes' is neither 0 .* nor 1"),
+        ("a bad # gntfuzz-restore", '# gntfuzz-restore: on\nkernel = "vmlinuz"\n', r"gntfuzz-restore: 'on' is neither 0"),
+        ("an empty # gntfuzz-ready", '# gntfuzz-restore: 1\n# gntfuzz-ready:\nkernel = "vmlinuz"\n',
+         r"gntfuzz-ready: empty"),
+        ("a GUEST_READY with a quote", ["--ready", "it's up"], r"GUEST_READY: .*without a single quote"),
+        ("a GUEST_READY of two lines", ["--ready", "up\nnow"], r"GUEST_READY: .*one line"),
     ]
     for name, text, want in bad:
         if text is None:
             rc, _, _, err, _ = payload(tmp, 'kernel = "vmlinuz"\n', "--vbd", "floppy")
+        elif isinstance(text, list):
+            rc, _, _, err, _ = payload(tmp, 'kernel = "vmlinuz"\n', *text)
         else:
             rc, _, _, err, _ = payload(tmp, text)
         lines = [x for x in err.splitlines() if x.strip()]
