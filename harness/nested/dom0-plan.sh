@@ -151,13 +151,13 @@ xl_vbd() { # domid devid
 # "existing": the plan made the device as xl does (xl_vbd) and it stays after the session.
 device_session() { # label domid kind strategy devid [attach]
 	mark "device-start $1 $3 $4 devid=$5 domid=$2"
-	"$BIN/outside-oracle" "$2" device $((DEV_DURATION + 90)) >"/tmp/oracle-$1.out" 2>&1 &
+	"$BIN/outside-oracle" "$2" device $((DEV_DURATION + 90)) >"/tmp/oracle-$1-$3.out" 2>&1 &
 	opid=$!
 	# the honest session is where the frontend must show real I/O: give it a few seconds more
 	dur=$DEV_DURATION; [ "$4" = honest ] && dur=$((DEV_DURATION + 4))
 	"$PEER" --device "$3" --target "$2" --devid "$5" --strategy "$4" --duration "$dur" \
 		--connect-timeout "${CONNECT_TIMEOUT:-60}" --attach "${6:-new}" $([ "$3" = vbd ] && echo --image "$DISK") \
-		>"/tmp/peer-$1.out" 2>&1 &
+		>"/tmp/peer-$1-$3.out" 2>&1 &
 	ppid=$!
 	# a domain that crashed will not connect: stop waiting for it (the caller decides)
 	DEV_CRASHED=""
@@ -171,10 +171,10 @@ device_session() { # label domid kind strategy devid [attach]
 	done
 	wait "$ppid"
 	rc=$?
-	cat "/tmp/peer-$1.out"
+	cat "/tmp/peer-$1-$3.out"
 	kill "$opid" 2>/dev/null
 	wait "$opid"
-	cat "/tmp/oracle-$1.out"
+	cat "/tmp/oracle-$1-$3.out"
 	DEV_RC=$rc
 }
 
@@ -226,7 +226,7 @@ linux_devices() { # label kind strategies (uses and may change $domid, $lname, $
 			# the domU died during the session (a triple fault: seen under nested TCG even while
 			# booting): boot another and play the strategy once more
 			wedged="$2/$s"; crashed=1; mark "device-crashed $1 $2 $s"
-		elif [ "$DEV_RC" = 1 ] && [ -n "$last" ] && grep -q "did not" "/tmp/peer-$1.out"; then
+		elif [ "$DEV_RC" = 1 ] && [ -n "$last" ] && grep -q "did not" "/tmp/peer-$1-$2.out"; then
 			# the domU no longer takes hot-plugged devices: the session before wedged its xenbus
 			wedged=$last; skipped=$last; mark "device-wedged $1 ${last%/*} ${last#*/}"
 		elif [ "$2" = vbd ]; then
