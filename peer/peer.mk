@@ -23,10 +23,10 @@ TESTS += test-peer-rounds
 
 # The black-box oracle alone (pure C): markers, snapshots, the grace, the exclusion of pages named
 # again; and the stale-map check on a fake grant table.
-$(PEER_OUT)/test_dev_watch: peer/tests/test_dev_watch.c peer/dev_watch.c peer/dev_watch.h
+$(PEER_OUT)/test_dev_watch: peer/tests/test_dev_watch.c peer/tests/tap.h peer/dev_watch.c peer/dev_watch.h
 	@mkdir -p $(PEER_OUT)
 	$(CC) $(PEER_CFLAGS) -Ipeer peer/tests/test_dev_watch.c peer/dev_watch.c -o $@
-$(PEER_OUT)/test_dev_stale: peer/tests/test_dev_stale.c peer/dev_stale.c peer/dev_stale.h peer/dev_watch.c peer/dev_watch.h
+$(PEER_OUT)/test_dev_stale: peer/tests/test_dev_stale.c peer/tests/tap.h peer/dev_stale.c peer/dev_stale.h peer/dev_watch.c peer/dev_watch.h
 	@mkdir -p $(PEER_OUT)
 	$(CC) $(PEER_CFLAGS) -Ipeer peer/tests/test_dev_stale.c peer/dev_stale.c peer/dev_watch.c -o $@
 

@@ -10,20 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dev_stale.h"
+#include "tap.h"
 
-static double clk;
-static double fake_now(void *ctx)
-{
-	(void)ctx;
-	return clk;
-}
-
-static int failures, n;
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d - %s\n", cond ? "" : "not ", ++n, what);
-	failures += !cond;
-}
 
 #define NREFS 16
 static uint8_t page[NREFS][4096] __attribute__((aligned(4096)));
