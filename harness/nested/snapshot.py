@@ -4,7 +4,7 @@ makes one valid, and how one is stored.
 A snapshot is QEMU's whole-machine state (its migration stream) taken when dom0's /init stops
 at "snapshot-point": Xen and dom0 booted, the Linux domU booted and saved, the payload disk not
 yet read. It is keyed by everything that made that state: the Xen, dom0 kernel and dom0 base
-images (by content), QEMU's version and its machine command line (image paths and per-run
+images (by content), QEMU's version and binary (by content) and its machine command line (image paths and per-run
 paths stand as names). Anything else -- the plan, our programs, the PVH guests -- comes on the
 payload disk after the restore, so changing it never costs a boot.
 
@@ -36,8 +36,12 @@ def file_sha256(path, block=1 << 22):
 
 
 def qemu_version(qemu="qemu-system-x86_64"):
+    """QEMU's version line and its binary's sha256: a QEMU rebuilt at the same version (other
+    device defaults, another migration format) must not restore an old snapshot."""
     try:
-        return subprocess.run([qemu, "--version"], capture_output=True, text=True, timeout=30).stdout.split("\n")[0]
+        line = subprocess.run([qemu, "--version"], capture_output=True, text=True, timeout=30).stdout.split("\n")[0]
+        path = shutil.which(qemu)
+        return f"{line} sha256={file_sha256(path) if path else '?'}"
     except (OSError, subprocess.SubprocessError):
         return "?"
 

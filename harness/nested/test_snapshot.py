@@ -56,6 +56,16 @@ def main():
         check(store.find(k_cmd)[0] is None, "a snapshot is never restored for another command line")
         k_qemu, _ = key(paths, qemu="QEMU 8.0")
         check(k_qemu != k, "another QEMU version is another key")
+        # a QEMU rebuilt at the same version: the binary's content tells them apart
+        fakes = []
+        for body in ("a", "b"):
+            q = os.path.join(d, f"qemu-{body}")
+            with open(q, "w") as f:
+                f.write(f"#!/bin/sh\n# build {body}\necho 'QEMU emulator version 7.2.0'\n")
+            os.chmod(q, 0o755)
+            fakes.append(snapshot.qemu_version(q))
+        check(fakes[0].startswith("QEMU emulator version 7.2.0") and fakes[0] != fakes[1],
+              "a QEMU rebuilt at the same version (another binary) is another identity")
         other = os.path.join(d, "other")
         os.makedirs(other)
         k_kernel, _ = key(images(other, kernel=b"another kernel"))
