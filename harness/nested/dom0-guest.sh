@@ -32,11 +32,13 @@ guest_console() { # kind strategy: what the guest printed (PV console and, HVM, 
 	echo "----- end device console -----"
 }
 
-guest_up() { # domid seconds: 0 once the guest is up (above); 1 if it died or the time ran out
+guest_up() { # domid seconds: 0 once the guest is up (above), GUEST_UP_BY says how; 1 if it died
+	# or the time ran out
 	end=$(($(date +%s) + $2))
 	while :; do
-		[ "$(key "$1" state)" = booted ] && return 0
-		[ -n "$GUEST_READY" ] && cat $GUEST_LOGS.log $GUEST_LOGS-serial.log 2>/dev/null | grep -qF -- "$GUEST_READY" && return 0
+		[ "$(key "$1" state)" = booted ] && { GUEST_UP_BY=state; return 0; }
+		[ -n "$GUEST_READY" ] && cat $GUEST_LOGS.log $GUEST_LOGS-serial.log 2>/dev/null | grep -qF -- "$GUEST_READY" &&
+			{ GUEST_UP_BY=console; return 0; }
 		{ dead "$1" || ! xl list "$1" >/dev/null 2>&1 || [ "$(date +%s)" -ge $end ]; } && return 1
 		sleep 0.5
 	done
@@ -66,7 +68,7 @@ guest_save() { # 0 if $GUEST_SAVE holds the saved guest
 		echo "guest: never up in $boot s: no data/gntfuzz/state=booted$([ -n "$GUEST_READY" ] && echo " and no console line with '$GUEST_READY'")"
 		xl destroy "$gd" 2>/dev/null; GUEST_WHY=never-up; return 1
 	fi
-	mark "guest-up guest"
+	mark "guest-up guest by=$GUEST_UP_BY"
 	# xl save: the guest's PV drivers suspend it (control/shutdown), libxl saves the device model
 	if ! xl save "$gd" "$GUEST_SAVE" >/tmp/xl-save-guest.log 2>&1; then
 		cat /tmp/xl-save-guest.log
@@ -110,9 +112,20 @@ guest_session() { # kind strategy devid
 	opid=$!
 	dur=$GUEST_DURATION; [ "$2" = honest ] && dur=$((GUEST_DURATION + 4))
 	if [ "$GUEST_RESTORE" = 1 ]; then
-		# a running copy of the booted guest: the peer hot-plugs its device into it
+		# a running copy of the booted guest: the peer hot-plugs its device into it, but only once
+		# the copy has resumed. Linux re-registers its xenstore watch on device/ as it resumes and
+		# never rescans: a device written before that is never probed (measured: the frontend
+		# stayed Initialising for 240 s). A guest that says booted says it again once resumed
+		# (its xenstore directory is new); one that is up by a console line gets GUEST_SETTLE s.
 		mark "guest-unpause guest $1 $2"
 		xl unpause "$gd"
+		if [ "$GUEST_UP_BY" = state ]; then
+			GUEST_READY="" guest_up "$gd" "$GUEST_TIMEOUT" ||
+				echo "guest: the restored copy never said booted again in $GUEST_TIMEOUT s"
+		else
+			sleep "${GUEST_SETTLE:-10}"
+		fi
+		mark "guest-resumed guest $1 $2"
 		xenstore-write "/local/domain/$gd/data/gntfuzz/start" 1
 		guest_peer "$@"
 	else
@@ -127,6 +140,20 @@ guest_session() { # kind strategy devid
 		xenstore-write "/local/domain/$gd/data/gntfuzz/start" 1
 		xl unpause "$gd"
 	fi
+	# a guest that died before its frontend connected will not connect: stop waiting for it (the
+	# caller plays the strategy once more). Seen under nested TCG now and then: a triple fault,
+	# which Xen turns into an HVM guest's reboot (shutdown state s, on_reboot=preserve) or a crash
+	# (c). One that dies after connecting is left to the peer: our PVH guests power off when done.
+	GUEST_CRASHED=""
+	while kill -0 $ppid 2>/dev/null; do
+		if dead "$gd" || ! xl list "$gd" >/dev/null 2>&1; then
+			case "$(fe_state "$gd" "$1" "$3")" in
+			3|4|5|6) ;;
+			*) GUEST_CRASHED=before; sleep 1; kill $ppid 2>/dev/null; break ;;
+			esac
+		fi
+		sleep 0.5
+	done
 	wait $ppid
 	rc=$?
 	cat /tmp/peer-guest.out
@@ -135,10 +162,15 @@ guest_session() { # kind strategy devid
 	cat /tmp/oracle-guest.out
 	# our PVH kernels print their RESULT line and power off; a guest that crashed is a note
 	[ "$GUEST_VARIANT" != - ] && wait_shutdown "$gd" 20
-	xl list "$gd" 2>/dev/null | awk 'NR==2 {exit !($5 ~ /c/)}' && mark "device-crashed guest $1 $2"
 	sleep 1   # xenconsoled writes the log about a second late
 	guest_console "$1" "$2"
 	[ "${GNTFUZZ_DMESG:-0}" = 1 ] && xl dmesg | grep "(d$gd)"
+	if [ "$GUEST_CRASHED" = before ] && [ "$GUEST_TRY" = 1 ]; then
+		xl destroy "$gd" 2>/dev/null
+		mark "target-retry guest $1 $2 (domain $gd crashed before its device connected)"
+		return 2
+	fi
+	{ crashed "$gd" || [ "$GUEST_CRASHED" = before ]; } && mark "device-crashed guest $1 $2"
 	xl destroy "$gd" 2>/dev/null
 	mark "device-end guest $1 $2 rc=$rc"
 }
@@ -158,7 +190,9 @@ guest_target() {
 		if [ $kind = vbd ]; then devid=$GUEST_VBD; list=$VBD_STRATEGIES; else devid=$GUEST_VIF; list=$VIF_STRATEGIES; fi
 		[ "$devid" = none ] && continue
 		for s in $list; do
-			guest_session $kind "$s" "$devid" || { rm -f "$GUEST_SAVE"; mark "target-end guest"; return; }
+			GUEST_TRY=1; guest_session $kind "$s" "$devid"; r=$?
+			[ $r = 2 ] && { GUEST_TRY=2; guest_session $kind "$s" "$devid"; r=$?; }
+			[ $r = 0 ] || { rm -f "$GUEST_SAVE"; mark "target-end guest"; return; }
 		done
 	done
 	rm -f "$GUEST_SAVE"

@@ -3,7 +3,7 @@
 #   hvm  OUT DEVIO       Debian's Linux 6.12 (bookworm-backports, fetched as a .deb, unmodified) as
 #                        an HVM guest booted directly (kernel=/ramdisk=): its xen-blkfront and
 #                        xen-netfront, kept busy by linux-devio -> OUT/hvm.cfg (restore mode:
-#                        "# gntfuzz-restore: 0": restore mode does not take its hot-plugged disk yet)
+#                        booted once, a restored copy per strategy takes the device by hot-plug)
 #   ours OUT PVHDIR      our PVH guest running our blkfront on grants/ fixed and msa02 (as the
 #                        vbd-grants-* targets) -> OUT/ours-fixed.cfg, OUT/ours-msa02.cfg
 # The apt sources for backports are a temporary list (never the system's).
@@ -63,10 +63,10 @@ EOF
 	cat > "$OUT/hvm.cfg" <<EOF
 # Debian's Linux $kver (bookworm-backports, unmodified) as an HVM guest, booted directly;
 # Linux uses its PV frontends through the Xen platform PCI device. The peer serves xvdb and vif 0.
-# Created paused per strategy (each session pays the HVM boot, ~2 min under nested TCG).
-# GUEST_RESTORE=1 boots it once and restores a copy per strategy: measured, the restored copy
-# does not probe a hot-plugged disk yet (its frontend stays Initialising), so it is not the default.
-# gntfuzz-restore: 0
+# Its frontends take hot-plugged devices: booted once, saved when linux-devio says booted, and a
+# restored copy per strategy (GUEST_RESTORE=0 creates it paused per strategy instead: each
+# session then pays the HVM boot, about 2 min under nested TCG).
+# gntfuzz-restore: 1
 name = "debian-6.12-hvm"
 type = "hvm"
 device_model_version = "qemu-xen"

@@ -7,7 +7,9 @@
 # GUEST_VBD (vdev or devid, "none"), GUEST_VIF (devid, "none"): the devices the peer serves
 # (default: a disk the cfg does not list, xvdb, and vif 0); GUEST_TIMEOUT: seconds the peer waits
 # for the frontend to connect (the guest's whole boot; default HVM 240, else 90); GUEST_DURATION:
-# seconds it serves after that (default 10). See harness/nested/guest_cfg.py.
+# seconds it serves after that (default 10); GUEST_SETTLE: restore mode, a guest up by its ready
+# text: seconds a restored copy gets to resume before its device appears (default 10).
+# See harness/nested/guest_cfg.py.
 GUEST          ?=
 GUEST_VBD      ?=
 GUEST_VIF      ?=
@@ -15,6 +17,7 @@ GUEST_TIMEOUT  ?=
 GUEST_DURATION ?=
 GUEST_RESTORE  ?=
 GUEST_READY    ?=
+GUEST_SETTLE   ?=
 GUEST_EXAMPLE  := $(BUILD)/guest-example
 GUEST_OPTS      = --vbd "$(GUEST_VBD)" --vif "$(GUEST_VIF)" --timeout "$(GUEST_TIMEOUT)" --duration "$(GUEST_DURATION)"
 ifneq ($(GUEST),)
@@ -28,9 +31,10 @@ export GNTFUZZ_GUEST_VBD := $(GUEST_VBD)
 export GNTFUZZ_GUEST_VIF := $(GUEST_VIF)
 export GNTFUZZ_GUEST_TIMEOUT := $(GUEST_TIMEOUT)
 export GNTFUZZ_GUEST_DURATION := $(GUEST_DURATION)
-# (guest_cfg.py reads these two from the environment: a ready text needs no shell quoting)
+# (guest_cfg.py reads these three from the environment: a ready text needs no shell quoting)
 export GNTFUZZ_GUEST_RESTORE := $(GUEST_RESTORE)
 export GNTFUZZ_GUEST_READY := $(GUEST_READY)
+export GNTFUZZ_GUEST_SETTLE := $(GUEST_SETTLE)
 # the cfg names files make does not know of: the payload is rebuilt on every GUEST run; a bad cfg
 # stops the build before anything else is built (one "guest: ..." line)
 $(NESTED_IMAGES)/payload.tar: guest-check

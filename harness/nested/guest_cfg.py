@@ -12,6 +12,8 @@ options: --vbd VDEV|DEVID|none (default: the first of xvdb, xvdc, ... the cfg do
          does not use)  --timeout S (connect wait; default hvm 240, else 90)  --duration S (default 10)
          --restore 0|1 (default $GNTFUZZ_GUEST_RESTORE, else the cfg's "# gntfuzz-restore: 1", else 0)
          --ready TEXT (default $GNTFUZZ_GUEST_READY, else the cfg's "# gntfuzz-ready: TEXT")
+         --settle S (default $GNTFUZZ_GUEST_SETTLE, else 10: restore mode, a guest up by its ready
+         text: seconds a restored copy gets to resume before its device appears)
 Errors are one line "guest: ..." and exit 1.
 
 The peer serves a device the cfg does not list; if --vbd/--vif names one the cfg lists, that entry
@@ -218,7 +220,8 @@ def vif_string(d):
 
 # ---------- the guest: what it is, what it needs, the rewritten config
 class Guest:
-    def __init__(self, path, mode, vbd=None, vif=None, timeout=None, duration=None, restore=None, ready=None):
+    def __init__(self, path, mode, vbd=None, vif=None, timeout=None, duration=None, restore=None, ready=None,
+                 settle=None):
         self.path, self.mode = path, mode     # mode: payload | host | check
         try:
             with open(path) as f:
@@ -254,6 +257,7 @@ class Guest:
             raise CfgError(f"{path}: nothing to boot (no kernel=, firmware= or bootloader=)")
         self.timeout = int(timeout) if timeout else (240 if t == "hvm" else 90)
         self.duration = int(duration) if duration else 10
+        self.settle = int(settle) if settle else 10
         disks = cfg.get("disk", [])
         vifs = cfg.get("vif", [])
         if not isinstance(disks, list) or not isinstance(vifs, list) or \
@@ -412,7 +416,8 @@ class Guest:
                 "GUEST_VIF": "none" if self.vif is None else str(self.vif),
                 "GUEST_TIMEOUT": str(self.timeout), "GUEST_DURATION": str(self.duration),
                 "GUEST_VARIANT": self.variant or "-", "GUEST_DM": "1" if self.dm else "0",
-                "GUEST_RESTORE": "1" if self.restore else "0", "GUEST_READY": self.ready}
+                "GUEST_RESTORE": "1" if self.restore else "0", "GUEST_READY": self.ready,
+                "GUEST_SETTLE": str(self.settle)}
 
 
 def libs_of(prog):
@@ -463,15 +468,16 @@ def main(argv):
     ap.add_argument("--duration")
     ap.add_argument("--restore", default=os.environ.get("GNTFUZZ_GUEST_RESTORE", ""))
     ap.add_argument("--ready", default=os.environ.get("GNTFUZZ_GUEST_READY", ""))
+    ap.add_argument("--settle", default=os.environ.get("GNTFUZZ_GUEST_SETTLE", ""))
     a = ap.parse_args(argv)
     if a.mode != "check" and not a.out:
         ap.error(f"{a.mode} needs an output directory")
     try:
-        for opt in ("timeout", "duration"):
+        for opt in ("timeout", "duration", "settle"):
             v = getattr(a, opt)
             if v and not v.isdigit():
                 raise CfgError(f"GUEST_{opt.upper()}: {v!r} is not a number of seconds")
-        g = Guest(a.cfg, a.mode, a.vbd, a.vif, a.timeout, a.duration, a.restore, a.ready)
+        g = Guest(a.cfg, a.mode, a.vbd, a.vif, a.timeout, a.duration, a.restore, a.ready, a.settle)
         text = dump(g.rewrite())
         if a.mode == "payload":
             write_payload(g, text, a.out, a.base_root)

@@ -99,8 +99,9 @@ kernel = "vmlinuz"\n""")
         ok(rc == 0 and all(os.path.exists(root + p) for p in (
             "/usr/libexec/xen-qemu-system-i386", "/usr/lib/xen-4.17/boot/hvmloader", "/usr/share/seabios/bios-256k.bin")),
            "HVM: device model, hvmloader and SeaBIOS are in the payload")
-        ok("vnc = 0" in text and "serial = " in text and env.get("GUEST_TIMEOUT") == "240",
-           "HVM: no VNC, the UART to a log, a firmware-sized timeout")
+        ok("vnc = 0" in text and "serial = " in text and env.get("GUEST_TIMEOUT") == "240" and
+           env.get("GUEST_SETTLE") == "10",
+           "HVM: no VNC, the UART to a log, a firmware-sized timeout, the default settle")
     else:
         ok(True, "HVM payload # SKIP qemu-system-xen not installed")
     # host mode: paths made absolute, nothing copied, the cfg's own vif kept
@@ -129,6 +130,7 @@ kernel = "vmlinuz"\n""")
          r"gntfuzz-ready: empty"),
         ("a GUEST_READY with a quote", ["--ready", "it's up"], r"GUEST_READY: .*without a single quote"),
         ("a GUEST_READY of two lines", ["--ready", "up\nnow"], r"GUEST_READY: .*one line"),
+        ("a bad GUEST_SETTLE", ["--settle", "5s"], r"GUEST_SETTLE: '5s' is not a number of seconds"),
     ]
     for name, text, want in bad:
         if text is None:
