@@ -81,6 +81,10 @@ guest_save() { # 0 if $GUEST_SAVE holds the saved guest
 	return 0
 }
 
+guest_fe_connected() { # domid kind devid: the frontend got past InitWait (3..6)
+	case "$(fe_state "$1" "$2" "$3")" in 3|4|5|6) return 0 ;; *) return 1 ;; esac
+}
+
 guest_peer() { # kind strategy devid (uses gd, dur): the peer in the background, its pid in ppid
 	"$PEER" --device "$1" --target "$gd" --devid "$3" --strategy "$2" --duration "$dur" \
 		--connect-timeout "$GUEST_TIMEOUT" --attach new $([ "$1" = vbd ] && echo --image /tmp/disk.img) \
@@ -144,13 +148,16 @@ guest_session() { # kind strategy devid
 	# caller plays the strategy once more). Seen under nested TCG now and then: a triple fault,
 	# which Xen turns into an HVM guest's reboot (shutdown state s, on_reboot=preserve) or a crash
 	# (c). One that dies after connecting is left to the peer: our PVH guests power off when done.
+	# The peer removes the device as it ends: a guest that finished and powered off just before
+	# shows no frontend state either, so "before" also needs the peer still waiting 2 s later.
 	GUEST_CRASHED=""
 	while kill -0 $ppid 2>/dev/null; do
-		if dead "$gd" || ! xl list "$gd" >/dev/null 2>&1; then
-			case "$(fe_state "$gd" "$1" "$3")" in
-			3|4|5|6) ;;
-			*) GUEST_CRASHED=before; sleep 1; kill $ppid 2>/dev/null; break ;;
-			esac
+		if { dead "$gd" || ! xl list "$gd" >/dev/null 2>&1; } && ! guest_fe_connected "$gd" "$1" "$3"; then
+			i=0
+			while [ $i -lt 4 ] && kill -0 $ppid 2>/dev/null; do sleep 0.5; i=$((i + 1)); done
+			if kill -0 $ppid 2>/dev/null && ! guest_fe_connected "$gd" "$1" "$3"; then
+				GUEST_CRASHED=before; kill $ppid 2>/dev/null; break
+			fi
 		fi
 		sleep 0.5
 	done

@@ -88,6 +88,8 @@ def marker(run, domids, cur, what, rest, t, up=None):
         run.targets[rest[0]]["domid"] = rest[1]
     elif what == "target-retry":
         run.targets[rest[0]]["errors"].append("retried: " + " ".join(rest[1:]))
+        if len(rest) > 2:   # a device session played once more: its report says so
+            run.targets[rest[0]].setdefault("retries", {})[f"{rest[1]}/{rest[2]}"] = " ".join(rest[3:]).strip("()")
     elif what == "target-error":
         run.targets[rest[0]]["errors"].append(" ".join(rest[1:]))
     elif what == "strategy-start":

@@ -185,7 +185,7 @@ def judge_devices(run, targets, strategies, variant_of, log_path):
             domid = tg.get("domid", "?")
             report.append(f"== {name}" + (f", domain {domid}" if label == "linux" else "")
                           + f": gntfuzz-peer --device {kind}")
-            caught_in, wedged_in, bad = [], [], False
+            caught_in, wedged_in, died_in, bad = [], [], [], False
             for s in want:
                 st = tg["devices"].get(f"{kind}/{s}")
                 tag = f"{label}/{kind}/{s}"
@@ -212,6 +212,7 @@ def judge_devices(run, targets, strategies, variant_of, log_path):
                     evidence.insert(0, "CRASHED: the domU died during the session (Xen's log: 'Triple fault'; "
                                        "also seen at boot under nested TCG, so not counted as a finding)")
                     word = "CRASHED"
+                    died_in.append(s)
                 if st["wedged"] and not st["crashed"]:
                     evidence.insert(0, "WEDGED: after this session the domU took no further hot-plugged device "
                                        "(the frontend never closed, or the next device was never probed): a "
@@ -227,6 +228,9 @@ def judge_devices(run, targets, strategies, variant_of, log_path):
                               f"held={v.get('held', '?')} observations={v.get('observations', '?')} "
                               f"frontend={v.get('frontend', '?')} | oracle busy refs={o.get('distinct_busy_refs', '?')} "
                               f"violations={len(st['violations'])}{secs}")
+                why = tg.get("retries", {}).get(f"{kind}/{s}")
+                if why:
+                    report.append(f"      played twice: the first {why}")
                 for x in evidence[:8]:
                     report.append(f"      {x}")
                 for x in st["other"][:3]:
@@ -264,6 +268,11 @@ def judge_devices(run, targets, strategies, variant_of, log_path):
                 verdict = "CAUGHT (a fixed build must hold)" if caught_in else "holds under every strategy"
             else:
                 verdict = f"caught under {', '.join(caught_in)}" if caught_in else "NOT CAUGHT"
+            if died_in and len(died_in) == len(want):
+                verdict = "NO VERDICT: the guest died under every strategy"
+            elif died_in:   # "holds" speaks only of the sessions that ran to a verdict
+                verdict = verdict.replace("holds under every strategy", "holds under every strategy played") + \
+                    f"; the guest died, no verdict, under {', '.join(died_in)}"
             report.append(f"  => {name}: {verdict}" + (" (incomplete)" if bad else ""))
             report.append("")
     return checks, report, findings

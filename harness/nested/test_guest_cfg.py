@@ -195,10 +195,25 @@ def judge_tests():
         ok(rc != 0, name)
 
 
+def crash_tests():
+    """A guest that dies before its device connects: noticed at once, played once more, CRASHED."""
+    path = os.path.join(HERE, "testdata", "serial-guest-crash.log")
+    lines = open(path, errors="replace").readlines()
+    args = ["--vbd-strategies", "honest forged-done", "--vif-strategies", ""]
+    rc, out = judge(lines, *args)
+    ok(rc != 0 and "not ok - nested-xen: guest/vbd/honest: the domU died during the session" in out,
+       "crash: a guest that died under the honest backend fails the run")
+    ok("ok - nested-xen: guest/vbd/forged-done: ran (crashed)" in out,
+       "crash: a guest that died under a lying backend is a note, not a failure")
+    ok(out.count("played twice: the first domain") == 2 and "NO VERDICT: the guest died under every strategy" in out,
+       "crash: the report says each strategy was played twice and that nothing held or failed")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         cfg_tests(tmp)
     judge_tests()
+    crash_tests()
     print(f"# guest-cfg: {sum(results)} passed, {len(results) - sum(results)} failed")
     return 0 if all(results) else 1
 
