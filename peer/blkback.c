@@ -81,8 +81,9 @@ int bb_connect(struct blkback *b, double timeout)
 	/* Initialised, or straight to Connected (a frontend may skip Initialised, as firmware does) */
 	int s = dev_xb_wait_fe(x, 1u << XenbusStateInitialised | 1u << XenbusStateConnected, timeout);
 	if (s < 0) {
-		fprintf(stderr, "peer: the frontend %s did not become Initialised or Connected within %.1fs (state %s)\n",
-			x->fe_path, timeout, dev_xb_state_name(dev_xb_fe_state(x)));
+		if (s == -1)
+			fprintf(stderr, "peer: the frontend %s did not become Initialised or Connected within %.1fs (state %s)\n",
+				x->fe_path, timeout, dev_xb_state_name(dev_xb_fe_state(x)));
 		return -1;
 	}
 	int rc = dev_xb_fe_uint(x, "ring-page-order", ~0ul, &order);

@@ -176,13 +176,37 @@ int dev_xb_fe_state(struct dev_xb *x)
 	return dev_xb_fe_uint(x, "state", XenbusStateReconfigured, &s) ? -1 : (int)s;
 }
 
+/* The target's own directory: 1 there, 0 gone, -1 cannot tell. A toolstack removes it when the
+ * domain is destroyed (on_crash=destroy, the default), so a frontend we wait for will never come. */
+static int target_dir_present(struct dev_xb *x)
+{
+	char p[48];
+	unsigned len;
+	snprintf(p, sizeof(p), "/local/domain/%u", x->target);
+	void *v = xs_read(x->xsh, XBT_NULL, p, &len);
+	free(v);
+	return v ? 1 : errno == ENOENT ? 0 : -1;
+}
+
 int dev_xb_wait_fe(struct dev_xb *x, unsigned mask, double timeout)
 {
-	double end = dev_now() + timeout;
+	double end = dev_now() + timeout, next_look = 0;
+	int seen = 0;
 	do {
 		int s = dev_xb_fe_state(x);
 		if (s >= 0 && (mask & (1u << s)))
 			return s;
+		if (dev_now() >= next_look) { /* once a second: gone only after it was seen there */
+			int here = target_dir_present(x);
+			if (here == 1)
+				seen = 1;
+			else if (here == 0 && seen) {
+				fprintf(stderr, "peer: the target domain %u is gone (its xenstore directory was removed): "
+					"it died or was destroyed while we waited for %s\n", x->target, x->fe_path);
+				return -2;
+			}
+			next_look = dev_now() + 1.0;
+		}
 		dev_sleep_ms(5);
 	} while (dev_now() < end);
 	return -1;

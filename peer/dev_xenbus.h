@@ -62,7 +62,8 @@ int dev_xb_fe_read(struct dev_xb *x, const char *key, char *buf, unsigned size);
 int dev_xb_fe_uint(struct dev_xb *x, const char *key, unsigned long max, unsigned long *out);
 /* The frontend's state, -1 unreadable or out of range. */
 int dev_xb_fe_state(struct dev_xb *x);
-/* Wait until the frontend's state is in mask (1u << state); the state, or -1 at the timeout. */
+/* Wait until the frontend's state is in mask (1u << state); the state, -1 at the timeout, or -2
+ * (said on stderr) once the target domain's xenstore directory, seen there, is removed. */
 int dev_xb_wait_fe(struct dev_xb *x, unsigned mask, double timeout);
 /* Wait until the frontend let go: Closed, gone, or Closing for DEV_CLOSING_SETTLE_S. Its state
  * then, or -1 at the timeout. */

@@ -112,8 +112,9 @@ static int nb_connect(struct nb *n, double timeout)
 	unsigned long v;
 	int st = dev_xb_wait_fe(&n->x, (1u << XenbusStateInitialised) | (1u << XenbusStateConnected), timeout);
 	if (st < 0) {
-		fprintf(stderr, "peer: vif: the frontend %s did not connect within %.1fs (state %s)\n", n->x.fe_path, timeout,
-			dev_xb_state_name(dev_xb_fe_state(&n->x)));
+		if (st == -1)
+			fprintf(stderr, "peer: vif: the frontend %s did not connect within %.1fs (state %s)\n", n->x.fe_path,
+				timeout, dev_xb_state_name(dev_xb_fe_state(&n->x)));
 		return -1;
 	}
 	int rc = dev_xb_fe_uint(&n->x, "multi-queue-num-queues", 0xffff, &v);

@@ -197,6 +197,30 @@ def main(build):
         ok("protocol=x86_32-abi" in verdict and "result=held" in verdict and int(dict(re.findall(r"(\w+)=(\S+)", res)).get("completed", 0)) > 8
            and "bad_rsp=0" in res and "rsp_errors=0" in res
            and "data_mismatch=0" in res, f"blkfront in the 32-bit layout: every request served intact ({res[:90]}...)")
+        # the target is destroyed while the peer waits for its frontend (a toolstack removes its
+        # directory): the peer says so and stops at once, not after its connect timeout
+        subprocess.run(["xenstore-write", "/local/domain/2/name", "doomed"], env=e0, capture_output=True)
+        pp = subprocess.Popen([peer, "--device", "vbd", "--target", "2", "--connect-timeout", "30"], env=e0,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(300):
+            if subprocess.run(["xenstore-read", "/local/domain/0/backend/vbd/2/51712/state"], env=e0,
+                              capture_output=True, text=True).stdout.strip() == "2":
+                break
+            time.sleep(0.01)
+        time.sleep(1.2)   # the peer looks once a second: it has seen the domain there
+        t = time.time()
+        subprocess.run(["xenstore-rm", "/local/domain/2"], env=e0, capture_output=True)
+        try:
+            _, err = pp.communicate(timeout=15)
+            rc = pp.returncode
+        except subprocess.TimeoutExpired:
+            pp.kill()
+            _, err = pp.communicate()
+            rc = None
+        took = time.time() - t
+        lines = err.strip().splitlines()
+        ok(rc == 1 and len(lines) == 1 and "the target domain 2 is gone" in lines[0] and took < 5,
+           f"a target destroyed while the peer waits: one line, exit 1 in {took:.1f}s, not after 30 s (rc={rc}, {lines[:2]})")
     finally:
         xensim.stop(d)
         shutil.rmtree(d, ignore_errors=True)
