@@ -6,11 +6,12 @@
 #                         libstdc++), AFL++, Xen's public headers
 #   ensure_deps.sh all    everything (make test, nested-xen, real-xen, sim-attack, bench): the
 #                         fuzz group plus cmocka, the Xen hypervisor and tools, QEMU, a kernel,
-#                         busybox and cpio for the nested guest's initramfs (the default)
+#                         busybox and cpio for the nested guest's initramfs, xz for the HVM example's
+#                         kernel modules (the default)
 set -euo pipefail
 FUZZ=(build-essential clang llvm llvm-14-dev libclang-rt-14-dev libxen-dev afl++ python3)
 ALL=("${FUZZ[@]}" libcmocka-dev xen-utils-4.17 xen-hypervisor-4.17-amd64 qemu-system-x86 qemu-system-xen linux-image-amd64
-     busybox-static cpio)
+     busybox-static cpio xz-utils)
 group=${1:-all}
 case "$group" in
 fuzz) PKGS=("${FUZZ[@]}") ;;
