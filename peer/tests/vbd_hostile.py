@@ -52,6 +52,17 @@ def run(argv, env, timeout=15):
         return None, "", "timeout", time.time() - t
 
 
+def finish(proc, timeout=15):
+    """Wait for a started process; kill it if it hangs. (rc or None on a hang, stdout, stderr)"""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return proc.returncode, out, err
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        return None, out, err
+
+
 def main(build):
     mp = os.path.join(build, "multiproc")
     peer = os.path.join(build, "peer", "gntfuzz-peer")
@@ -98,13 +109,7 @@ def main(build):
             for k, v in keys.items():
                 subprocess.run(["xenstore-write", f"{FE}/{k}", v], env=e1, capture_output=True)
             subprocess.run(["xenstore-write", f"{FE}/state", "3"], env=e1, capture_output=True)
-            try:
-                out, err = pp.communicate(timeout=15)
-                rc = pp.returncode
-            except subprocess.TimeoutExpired:
-                pp.kill()
-                out, err = pp.communicate()
-                rc = None
+            rc, out, err = finish(pp)
             lines = err.strip().splitlines()
             ok(rc == 1 and len(lines) == 1 and text in lines[0],
                f"hostile frontend, {name}: one line ('{text}'), exit 1 (rc={rc}, stderr={lines[:2]})")
@@ -153,11 +158,7 @@ def main(build):
            "blkfront under absurd backend features: Initialised with a one-page ring (no ring-page-order)")
         w0(f"{BE}/sectors", "lots")
         w0(f"{BE}/state", "4")
-        try:
-            out, err = tp.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            tp.kill()
-            out, err = tp.communicate()
+        _, out, err = finish(tp)
         res = next((line for line in out.splitlines() if line.startswith("target: result")), "")
         ok(tp.returncode == 0 and "bad_backend=1" in res and "violations=0" in res and "connects=1" in res,
            f"blkfront: a backend disk it cannot use is refused and torn down cleanly (rc={tp.returncode}, {res[:120]}...)")
@@ -210,13 +211,7 @@ def main(build):
         time.sleep(1.2)   # the peer looks once a second: it has seen the domain there
         t = time.time()
         subprocess.run(["xenstore-rm", "/local/domain/2"], env=e0, capture_output=True)
-        try:
-            _, err = pp.communicate(timeout=15)
-            rc = pp.returncode
-        except subprocess.TimeoutExpired:
-            pp.kill()
-            _, err = pp.communicate()
-            rc = None
+        rc, _, err = finish(pp)
         took = time.time() - t
         lines = err.strip().splitlines()
         ok(rc == 1 and len(lines) == 1 and "the target domain 2 is gone" in lines[0] and took < 5,
