@@ -184,8 +184,9 @@ static int target_dir_present(struct dev_xb *x)
 	unsigned len;
 	snprintf(p, sizeof(p), "/local/domain/%u", x->target);
 	void *v = xs_read(x->xsh, XBT_NULL, p, &len);
+	int here = v ? 1 : errno == ENOENT ? 0 : -1;   /* errno before free() may touch it */
 	free(v);
-	return v ? 1 : errno == ENOENT ? 0 : -1;
+	return here;
 }
 
 int dev_xb_wait_fe(struct dev_xb *x, unsigned mask, double timeout)
