@@ -39,7 +39,7 @@ guest_up() { # domid seconds: 0 once the guest is up (above), GUEST_UP_BY says h
 		[ "$(key "$1" state)" = booted ] && { GUEST_UP_BY=state; return 0; }
 		[ -n "$GUEST_READY" ] && cat $GUEST_LOGS.log $GUEST_LOGS-serial.log 2>/dev/null | grep -qF -- "$GUEST_READY" &&
 			{ GUEST_UP_BY=console; return 0; }
-		{ dead "$1" || ! xl list "$1" >/dev/null 2>&1 || [ "$(date +%s)" -ge $end ]; } && return 1
+		{ gone "$1" || [ "$(date +%s)" -ge $end ]; } && return 1
 		sleep 0.5
 	done
 }
@@ -79,10 +79,6 @@ guest_save() { # 0 if $GUEST_SAVE holds the saved guest
 	grep -v '^$' /tmp/xl-save-guest.log | sed 's/^/xl save: /'
 	mark "guest-saved guest bytes=$(wc -c < "$GUEST_SAVE")"
 	return 0
-}
-
-guest_fe_connected() { # domid kind devid: the frontend got past InitWait (3..6)
-	case "$(fe_state "$1" "$2" "$3")" in 3|4|5|6) return 0 ;; *) return 1 ;; esac
 }
 
 guest_peer() { # kind strategy devid (uses gd, dur): the peer in the background, its pid in ppid
@@ -144,23 +140,10 @@ guest_session() { # kind strategy devid
 		xenstore-write "/local/domain/$gd/data/gntfuzz/start" 1
 		xl unpause "$gd"
 	fi
-	# a guest that died before its frontend connected will not connect: stop waiting for it (the
-	# caller plays the strategy once more). Seen under nested TCG now and then: a triple fault,
-	# which Xen turns into an HVM guest's reboot (shutdown state s, on_reboot=preserve) or a crash
-	# (c). One that dies after connecting is left to the peer: our PVH guests power off when done.
-	# The peer removes the device as it ends: a guest that finished and powered off just before
-	# shows no frontend state either, so "before" also needs the peer still waiting 2 s later.
-	GUEST_CRASHED=""
-	while kill -0 $ppid 2>/dev/null; do
-		if { dead "$gd" || ! xl list "$gd" >/dev/null 2>&1; } && ! guest_fe_connected "$gd" "$1" "$3"; then
-			i=0
-			while [ $i -lt 4 ] && kill -0 $ppid 2>/dev/null; do sleep 0.5; i=$((i + 1)); done
-			if kill -0 $ppid 2>/dev/null && ! guest_fe_connected "$gd" "$1" "$3"; then
-				GUEST_CRASHED=before; kill $ppid 2>/dev/null; break
-			fi
-		fi
-		sleep 0.5
-	done
+	# a guest that died before its frontend connected will not connect: the caller plays the
+	# strategy once more (dom0-plan.sh's watch_peer)
+	watch_peer "$gd" "$1" "$3" "$ppid"
+	GUEST_CRASHED=$PEER_DIED
 	wait $ppid
 	rc=$?
 	cat /tmp/peer-guest.out

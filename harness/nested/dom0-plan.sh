@@ -74,6 +74,37 @@ dead() { # domid: shut down or crashed (xl list state column has s or c)
 	xl list "$1" 2>/dev/null | awk 'NR==2 {exit !($5 ~ /[sc]/)}'
 }
 
+gone() { # domid: dead, or no longer listed (destroyed)
+	dead "$1" || ! xl list "$1" >/dev/null 2>&1
+}
+
+fe_connected() { # domid kind devid: the frontend got past InitWait (3..6)
+	case "$(fe_state "$1" "$2" "$3")" in 3|4|5|6) return 0 ;; *) return 1 ;; esac
+}
+
+# While the peer (pid) serves a device, stop it if its domain died: PEER_DIED=before (the
+# frontend never connected: it never will; the caller may play the strategy once more) or after
+# (crashed after connecting). Xen turns a triple fault (seen under nested TCG) into a crash (c) or,
+# for HVM and PVH, a reboot (s, on_reboot=preserve): both count before connecting. After
+# connecting only a crash does: our PVH guests power off when their session is done. The peer
+# removes the device as it ends, so a guest that finished and powered off just then shows no
+# frontend state either: "before" also needs the peer still waiting 2 s later.
+watch_peer() { # domid kind devid pid
+	PEER_DIED=""
+	while kill -0 "$4" 2>/dev/null; do
+		if fe_connected "$1" "$2" "$3"; then
+			if crashed "$1"; then PEER_DIED=after; sleep 1; kill "$4" 2>/dev/null; return; fi
+		elif gone "$1"; then
+			i=0
+			while [ $i -lt 4 ] && kill -0 "$4" 2>/dev/null; do sleep 0.5; i=$((i + 1)); done
+			if kill -0 "$4" 2>/dev/null && ! fe_connected "$1" "$2" "$3"; then
+				PEER_DIED=before; kill "$4" 2>/dev/null; return
+			fi
+		fi
+		sleep 0.5
+	done
+}
+
 wait_idle() { # domid seconds: published state=idle; 1 at once if the domain died (a guest
 	# that failed its setup powers off: waiting minutes for it only costs the run)
 	end=$(($(date +%s) + $2))
@@ -159,16 +190,8 @@ device_session() { # label domid kind strategy devid [attach]
 		--connect-timeout "${CONNECT_TIMEOUT:-60}" --attach "${6:-new}" $([ "$3" = vbd ] && echo --image "$DISK") \
 		>"/tmp/peer-$1-$3.out" 2>&1 &
 	ppid=$!
-	# a domain that crashed will not connect: stop waiting for it (the caller decides)
-	DEV_CRASHED=""
-	while kill -0 "$ppid" 2>/dev/null; do
-		if crashed "$2"; then
-			# crashed before connecting: its frontend never got past InitWait
-			case "$(fe_state "$2" "$3" "$5")" in 3|4|5|6) DEV_CRASHED=after ;; *) DEV_CRASHED=before ;; esac
-			sleep 1; kill "$ppid" 2>/dev/null; break
-		fi
-		sleep 0.5
-	done
+	watch_peer "$2" "$3" "$5" "$ppid"   # the caller decides what a dead domain means
+	DEV_CRASHED=$PEER_DIED
 	wait "$ppid"
 	rc=$?
 	cat "/tmp/peer-$1-$3.out"
@@ -222,7 +245,7 @@ linux_devices() { # label kind strategies (uses and may change $domid, $lname, $
 		CONNECT_TIMEOUT=20 device_session "$1" "$domid" "$2" "$s" "$devid" "$attach"
 		skipped=""
 		crashed=""
-		if dead "$domid" || ! xl list "$domid" >/dev/null 2>&1; then
+		if gone "$domid"; then
 			# the domU died during the session (a triple fault: seen under nested TCG even while
 			# booting): boot another and play the strategy once more
 			wedged="$2/$s"; crashed=1; mark "device-crashed $1 $2 $s"
